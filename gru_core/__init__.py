@@ -1,0 +1,15 @@
+"""gru_core: recurrent cells (RNN, GRU and its variants, LSTM) that record every gate, hidden state, per-step
+gradient and Jacobian exactly, in numpy (float64). No Streamlit here; see README "Engine" and docs/ENGINE_API.md.
+
+    import gru_core
+    cell = gru_core.make_cell("gru", input_size=1, hidden_size=32, seed=0)
+    trace = gru_core.record(cell, gru_core.signal("impulse", 100), loss="last")
+    trace.h, trace.gates["z"], trace.grad_h, trace.jacobian_norm
+"""
+from .cell import CELL_KINDS, INITS, Cell, make_cell, stack_cells
+from .interop import from_torch, to_torch
+from .record import LOSSES, Trace, record, step, step_source
+from .signals import SIGNALS, signal
+
+__all__ = ["CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "Trace", "from_torch", "make_cell", "record",
+           "signal", "stack_cells", "step", "step_source", "to_torch"]

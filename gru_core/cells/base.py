@@ -1,0 +1,109 @@
+"""The cell registry and the small linear-algebra helpers every cell uses.
+
+A cell kind is a `CellKind`: it names its gates, says which row blocks each parameter holds (PyTorch order) and
+implements three pure functions of one time step, all on arrays with a leading batch axis B:
+
+    prepare(cell)                            -> p                    (weights cut into named blocks, options)
+    forward(p, gx, h_prev, c_prev, ov)       -> h, c, cache          (the equations)
+    backward(p, cache, dh, dc)               -> dh_prev, dc_prev     (their vector-Jacobian products)
+    jacobian(p, cache)                       -> (B, S, S)            dstate_t / dstate_{t-1}
+
+`gx` is the input-side pre-activation (W_ih x + biases outside any reset), precomputed for all steps at once by
+`p.input_projection(x)`; `ov` maps an overridden gate to an array where NaN means "not overridden".
+Parameters are either shared by the batch (`weight_hh` of shape (G*H, H)) or one set per batch row
+(`(B, G*H, H)`, a stack of cells with different settings); `mv` and `vm` hide that difference.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def sigmoid(a: Array) -> Array:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def mv(W: Array, v: Array) -> Array:
+    """W v for a batch: W (R, C) or (B, R, C), v (B, C) -> (B, R)."""
+    if W.ndim == 2:
+        return v @ W.T
+    return np.einsum("brc,bc->br", W, v)
+
+
+def vm(u: Array, W: Array) -> Array:
+    """u^T W for a batch (a vector-Jacobian product): u (B, R), W (R, C) or (B, R, C) -> (B, C)."""
+    if W.ndim == 2:
+        return u @ W
+    return np.einsum("br,brc->bc", u, W)
+
+
+def diag_mm(d: Array, W: Array) -> Array:
+    """diag(d) W for a batch: d (B, R), W (R, C) or (B, R, C) -> (B, R, C)."""
+    return d[:, :, None] * W
+
+
+def mm_diag(W: Array, d: Array) -> Array:
+    """W diag(d) for a batch: W (R, C) or (B, R, C), d (B, C) -> (B, R, C)."""
+    return W * d[:, None, :]
+
+
+def diag(d: Array) -> Array:
+    """diag(d) for a batch: d (B, H) -> (B, H, H)."""
+    return d[:, :, None] * np.eye(d.shape[-1], dtype=d.dtype)
+
+
+def rows(W: Array, blocks: tuple[str, ...], name: str, H: int) -> Array:
+    """Rows of block `name` of a weight (.., G*H, C) -> (.., H, C)."""
+    k = blocks.index(name)
+    return W[..., k * H:(k + 1) * H, :]
+
+
+def entries(b: Array, blocks: tuple[str, ...], name: str, H: int) -> Array:
+    """Entries of block `name` of a bias (.., G*H) -> (.., H)."""
+    k = blocks.index(name)
+    return b[..., k * H:(k + 1) * H]
+
+
+@dataclass(frozen=True)
+class CellKind:
+    """One kind of recurrent cell: its parameter layout and its step functions.
+
+    `ih_blocks`, `hh_blocks`, `bias_blocks` name the row blocks of weight_ih, weight_hh and the two bias vectors
+    (bias_ih and bias_hh share `bias_blocks`), in PyTorch order. `gates` are the names recorded per step.
+    `keep_gate` / `keep_sign`: the gate whose bias holds memory and the sign that keeps it (+1: larger bias keeps
+    more of the old state; -1: smaller does). `n_state` is 2 for the LSTM (h, c) and 1 otherwise.
+    """
+
+    name: str
+    title: str
+    gates: tuple[str, ...]
+    ih_blocks: tuple[str, ...]
+    hh_blocks: tuple[str, ...]
+    bias_blocks: tuple[str, ...]
+    prepare: Callable
+    forward: Callable
+    backward: Callable
+    jacobian: Callable
+    keep_gate: str | None = None
+    keep_sign: int = 1
+    n_state: int = 1
+    overridable: tuple[str, ...] = ()
+    defaults: dict = field(default_factory=dict)
+    jacobian_split: Callable | None = None
+    torch_name: str | None = None
+    equations: str = ""
+
+
+REGISTRY: dict[str, CellKind] = {}
+
+
+def register(kind: CellKind) -> CellKind:
+    """Add a cell kind to the registry (one call per kind file)."""
+    if kind.name in REGISTRY:
+        raise ValueError(f"cell kind {kind.name!r} registered twice")
+    REGISTRY[kind.name] = kind
+    return kind
