@@ -1,0 +1,232 @@
+"""Figures for the step-through page: the GRU cell diagram and the step context charts.
+
+Pure builders: numbers in, ``go.Figure`` out, no Streamlit. The diagram draws one unit of one step:
+wires, the two gates, the candidate, the reset multiplication and the mix, each part coloured by its current
+value (gates on a 0..1 scale, states on a -1..1 scale), with the value written beside it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from lab.equations import StepTerms
+from lab.theme import DIVERGING_SCALE, SEQUENTIAL_SCALE
+
+# Gates live in [0, 1]: dark = closed, bright = open. States live in [-1, 1]: blue negative, red positive.
+GATE_SCALE = SEQUENTIAL_SCALE
+STATE_SCALE = DIVERGING_SCALE
+NEUTRAL = "#9a9a9a"
+
+
+def gate_color(v: float) -> str:
+    """Colour of a gate value on GATE_SCALE (clipped to [0, 1]; NaN -> neutral grey)."""
+    if not np.isfinite(v):
+        return NEUTRAL
+    return sample_colorscale(GATE_SCALE, [float(np.clip(v, 0.0, 1.0))])[0]
+
+
+def state_color(v: float) -> str:
+    """Colour of a state value on STATE_SCALE (clipped to [-1, 1]; NaN -> neutral grey)."""
+    if not np.isfinite(v):
+        return NEUTRAL
+    return sample_colorscale(STATE_SCALE, [float(np.clip((v + 1.0) / 2.0, 0.0, 1.0))])[0]
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    x: float
+    y: float
+    symbol: str         # text drawn inside the node
+    label: str          # text beside the node (name = value)
+    value: float
+    scale: str          # "gate" | "state" | "neutral"
+    size: int = 54
+    label_pos: str = "top center"
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "NaN" if np.isnan(v) else ("+inf" if v > 0 else "−inf")
+    return f"{v:.3f}".replace("-", "−")
+
+
+def diagram_nodes(s: StepTerms) -> dict[str, Node]:
+    """The diagram's nodes for one step of one unit, positioned and valued (exposed for tests)."""
+    hp = "h<sub>t−1</sub>"
+    x = np.asarray(s.x, dtype=float)
+    if x.size == 1:
+        x_label, x_val, x_scale = f"x<sub>t</sub> = {_fmt(float(x[0]))}", float(x[0]), "state"
+    else:
+        x_label = "x<sub>t</sub> = (" + ", ".join(_fmt(float(v)) for v in x) + ")"
+        x_val, x_scale = float("nan"), "neutral"
+    torch = s.mix == "torch"
+    keep_label = (f"z·{hp} = {_fmt(s.keep)}" if torch else f"(1−z)·{hp} = {_fmt(s.keep)}")
+    write_label = (f"(1−z)·n = {_fmt(s.write)}" if torch else f"z·n = {_fmt(s.write)}")
+    if s.reset == "after":
+        reset_label = f"r·(W<sub>hn</sub>{hp}+b<sub>hn</sub>) = {_fmt(s.reset_product)}"
+    else:
+        reset_label = f"r·{hp} = {_fmt(s.reset_product)}"
+    one_minus_xy = (9.6, 3.9) if torch else (7.6, 5.85)
+    nodes = [
+        Node("h_prev", 0.9, 7.0, "", f"{hp} = {_fmt(s.h_prev)}", s.h_prev, "state", 46, "top center"),
+        Node("x", 0.9, 1.0, "", x_label, x_val, x_scale, 46, "bottom center"),
+        Node("r", 2.9, 3.0, "σ", f"r = {_fmt(s.r)}", s.r, "gate", 54, "middle left"),
+        Node("reset", 2.9, 5.0, "×", reset_label, s.reset_product, "state", 40, "middle left"),
+        Node("n", 5.0, 3.0, "tanh", f"n = {_fmt(s.n)}", s.n, "state", 58, "bottom left"),
+        Node("z", 7.6, 3.0, "σ", f"z = {_fmt(s.z)}", s.z, "gate", 54, "middle right"),
+        Node("one_minus", one_minus_xy[0], one_minus_xy[1], "1−", f"1−z = {_fmt(1.0 - s.z)}", 1.0 - s.z, "gate",
+             38, "middle right"),
+        Node("keep", 7.6, 7.0, "×", keep_label, s.keep, "state", 40, "top center"),
+        Node("write", 9.6, 1.8, "×", write_label, s.write, "state", 40, "bottom center"),
+        Node("plus", 11.0, 7.0, "+", "", s.h, "state", 40, "top center"),
+        Node("h", 12.6, 7.0, "", f"h<sub>t</sub> = {_fmt(s.h)}", s.h, "state", 50, "bottom center"),
+    ]
+    return {n.key: n for n in nodes}
+
+
+@dataclass(frozen=True)
+class Wire:
+    points: tuple[tuple[float, float], ...]
+    value: float
+    scale: str           # "gate" | "state" | "neutral"
+    name: str
+
+
+def diagram_wires(s: StepTerms) -> list[Wire]:
+    """The wires between the nodes, each carrying one value (exposed for tests)."""
+    torch = s.mix == "torch"
+    w = [
+        # the memory line along the top: h_{t-1} -> keep x -> + -> h_t
+        Wire(((0.9, 7.0), (7.6, 7.0)), s.h_prev, "state", "h_prev→keep"),
+        Wire(((7.6, 7.0), (11.0, 7.0)), s.keep, "state", "keep→plus"),
+        Wire(((11.0, 7.0), (12.6, 7.0)), s.h, "state", "plus→h"),
+        # h_{t-1} down to the input bus, and the bus [h_{t-1}, x_t] feeding the gates and the candidate
+        Wire(((1.8, 7.0), (1.8, 1.0)), float("nan"), "neutral", "h_prev→bus"),
+        Wire(((0.9, 1.0), (7.6, 1.0)), float("nan"), "neutral", "bus"),
+        Wire(((2.9, 1.0), (2.9, 3.0)), float("nan"), "neutral", "bus→r"),
+        Wire(((5.0, 1.0), (5.0, 3.0)), float("nan"), "neutral", "bus→n"),
+        Wire(((7.6, 1.0), (7.6, 3.0)), float("nan"), "neutral", "bus→z"),
+        # reset: r up into the x node; h_{t-1} down into it from the memory line; product on to the candidate
+        Wire(((2.9, 3.0), (2.9, 5.0)), s.r, "gate", "r→reset"),
+        Wire(((2.9, 7.0), (2.9, 5.0)), s.h_prev, "state", "h_prev→reset"),
+        Wire(((2.9, 5.0), (5.0, 5.0), (5.0, 3.0)), s.reset_product, "state", "reset→n"),
+        # the candidate goes right to the write x node
+        Wire(((5.0, 3.0), (5.9, 3.0), (5.9, 1.8), (9.6, 1.8)), s.n, "state", "n→write"),
+        Wire(((9.6, 1.8), (11.0, 1.8), (11.0, 7.0)), s.write, "state", "write→plus"),
+    ]
+    if torch:   # z multiplies h_{t-1}; 1-z multiplies n
+        w += [Wire(((7.6, 3.0), (7.6, 7.0)), s.z, "gate", "z→keep"),
+              Wire(((7.6, 3.9), (9.6, 3.9)), s.z, "gate", "z→one_minus"),
+              Wire(((9.6, 3.9), (9.6, 1.8)), 1.0 - s.z, "gate", "one_minus→write")]
+    else:       # 1-z multiplies h_{t-1}; z multiplies n
+        w += [Wire(((7.6, 3.0), (7.6, 5.85)), s.z, "gate", "z→one_minus"),
+              Wire(((7.6, 5.85), (7.6, 7.0)), 1.0 - s.z, "gate", "one_minus→keep"),
+              Wire(((7.6, 3.9), (9.6, 3.9), (9.6, 1.8)), s.z, "gate", "z→write")]
+    return w
+
+
+def _color(scale: str, v: float) -> str:
+    if scale == "gate":
+        return gate_color(v)
+    if scale == "state":
+        return state_color(v)
+    return NEUTRAL
+
+
+def cell_diagram(s: StepTerms, *, height: int = 520) -> go.Figure:
+    """The GRU cell at step ``s.t`` for unit ``s.unit``, parts coloured by their values.
+
+    One trace per wire (grey for the [h_{t-1}, x_t] bus), one marker trace for the nodes (its ``customdata``
+    holds each node's value so tests and hover read the numbers), and two colour bars: gates 0..1, states -1..1.
+    """
+    fig = go.Figure()
+    heads = []
+    for wire in diagram_wires(s):
+        xs, ys = zip(*wire.points)
+        neutral = wire.scale == "neutral"
+        if not neutral:   # dark outline so pale (near-zero) wires stay visible on white
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
+                                     line=dict(color="#555555", width=10), name=wire.name + " outline"))
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines", name=wire.name, showlegend=False, hoverinfo="skip",
+            line=dict(color=_color(wire.scale, wire.value), width=3 if neutral else 7),
+            customdata=[wire.value] * len(xs),
+        ))
+        if not neutral:
+            heads.append(wire.points)
+    # one arrow head half-way along the last segment of every coloured wire (marker angle: 0 = up, clockwise)
+    hx, hy, ha = [], [], []
+    for pts in heads:
+        (x0, y0), (x1, y1) = pts[-2], pts[-1]
+        hx.append(0.5 * (x0 + x1))
+        hy.append(0.5 * (y0 + y1))
+        ha.append(float(np.degrees(np.arctan2(x1 - x0, y1 - y0))))
+    fig.add_trace(go.Scatter(x=hx, y=hy, mode="markers", showlegend=False, hoverinfo="skip", name="arrows",
+                             marker=dict(symbol="triangle-up", size=15, angle=ha, color="#333333")))
+    nodes = list(diagram_nodes(s).values())
+    fig.add_trace(go.Scatter(
+        x=[n.x for n in nodes], y=[n.y for n in nodes], mode="markers+text", name="parts", showlegend=False,
+        text=[f"<b>{n.symbol}</b>" for n in nodes], textposition="middle center",
+        textfont=dict(size=18, color=[_text_on(n) for n in nodes]),
+        marker=dict(size=[n.size for n in nodes], color=[_color(n.scale, n.value) for n in nodes],
+                    line=dict(color="#333333", width=2), symbol="circle"),
+        customdata=np.array([[n.value] for n in nodes], dtype=float),
+        hovertext=[n.label for n in nodes], hovertemplate="%{hovertext}<extra></extra>",
+        ids=[n.key for n in nodes],
+    ))
+    for n in nodes:
+        if n.label:
+            fig.add_annotation(**_label_position(n), text=n.label, showarrow=False,
+                               font=dict(size=15))
+    # the bus label and the two colour bars (dummy traces, never visible as data)
+    fig.add_annotation(x=4.3, y=0.62, text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate", showarrow=False,
+                       font=dict(size=13, color=NEUTRAL))
+    fig.add_trace(_colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0))
+    fig.add_trace(_colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10),
+        title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
+        xaxis=dict(visible=False, range=[-0.6, 14.6], fixedrange=True),
+        yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True, scaleanchor=None),
+        hoverlabel=dict(font_size=15),
+    )
+    return fig
+
+
+def _text_on(n: Node) -> str:
+    """Symbol colour readable on the node's fill."""
+    if n.scale == "gate" and np.isfinite(n.value):
+        return "white" if n.value < 0.6 else "black"
+    if n.scale == "state" and np.isfinite(n.value):
+        return "white" if abs(n.value) > 0.6 else "black"
+    return "black"
+
+
+def _label_position(n: Node) -> dict:
+    dx, dy, xa, ya = 0.0, 0.0, "center", "middle"
+    if n.label_pos == "top center":
+        dy, ya = 0.62, "bottom"
+    elif n.label_pos == "bottom center":
+        dy, ya = -0.62, "top"
+    elif n.label_pos == "middle left":
+        dx, xa = -0.42, "right"
+    elif n.label_pos == "middle right":
+        dx, xa = 0.38, "left"
+    elif n.label_pos == "bottom left":
+        dx, dy, xa, ya = -0.2, -0.5, "right", "top"
+    elif n.label_pos == "bottom right":
+        dx, dy, xa, ya = 0.25, -0.5, "left", "top"
+    return dict(x=n.x + dx, y=n.y + dy, xanchor=xa, yanchor=ya, xref="x", yref="y")
+
+
+def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> go.Scatter:
+    return go.Scatter(
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker=dict(colorscale=scale, cmin=lo, cmax=hi, color=[lo], showscale=True,
+                    colorbar=dict(title=dict(text=title, side="top"), len=0.42, y=y, yanchor="bottom",
+                                  thickness=14, x=1.0, tickfont=dict(size=13))),
+    )
