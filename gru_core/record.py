@@ -72,7 +72,8 @@ class Trace:
     @cached_property
     def jacobian_norm(self) -> np.ndarray:
         """||dh_T/dh_t||_2 for t = 1..T (largest singular value of J_T ... J_{t+1}), (T, B); the last entry is 1.
-        For the LSTM the state is (h, c)."""
+        For the LSTM the state is (h, c). NaN (undefined) for a batch row whose forward pass overflowed; inf where
+        the product itself overflows."""
         J = self.cell.spec.jacobian
         T, B = self.h.shape[:2]
         S = self.cell.hidden_size * self.cell.spec.n_state
@@ -88,6 +89,7 @@ class Trace:
                     buf, idx = [], []
                 if t > 0:
                     P = P @ J(self._params, self._caches[t])        # dh_T/dh_{t-1} = dh_T/dh_t  dh_t/dh_{t-1}
+        out[:-1, self.nonfinite_from >= 0] = np.nan                 # undefined: the path crosses an overflowed state
         return out
 
 
