@@ -1,0 +1,24 @@
+"""GRU Lab entry point: `streamlit run app.py`. Routes between the pages; each page's URL is its file stem."""
+import streamlit as st
+import torch
+
+import lab  # noqa: F401  (registers the lab's Plotly template before any page builds a figure)
+
+# One server process serves every browser session (each session is a thread of this process), and the machine
+# has few cores. PyTorch's default of one intra-op thread per core would let 30 students' training steps
+# oversubscribe the CPU and make every session slower; one thread per call keeps sessions from fighting.
+# app.py runs on every rerun, so only set it when it is not already 1.
+if torch.get_num_threads() != 1:
+    torch.set_num_threads(1)
+
+st.set_page_config(page_title="GRU Lab", page_icon=":material/memory:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/vanishing.py", title="Vanishing gradients", icon=":material/trending_down:"),
+    st.Page("pages/step_through.py", title="Step through a GRU", icon=":material/footprint:"),
+    st.Page("pages/gate_explorer.py", title="Gate explorer", icon=":material/tune:"),
+    st.Page("pages/train.py", title="Train on a task", icon=":material/model_training:"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,213 @@
+"""Shared pure figure helpers (no Streamlit): the lab's base figure, honest log axes, heatmaps, number words.
+
+Usage::
+
+    from lab.figures.common import base_figure, log_limits, add_log_line, log_heatmap, sci
+
+    fig = base_figure("Gradient over distance", "steps back from the loss", "‖dL/dh_t‖", log_y=True)
+    floor, ceil = log_limits(rnn_norms, gru_norms)          # shared axis range (decades) for all lines
+    add_log_line(fig, k, rnn_norms, name="RNN", color=CELL_COLORS["rnn"], floor=floor, ceil=ceil)
+    add_log_line(fig, k, gru_norms, name="GRU", color=CELL_COLORS["gru"], floor=floor, ceil=ceil)
+    finish_log_axis(fig, floor, ceil)                       # range + "0 (underflow)" / "overflow" guide lines
+
+Honest log axes: a value of exactly 0 (underflow) or inf/NaN (overflow) has no place on a log axis, and Plotly
+would silently leave a gap. ``add_log_line`` draws such points AT the axis floor / ceiling, joined to the line,
+with a distinct marker (down-triangle = exactly 0, up-triangle = not finite) and hover text giving the true value.
+The true values travel in the trace's ``customdata`` so tests can check the figure holds the engine's numbers.
+
+Arrays are passed as numpy float64 (Plotly sends typed arrays; float64 keeps gradients like 1e-60 that float32
+would flush to 0).
+"""
+from __future__ import annotations
+
+import math
+import numpy as np
+import plotly.graph_objects as go
+
+from lab.theme import (CHART_HEIGHT, LEGEND_SIZE, LINE_WIDTH, MARKER_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME,
+                       TICK_SIZE, TITLE_SIZE, FONT_SIZE)
+
+UNDERFLOW_SYMBOL = "triangle-down"
+OVERFLOW_SYMBOL = "triangle-up"
+
+
+def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = False, height: int = CHART_HEIGHT,
+                legend: bool = True) -> go.Figure:
+    """An empty figure in the lab template with projector-sized text and a horizontal legend above the plot."""
+    fig = go.Figure()
+    fig.update_layout(
+        template=TEMPLATE_NAME,
+        title=dict(text=title, font=dict(size=TITLE_SIZE)) if title else None,
+        height=height,
+        font=dict(size=FONT_SIZE),
+        legend=dict(font=dict(size=LEGEND_SIZE), orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        showlegend=legend,
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        margin=dict(l=10, r=10, t=90 if title else 50, b=10),
+    )
+    fig.update_xaxes(title=dict(text=x_title, font=dict(size=FONT_SIZE)), tickfont=dict(size=TICK_SIZE),
+                     automargin=True)
+    fig.update_yaxes(title=dict(text=y_title, font=dict(size=FONT_SIZE)), tickfont=dict(size=TICK_SIZE),
+                     automargin=True, type="log" if log_y else None, exponentformat="power" if log_y else None)
+    return fig
+
+
+def log_limits(*arrays: np.ndarray, pad_decades: float = 0.5, min_span_decades: float = 2.0,
+               lowest: float = 1e-300) -> tuple[float, float]:
+    """Axis floor and ceiling (values, not logs) covering every positive finite value of ``arrays``.
+
+    The floor sits ``pad_decades`` below the smallest positive finite value (where exact zeros are drawn), the
+    ceiling the same above the largest (where inf/NaN are drawn). With no positive finite value: (1e-16, 1)."""
+    vals = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    v = np.concatenate(vals) if vals else np.zeros(0)
+    pos = v[np.isfinite(v) & (v > 0)]
+    if pos.size == 0:
+        return 1e-16, 1.0
+    lo = math.log10(max(float(pos.min()), lowest))
+    hi = math.log10(float(pos.max()))
+    if hi - lo < min_span_decades:
+        mid = (hi + lo) / 2
+        lo, hi = mid - min_span_decades / 2, mid + min_span_decades / 2
+    floor = 10 ** math.floor(lo - pad_decades)
+    ceil = 10 ** math.ceil(hi + pad_decades)
+    return max(floor, lowest), min(ceil, 1e300)
+
+
+def log_display(y: np.ndarray, floor: float, ceil: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values to draw on a log axis: (y_plot, underflow_mask, overflow_mask).
+
+    Exact zeros (and anything below the floor, including negative rounding noise) go to ``floor``; +-inf and NaN to
+    ``ceil``. Positive finite values are unchanged."""
+    y = np.asarray(y, dtype=np.float64)
+    over = ~np.isfinite(y)
+    under = np.isfinite(y) & (y <= 0)
+    plot = np.where(over, ceil, np.where(under, floor, y))
+    plot = np.clip(plot, floor, ceil)
+    return plot, under, over
+
+
+def _true_text(v: float) -> str:
+    if math.isnan(v):
+        return "NaN (overflow)"
+    if math.isinf(v):
+        return "inf (overflow)"
+    if v == 0:
+        return "exactly 0 (underflow)"
+    return f"{v:.3g}"
+
+
+def add_log_line(fig: go.Figure, x: np.ndarray, y: np.ndarray, *, name: str, color: str, floor: float,
+                 ceil: float, dash: str = "solid", width: float = LINE_WIDTH, legendgroup: str | None = None,
+                 showlegend: bool = True, row: int | None = None, col: int | None = None,
+                 hover_x: str = "x") -> None:
+    """A line on a log y-axis that shows underflow/overflow at the floor/ceiling instead of a gap.
+
+    Adds one line trace (``customdata`` = the true values, ``meta`` = {"role": "line"}) and, if needed, one marker
+    trace per kind of bad point (``meta`` = {"role": "underflow"|"overflow"}), in the same legend group."""
+    x = np.asarray(x)
+    y = np.asarray(y, dtype=np.float64)
+    plot, under, over = log_display(y, floor, ceil)
+    group = legendgroup or name
+    hover = [_true_text(v) for v in y] if (under.any() or over.any()) else None
+    fig.add_trace(go.Scatter(
+        x=x, y=plot, customdata=y, mode="lines", name=name, legendgroup=group, showlegend=showlegend,
+        line=dict(color=color, width=width, dash=dash), meta={"role": "line", "name": name},
+        text=hover, hovertemplate=f"{name}<br>{hover_x} = %{{x}}<br>" + ("%{text}" if hover else "%{y:.3g}")
+        + "<extra></extra>",
+    ), row=row, col=col)
+    for mask, role, symbol, label in ((under, "underflow", UNDERFLOW_SYMBOL, "exactly 0 (underflow)"),
+                                      (over, "overflow", OVERFLOW_SYMBOL, "inf/NaN (overflow)")):
+        if mask.any():
+            fig.add_trace(go.Scatter(
+                x=x[mask], y=plot[mask], customdata=y[mask], mode="markers", name=f"{name}: {label}",
+                legendgroup=group, showlegend=False, meta={"role": role, "name": name},
+                marker=dict(color=color, symbol=symbol, size=MARKER_SIZE + 3, line=dict(width=0)),
+                hovertemplate=f"{name}<br>{hover_x} = %{{x}}<br>{label}<extra></extra>",
+            ), row=row, col=col)
+
+
+def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, row: int | None = None, col: int | None = None,
+                    has_underflow: bool | None = None, has_overflow: bool | None = None) -> None:
+    """Fix the log y-range to [floor, ceil] and label the floor/ceiling lines when points sit there.
+
+    By default the labels appear when any trace has meta role "underflow" / "overflow"."""
+    roles = {(t.meta or {}).get("role") for t in fig.data if isinstance(t.meta, dict)}
+    if has_underflow is None:
+        has_underflow = "underflow" in roles
+    if has_overflow is None:
+        has_overflow = "overflow" in roles
+    fig.update_yaxes(type="log", range=[math.log10(floor), math.log10(ceil)], row=row, col=col)
+    for flag, level, text, pos in ((has_underflow, floor, "▼ exactly 0 (underflow)", "top left"),
+                                   (has_overflow, ceil, "▲ inf/NaN (overflow)", "bottom left")):
+        if flag:
+            fig.add_hline(y=level, line=dict(dash="dot", width=1.5, color="#888888"), annotation_text=text,
+                          annotation_position=pos, annotation_font=dict(size=TICK_SIZE), row=row, col=col)
+
+
+def log10_safe(z: np.ndarray, floor: float, ceil: float) -> np.ndarray:
+    """log10 of magnitudes for colour scales: zeros at log10(floor), inf/NaN at log10(ceil)."""
+    plot, _, _ = log_display(np.abs(np.asarray(z, dtype=np.float64)), floor, ceil)
+    return np.log10(plot)
+
+
+def log_heatmap(z: np.ndarray, *, x: np.ndarray | None = None, y: np.ndarray | None = None,
+                colorbar_title: str = "log10", floor: float | None = None, ceil: float | None = None,
+                colorscale: str = SEQUENTIAL_SCALE, name: str | None = None, hover_x: str = "x",
+                hover_y: str = "y") -> go.Heatmap:
+    """A heatmap of log10|z| with an honest colour range: exact zeros take the floor colour, inf/NaN the ceiling
+    colour; hover shows the true value. ``z`` is (rows, cols) = (y, x)."""
+    z = np.asarray(z, dtype=np.float64)
+    if floor is None or ceil is None:
+        f, c = log_limits(np.abs(z), pad_decades=0.0, min_span_decades=1.0)
+        floor = f if floor is None else floor
+        ceil = c if ceil is None else ceil
+    zz = log10_safe(z, floor, ceil)
+    text = np.vectorize(_true_text, otypes=[object])(np.abs(z)) if z.size <= 200_000 else None
+    return go.Heatmap(
+        z=zz, x=x, y=y, zmin=math.log10(floor), zmax=math.log10(ceil), colorscale=colorscale, name=name,
+        colorbar=dict(title=dict(text=colorbar_title), tickfont=dict(size=TICK_SIZE)),
+        customdata=np.abs(z), text=text,
+        hovertemplate=f"{hover_x} = %{{x}}<br>{hover_y} = %{{y}}<br>value = %{{text}}<extra></extra>"
+        if text is not None else None,
+        meta={"role": "log_heatmap", "floor": floor, "ceil": ceil},
+    )
+
+
+def sci(v: float, digits: int = 2) -> str:
+    """Numbers in words for headlines: 0.3, 12, 1e-12, exactly 0, overflow."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "NaN (overflow)"
+    if math.isinf(v):
+        return "inf (overflow)"
+    if v == 0:
+        return "exactly 0"
+    a = abs(v)
+    if 1e-3 <= a < 1e4:
+        return f"{v:.{digits}g}"
+    m, e = f"{v:.{max(digits - 1, 0)}e}".split("e")
+    e = int(e)
+    m = m.rstrip("0").rstrip(".")
+    return f"{m}e{e}"
+
+
+def decode(arr) -> np.ndarray:
+    """Plotly figure-JSON array (a list, or Plotly's typed-array dict {"dtype", "bdata"}) -> numpy array.
+
+    For tests and tools that read ``fig.to_plotly_json()`` or Streamlit's chart spec."""
+    if isinstance(arr, dict) and "bdata" in arr:
+        import base64
+
+        out = np.frombuffer(base64.b64decode(arr["bdata"]), dtype=np.dtype(arr["dtype"]))
+        if "shape" in arr:
+            shape = arr["shape"]
+            if isinstance(shape, str):
+                shape = [int(s) for s in shape.split(",")]
+            out = out.reshape(shape)
+        return out
+    return np.asarray(arr)
+
+
+def steps_back(T: int) -> np.ndarray:
+    """k = T - t for t = 1..T: distance (in steps) from the loss at step T, as used on gradient-vs-distance plots."""
+    return np.arange(T - 1, -1, -1)
+

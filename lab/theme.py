@@ -1,0 +1,137 @@
+"""The lab's one look: a fixed colour per cell kind and one Plotly template readable on a projector.
+
+Usage::
+
+    from lab.theme import CELL_COLORS, CELL_LABELS, TEMPLATE_NAME
+    go.Scatter(..., line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH), name=CELL_LABELS["gru"])
+
+Figures should start from ``lab.figures.common.base_figure`` which applies the template and the sizes.
+
+Light and dark: the pages render charts with ``st.plotly_chart(..., theme="streamlit")`` (the default, see
+``lab.ui.chart``). Streamlit then fills in the background, grid and text colours of the active app theme
+(light or dark) and keeps what the figure sets explicitly: our trace colours, font sizes, line widths and margins.
+So the template sets sizes and the categorical palette but never a text or background colour.
+
+The palette is Okabe & Ito (2008), safe for the common colour-vision deficiencies. Each kind also has its own
+dash style (``CELL_DASH``) so lines stay distinguishable in greyscale print-outs and for full colour blindness.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Okabe-Ito colours by name. Black is left out (invisible on the dark theme) and yellow is not used for lines
+# (invisible on white); grey stands in for the 7th kind.
+OKABE_ITO: dict[str, str] = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "bluish_green": "#009E73",
+    "sky_blue": "#56B4E9",
+    "reddish_purple": "#CC79A7",
+    "orange": "#E69F00",
+    "grey": "#999999",
+    "yellow": "#F0E442",
+}
+OKABE_ITO_ORDER: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#56B4E9", "#CC79A7", "#E69F00", "#999999")
+
+# One colour per cell kind, used on every page.
+CELL_COLORS: dict[str, str] = {
+    "rnn": OKABE_ITO["vermillion"],
+    "gru": OKABE_ITO["blue"],
+    "lstm": OKABE_ITO["bluish_green"],
+    "gru_type1": OKABE_ITO["sky_blue"],
+    "gru_type2": OKABE_ITO["reddish_purple"],
+    "gru_type3": OKABE_ITO["orange"],
+    "mgu": OKABE_ITO["grey"],
+}
+CELL_LABELS: dict[str, str] = {
+    "rnn": "RNN",
+    "gru": "GRU",
+    "lstm": "LSTM",
+    "gru_type1": "GRU type 1",
+    "gru_type2": "GRU type 2",
+    "gru_type3": "GRU type 3",
+    "mgu": "MGU",
+}
+CELL_DASH: dict[str, str] = {
+    "rnn": "solid",
+    "gru": "solid",
+    "lstm": "solid",
+    "gru_type1": "dash",
+    "gru_type2": "dashdot",
+    "gru_type3": "longdash",
+    "mgu": "dot",
+}
+# Gate colours (r, z, n; LSTM i, f, g, o, c; MGU f) for gate plots, also Okabe-Ito.
+GATE_COLORS: dict[str, str] = {
+    "r": OKABE_ITO["reddish_purple"],
+    "z": OKABE_ITO["orange"],
+    "n": OKABE_ITO["sky_blue"],
+    "i": OKABE_ITO["sky_blue"],
+    "f": OKABE_ITO["orange"],
+    "g": OKABE_ITO["bluish_green"],
+    "o": OKABE_ITO["reddish_purple"],
+    "c": OKABE_ITO["grey"],
+    "h": OKABE_ITO["blue"],
+}
+
+# Sequential colour scale for magnitudes (heatmaps of |dL/dh|, log10 norms): viridis is perceptually uniform,
+# colour-blind safe and readable on light and dark backgrounds. Diverging (signed values): blue-white-red.
+SEQUENTIAL_SCALE = "Viridis"
+DIVERGING_SCALE = "RdBu_r"
+
+# Sizes (px) for a projector: the back row must read the tick labels.
+FONT_SIZE = 18
+TITLE_SIZE = 24
+TICK_SIZE = 16
+LEGEND_SIZE = 16
+LINE_WIDTH = 3.5
+MARKER_SIZE = 9
+CHART_HEIGHT = 460
+
+TEMPLATE_NAME = "gru_lab"
+
+
+def _build_template() -> go.layout.Template:
+    """Sizes and palette only: colours of text/background come from the active Streamlit theme."""
+    base = pio.templates["streamlit"] if "streamlit" in pio.templates else go.layout.Template()
+    tpl = go.layout.Template(base)
+    tpl.layout.update(
+        font=dict(size=FONT_SIZE),
+        title=dict(font=dict(size=TITLE_SIZE), x=0, xanchor="left"),
+        colorway=list(OKABE_ITO_ORDER),
+        legend=dict(font=dict(size=LEGEND_SIZE)),
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        xaxis=dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=True),
+        yaxis=dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=True),
+        margin=dict(l=10, r=10, t=60, b=10),
+    )
+    tpl.data.scatter = [go.Scatter(line=dict(width=LINE_WIDTH), marker=dict(size=MARKER_SIZE))]
+    tpl.data.heatmap = [go.Heatmap(colorscale=SEQUENTIAL_SCALE)]
+    return tpl
+
+
+def register() -> str:
+    """Register the lab template under ``TEMPLATE_NAME`` and make it Plotly's default; returns the name."""
+    # Importing streamlit's plotly chart module registers its "streamlit" template first, so we can extend it.
+    try:
+        import streamlit.elements.plotly_chart  # noqa: F401
+    except Exception:  # pragma: no cover - streamlit always installed here
+        pass
+    pio.templates[TEMPLATE_NAME] = _build_template()
+    pio.templates.default = TEMPLATE_NAME
+    return TEMPLATE_NAME
+
+
+def layout_sizes() -> dict:
+    """The size settings as explicit layout keys. Streamlit's theme rewrites the template's text settings in the
+    browser, so ``base_figure`` also writes these into the figure's own layout, where they win."""
+    return dict(
+        font=dict(size=FONT_SIZE),
+        title_font=dict(size=TITLE_SIZE),
+        legend=dict(font=dict(size=LEGEND_SIZE)),
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+    )
+
+
+register()

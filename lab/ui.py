@@ -1,0 +1,105 @@
+"""Shared page pieces: page header, charts with their "how to read this" text, overflow notes, data export.
+
+Usage guide (for page authors)
+------------------------------
+::
+
+    from lab import ui
+
+    ui.page_header("Vanishing gradients", "One or two sentences: what this page shows and what to try.")
+    ui.chart(fig, key="vg_norms",
+             how_to_read="Each line is one cell... The dashed line is the bound σ^k.",   # 1-2 sentences, required
+             predict="Before you move the slider: will the GRU line fall faster or slower than the RNN's?")
+    ui.nonfinite_note({"RNN": r.nonfinite_from[0], "GRU": g.nonfinite_from[0]})   # nothing if all are -1
+    ui.headline("After 50 steps the RNN keeps 1e-12 of its gradient; the GRU keeps 0.3.")
+    ui.download_arrays("Download these numbers (CSV)", {"k": k, "rnn": rnn, "gru": gru}, "vg_norms.csv", key="vg_dl")
+
+``chart`` renders with ``theme="streamlit"`` so the chart follows the app's light/dark theme; the figure's own
+settings (trace colours from lab.theme, font sizes, line widths) are kept. Build figures with
+``lab.figures.common.base_figure`` so they carry the lab template.
+
+A page file stays thin: controls (lab.controls) -> cached engine call (lab.cache) -> figure builder
+(lab/figures/<topic>.py) -> ``ui.chart``. No numerics in pages.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2},  # crisp PNGs for slides
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def page_header(title: str, intro: str, *, icon: str | None = None) -> None:
+    """Page title and a short intro (markdown, 1-3 sentences)."""
+    st.title(f"{icon} {title}" if icon else title)
+    st.markdown(intro)
+
+
+def chart(fig: go.Figure, key: str, how_to_read: str, predict: str | None = None, *, alt: str | None = None,
+          height: int | None = None, container=None) -> None:
+    """A Plotly chart with its reading guide.
+
+    predict: an optional "predict first" question, shown ABOVE the chart so students read it before the curve.
+    how_to_read: 1-2 sentences shown under the chart (required: every chart says how to read it)."""
+    if not how_to_read or not how_to_read.strip():
+        raise ValueError("how_to_read: every chart needs a 1-2 sentence reading guide")
+    box = container if container is not None else st.container()
+    with box:
+        if predict:
+            st.markdown(f":material/psychology_alt: **Predict first.** {predict}")
+        title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else None
+        kwargs = {}
+        if height is not None:
+            kwargs["height"] = height
+        st.plotly_chart(fig, width="stretch", key=key, theme="streamlit", config=PLOTLY_CONFIG,
+                        alt=alt or title or how_to_read.split(".")[0], **kwargs)
+        st.markdown(f":material/visibility: **How to read this.** {how_to_read}")
+
+
+def nonfinite_note(nonfinite_from: Mapping[str, int], *, what: str = "hidden state", container=None) -> bool:
+    """Warn, per series name, where its values stopped being finite (``nonfinite_from`` = first 0-based step, -1 =
+    finite). Returns True if a warning was shown."""
+    bad = {name: int(k) for name, k in nonfinite_from.items() if int(k) >= 0}
+    if not bad:
+        return False
+    parts = "; ".join(f"{name} from step {k + 1}" for name, k in bad.items())
+    (container or st).warning(
+        f"Overflow: the {what} became inf/NaN ({parts}). Those steps are drawn at the top edge of the log charts "
+        "(▲ markers). Lower the largest singular value or the input amplitude to stay in range.",
+        icon=":material/warning:",
+    )
+    return True
+
+
+def headline(text: str, *, container=None) -> None:
+    """A one-line takeaway in words, emphasised (e.g. the numbers behind a chart)."""
+    (container or st).info(text, icon=":material/lightbulb:")
+
+
+def arrays_to_csv(columns: Mapping[str, np.ndarray]) -> str:
+    """1-D arrays of equal length -> CSV text with a header row (full float precision)."""
+    names = list(columns)
+    cols = [np.asarray(columns[n]).ravel() for n in names]
+    n = {c.shape[0] for c in cols}
+    if len(n) > 1:
+        raise ValueError(f"columns: all must have the same length, got {dict(zip(names, [c.shape[0] for c in cols]))}")
+    buf = io.StringIO()
+    buf.write(",".join(names) + "\n")
+    for row in zip(*cols):
+        buf.write(",".join(repr(float(v)) if isinstance(v, (float, np.floating)) else str(v) for v in row) + "\n")
+    return buf.getvalue()
+
+
+def download_arrays(label: str, columns: Mapping[str, np.ndarray], file_name: str, *, key: str,
+                    container=None) -> None:
+    """A download button for the numbers behind a chart (CSV, one column per array)."""
+    (container or st).download_button(label, arrays_to_csv(columns), file_name=file_name, mime="text/csv", key=key,
+                                      icon=":material/download:", on_click="ignore")
