@@ -35,6 +35,8 @@ from .tasks import ADDING_TOLERANCE, COPY_LENGTH, DELAY_MAX, TASKS, TaskSpec
 CELLS = ("rnn", "gru", "lstm")
 EVAL_SIZE = 1024              # held-out sequences for the final accuracy
 EVAL_SIZE_LIVE = 256          # the first 256 of them for the curve while training
+BLOWUP_WINDOW = 20            # a run also counts as diverged when the mean loss of the last 20 steps exceeds
+BLOWUP_FACTOR = 10.0          # 10x its starting value (Adam rarely reaches NaN; it blows the logits up instead)
 MAX_SNAPSHOTS = 80            # older snapshots are thinned (every other one dropped) beyond this
 LIMITS = {                    # (min, max) of every setting the page and the CLI accept
     "hidden_size": (2, 256), "lr": (1e-5, 10.0), "steps": (1, 50_000), "time_budget": (0.5, 3600.0),
@@ -135,7 +137,7 @@ def build_model(kind: str, config: TrainConfig):
         def __init__(self):
             super().__init__()
             self.rnn = cell.to_torch().float()
-            self.readout = nn.Linear(H, spec.output_size)
+            self.readout = nn.Linear(H, spec.output_size, dtype=torch.float32)
             rng = np.random.default_rng([int(config.seed), 2, CELLS.index(kind)])
             k = 1.0 / math.sqrt(H)
             with torch.no_grad():
@@ -174,6 +176,7 @@ def loss_and_accuracy(spec: TaskSpec, out, y):
 class Snapshot:
     step: int
     params: dict[str, np.ndarray]     # "rnn.weight_ih_l0", ..., "readout.weight", "readout.bias" -> float32
+    loss: float = math.inf            # mean training loss of the last steps before it (inf at step 0)
 
 
 @dataclass
@@ -207,6 +210,8 @@ class CellRun:
         self.history = History()
         self.snapshots: list[Snapshot] = []
         self.status = "running"       # running | done | stopped | diverged
+        self._recent: list[float] = []   # the last BLOWUP_WINDOW training losses
+        self._start_loss: float | None = None
         self.message = ""
         self.seconds = 0.0            # time spent in this cell's training steps
         self.take_snapshot(0)
@@ -219,7 +224,8 @@ class CellRun:
         if self.snapshots and self.snapshots[-1].step == step:
             return
         sd = {k: v.detach().numpy().copy() for k, v in self.model.state_dict().items()}
-        self.snapshots.append(Snapshot(step, sd))
+        recent = sum(self._recent) / len(self._recent) if self._recent else math.inf
+        self.snapshots.append(Snapshot(step, sd, recent))
         if len(self.snapshots) > MAX_SNAPSHOTS:   # thin the middle, keep the first and the newest
             self.snapshots = self.snapshots[:1] + self.snapshots[1:-1][1::2] + self.snapshots[-1:]
 
@@ -239,6 +245,15 @@ class CellRun:
             self._diverged(step, lval, gnorm)
             self.seconds += time.perf_counter() - t0
             return
+        self._recent.append(lval)
+        if len(self._recent) > BLOWUP_WINDOW:
+            self._recent.pop(0)
+        if self._start_loss is None:
+            self._start_loss = max(lval, self.config.spec.baseline_loss)
+        elif len(self._recent) == BLOWUP_WINDOW and sum(self._recent) / BLOWUP_WINDOW > BLOWUP_FACTOR * self._start_loss:
+            self._diverged(step, lval, gnorm, blowup=True)
+            self.seconds += time.perf_counter() - t0
+            return
         self.opt.step()
         h = self.history
         h.step.append(step)
@@ -247,23 +262,32 @@ class CellRun:
         h.grad_norm.append(gnorm)
         self.seconds += time.perf_counter() - t0
 
-    def _diverged(self, step: int, lval: float, gnorm: float) -> None:
+    def _diverged(self, step: int, lval: float, gnorm: float, blowup: bool = False) -> None:
+        """Stop this cell and go back to the best weights it had: the last finite snapshot (NaN/inf) or, when the
+        loss blew up, the snapshot taken at the lowest recent training loss. Later snapshots are dropped."""
         torch = _torch()
-        while len(self.snapshots) > 1 and not all(np.isfinite(v).all() for v in self.snapshots[-1].params.values()):
-            self.snapshots.pop()
+        finite = [i for i, s in enumerate(self.snapshots)
+                  if all(np.isfinite(v).all() for v in s.params.values())] or [0]
+        if blowup:
+            keep = min(finite, key=lambda i: (self.snapshots[i].loss, -i))
+        else:
+            keep = finite[-1]
+        self.snapshots = self.snapshots[:keep + 1]
         last = self.snapshots[-1]
         with torch.no_grad():
             self.model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in last.params.items()})
-        what = "loss" if not math.isfinite(lval) else "gradient norm"
+        if blowup:
+            what = (f"the loss rose above {BLOWUP_FACTOR:g}x its starting value (mean of the last {BLOWUP_WINDOW} "
+                    f"steps, at step {step})")
+        elif not math.isfinite(lval):
+            what = f"the loss became {lval} at step {step}"
+        else:
+            what = f"the gradient norm became {gnorm} at step {step}"
         self.status = "diverged"
-        self.message = (f"{what} became {lval if what == 'loss' else gnorm} at step {step}: training diverged "
-                        f"(learning rate {self.config.lr:g} too large? try 10x smaller, or clip gradients). "
-                        f"Kept the weights from step {last.step}, the last snapshot before it.")
-        # Forget the steps after the kept snapshot, so curves, snapshots and weights agree.
-        h = self.history
-        keep = sum(1 for s in h.step if s <= last.step)
-        for k in ("step", "loss", "acc", "grad_norm"):
-            del getattr(h, k)[keep:]
+        self.message = (f"Training diverged: {what}. The learning rate {self.config.lr:g} is probably too large: "
+                        f"try 10x smaller, or clip gradients. Kept the weights from step {last.step} ("
+                        + ("the snapshot with the lowest training loss)." if blowup else "the last finite snapshot).")
+                        )
 
     def evaluate(self, batch) -> tuple[float, float]:
         """(loss, accuracy) on a held-out batch (no gradient)."""
@@ -392,7 +416,8 @@ class Trainer:
                     elif reason == "time budget":
                         r.message = f"time budget of {cfg.time_budget:g} s used after {r.steps_done} steps"
                 last = r.history.step[-1] if r.history.step else 0
-                r.take_snapshot(last)
+                if r.status != "diverged":
+                    r.take_snapshot(last)
                 if not r.history.eval_step or r.history.eval_step[-1] != last:
                     self._eval(r, last, live=False)
                 loss, acc = r.evaluate(self._eval_all)

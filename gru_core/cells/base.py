@@ -19,41 +19,40 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from scipy.special import expit
 
 Array = np.ndarray
 
 
-def sigmoid(a: Array) -> Array:
-    return 1.0 / (1.0 + np.exp(-a))
+# sigmoid(a) = 1 / (1 + exp(-a)). scipy's expit computes it in one ufunc pass, without overflow warnings; the
+# four-op numpy form costs twice as long, and the per-step loops are dominated by such small-array calls.
+sigmoid = expit
 
 
 def mv(W: Array, v: Array) -> Array:
     """W v for a batch: W (R, C) or (B, R, C), v (B, C) -> (B, R)."""
     if W.ndim == 2:
         return v @ W.T
-    return np.einsum("brc,bc->br", W, v)
+    return np.matmul(W, v[:, :, None])[:, :, 0]
 
 
 def vm(u: Array, W: Array) -> Array:
     """u^T W for a batch (a vector-Jacobian product): u (B, R), W (R, C) or (B, R, C) -> (B, C)."""
     if W.ndim == 2:
         return u @ W
-    return np.einsum("br,brc->bc", u, W)
+    return np.matmul(u[:, None, :], W)[:, 0, :]
 
 
+# The Jacobian helpers take any leading axes, so one call builds the step Jacobians of every step at once:
+# d (T, B, R) with W (R, C) or (B, R, C) gives (T, B, R, C).
 def diag_mm(d: Array, W: Array) -> Array:
-    """diag(d) W for a batch: d (B, R), W (R, C) or (B, R, C) -> (B, R, C)."""
-    return d[:, :, None] * W
-
-
-def mm_diag(W: Array, d: Array) -> Array:
-    """W diag(d) for a batch: W (R, C) or (B, R, C), d (B, C) -> (B, R, C)."""
-    return W * d[:, None, :]
+    """diag(d) W: d (..., R), W (R, C) or (B, R, C) -> (..., R, C)."""
+    return d[..., :, None] * W
 
 
 def diag(d: Array) -> Array:
-    """diag(d) for a batch: d (B, H) -> (B, H, H)."""
-    return d[:, :, None] * np.eye(d.shape[-1], dtype=d.dtype)
+    """diag(d): d (..., H) -> (..., H, H)."""
+    return d[..., :, None] * np.eye(d.shape[-1], dtype=d.dtype)
 
 
 def rows(W: Array, blocks: tuple[str, ...], name: str, H: int) -> Array:

@@ -30,6 +30,7 @@ class GRUParams:
     U_r: Array | None         # (H, H) or (B, H, H); None if the gates do not see h_prev
     U_z: Array | None
     U_n: Array
+    U_hh: Array | None        # all of weight_hh (3H, H) when the gates see h_prev and the reset comes after
     b_hn: Array               # (H,) or (B, H): the hidden bias of n (inside r * (...) when reset_after, else 0)
 
     def input_projection(self, x: Array) -> Array:
@@ -72,33 +73,42 @@ def make_prepare(kind_name: str):
             U_r=rows(W_hh, kind.hh_blocks, "r", H) if gated_h else None,
             U_z=rows(W_hh, kind.hh_blocks, "z", H) if gated_h else None,
             U_n=rows(W_hh, kind.hh_blocks, "n", H), b_hn=b_hn,
+            U_hh=W_hh if gated_h and reset == "after" else None,
         )
     return prepare
 
 
-def _overridden(gate: Array, ov: Array | None) -> tuple[Array, Array | float]:
-    """Apply an override (NaN = free): returns the gate and the mask of entries that still depend on their input."""
+def _overridden(gate: Array, ov: Array | None) -> tuple[Array, Array | None]:
+    """Apply an override (NaN = free): returns the gate and the mask of entries that still depend on their input
+    (None: nothing overridden)."""
     if ov is None:
-        return gate, 1.0
+        return gate, None
     free = np.isnan(ov)
     return np.where(free, gate, ov), free.astype(gate.dtype)
+
+
+def _mask(m):
+    return 1.0 if m is None else m
 
 
 def forward(p: GRUParams, gx: Array, h_prev: Array, c_prev, ov: dict):
     """One GRU step. gx (B, 3H), h_prev (B, H) -> h (B, H), None, cache of every gate and intermediate."""
     H = p.H
-    a_r, a_z, gx_n = gx[:, :H], gx[:, H:2 * H], gx[:, 2 * H:]
-    if p.U_r is not None:
-        a_r = a_r + mv(p.U_r, h_prev)
-        a_z = a_z + mv(p.U_z, h_prev)
-    r, m_r = _overridden(sigmoid(a_r), ov.get("r"))                      # reset gate
-    z, m_z = _overridden(sigmoid(a_z), ov.get("z"))                      # update gate
+    if p.U_hh is not None:                                              # one matmul for every block: W_hh h_prev
+        gh = mv(p.U_hh, h_prev)
+        rz = sigmoid(gx[:, :2 * H] + gh[:, :2 * H])                      # reset and update gates together
+    elif p.U_r is not None:
+        rz = sigmoid(gx[:, :2 * H] + np.concatenate([mv(p.U_r, h_prev), mv(p.U_z, h_prev)], axis=-1))
+    else:
+        rz = sigmoid(gx[:, :2 * H])
+    r, m_r = _overridden(rz[:, :H], ov.get("r"))                         # reset gate
+    z, m_z = _overridden(rz[:, H:], ov.get("z"))                         # update gate
     if p.reset_after:
-        hn = mv(p.U_n, h_prev) + p.b_hn
-        n = np.tanh(gx_n + r * hn)                                       # candidate, reset after the matmul
+        hn = (gh[:, 2 * H:] if p.U_hh is not None else mv(p.U_n, h_prev)) + p.b_hn
+        n = np.tanh(gx[:, 2 * H:] + r * hn)                              # candidate, reset after the matmul
     else:
         hn = None
-        n = np.tanh(gx_n + mv(p.U_n, r * h_prev))                        # candidate, reset before the matmul
+        n = np.tanh(gx[:, 2 * H:] + mv(p.U_n, r * h_prev))               # candidate, reset before the matmul
     k = z if p.keep_sign > 0 else 1.0 - z                                # share of the old state kept
     h = (1.0 - k) * n + k * h_prev                                       # the mix
     cache = dict(r=r, z=z, n=n, h_prev=h_prev, hn=hn, k=k, m_r=m_r, m_z=m_z)
@@ -108,17 +118,22 @@ def forward(p: GRUParams, gx: Array, h_prev: Array, c_prev, ov: dict):
 def backward(p: GRUParams, cache: dict, dh: Array, dc):
     """Vector-Jacobian product of one step: dL/dh (B, H) -> dL/dh_prev (B, H)."""
     r, z, n, h_prev, k = cache["r"], cache["z"], cache["n"], cache["h_prev"], cache["k"]
-    dh_prev = dh * k                                                     # the direct path, diag(k)
-    da_z = dh * (h_prev - n) * p.keep_sign * z * (1.0 - z) * cache["m_z"]
-    da_n = dh * (1.0 - k) * (1.0 - n * n)
+    dk = dh * (h_prev - n)                                                 # dL/dk, k = z (torch) or 1 - z (wiki)
+    da_z = (dk if p.keep_sign > 0 else -dk) * (z * (1.0 - z))              # through z
+    da_n = dh * (1.0 - k) * (1.0 - n * n)                                  # through n
     if p.reset_after:
-        dr = da_n * cache["hn"]
-        dh_prev = dh_prev + vm(da_n * r, p.U_n)
+        da_r = da_n * cache["hn"] * (r * (1.0 - r))                        # through r
+        d_hn = da_n * r
     else:
         d_rh = vm(da_n, p.U_n)
-        dr = d_rh * h_prev
-        dh_prev = dh_prev + d_rh * r
-    da_r = dr * r * (1.0 - r) * cache["m_r"]
+        da_r = d_rh * h_prev * (r * (1.0 - r))
+    if cache["m_r"] is not None:                                           # overridden gates are constants
+        da_r = da_r * cache["m_r"]
+    if cache["m_z"] is not None:
+        da_z = da_z * cache["m_z"]
+    if p.U_hh is not None:                                                 # one matmul: W_hh^T [da_r; da_z; d_hn]
+        return dh * k + vm(np.concatenate([da_r, da_z, d_hn], axis=-1), p.U_hh), None
+    dh_prev = dh * k + (vm(d_hn, p.U_n) if p.reset_after else d_rh * r)
     if p.U_r is not None:
         dh_prev = dh_prev + vm(da_r, p.U_r) + vm(da_z, p.U_z)
     return dh_prev, None
@@ -128,7 +143,7 @@ def jacobian_split(p: GRUParams, cache: dict) -> tuple[Array, Array]:
     """dh_t/dh_{t-1} (B, H, H) split into the direct path diag(k_t) and the path through the weights."""
     r, z, n, h_prev, k = cache["r"], cache["z"], cache["n"], cache["h_prev"], cache["k"]
     c_n = (1.0 - k) * (1.0 - n * n)                                      # dh/da_n
-    s_r = r * (1.0 - r) * cache["m_r"] * np.ones_like(r)
+    s_r = r * (1.0 - r) * _mask(cache["m_r"])
     if p.reset_after:
         weights = diag_mm(c_n * r, p.U_n)
         if p.U_r is not None:
@@ -139,7 +154,7 @@ def jacobian_split(p: GRUParams, cache: dict) -> tuple[Array, Array]:
             inner = inner + diag_mm(h_prev * s_r, p.U_r)
         weights = diag_mm(c_n, np.matmul(p.U_n, inner))
     if p.U_z is not None:
-        weights = weights + diag_mm((h_prev - n) * p.keep_sign * z * (1.0 - z) * cache["m_z"], p.U_z)
+        weights = weights + diag_mm((h_prev - n) * p.keep_sign * z * (1.0 - z) * _mask(cache["m_z"]), p.U_z)
     return diag(k), weights
 
 

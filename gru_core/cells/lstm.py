@@ -54,18 +54,18 @@ def backward(p: LSTMParams, cache: dict, dh: Array, dc: Array):
 
 
 def jacobian(p: LSTMParams, cache: dict) -> Array:
-    """d(h_t, c_t)/d(h_{t-1}, c_{t-1}), (B, 2H, 2H)."""
+    """d(h_t, c_t)/d(h_{t-1}, c_{t-1}), (..., B, 2H, 2H)."""
     H = p.H
     i, f, g, o, tc, c_prev = cache["i"], cache["f"], cache["g"], cache["o"], cache["tc"], cache["c_prev"]
     U = [p.W_hh[..., k * H:(k + 1) * H, :] for k in range(4)]
     dc_dh = diag_mm(g * i * (1 - i), U[0]) + diag_mm(c_prev * f * (1 - f), U[1]) + diag_mm(i * (1 - g * g), U[2])
     dc_dc = diag(f)
     s = o * (1.0 - tc * tc)
-    dh_dh = diag_mm(tc * o * (1 - o), U[3]) + s[:, :, None] * dc_dh
+    dh_dh = diag_mm(tc * o * (1 - o), U[3]) + s[..., :, None] * dc_dh
     dh_dc = diag(s * f)
-    top = np.concatenate([dh_dh, dh_dc], axis=2)
-    bottom = np.concatenate([dc_dh, dc_dc], axis=2)
-    return np.concatenate([top, bottom], axis=1)
+    top = np.concatenate([dh_dh, dh_dc], axis=-1)
+    bottom = np.concatenate([dc_dh, dc_dc], axis=-1)
+    return np.concatenate([top, bottom], axis=-2)
 
 
 LSTM = register(CellKind(

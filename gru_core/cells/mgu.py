@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Array, CellKind, diag, diag_mm, mv, register, sigmoid, vm
-from .gru import _overridden
+from .gru import _mask, _overridden
 
 
 @dataclass
@@ -47,13 +47,13 @@ def backward(p: MGUParams, cache: dict, dh: Array, dc):
     f, n, h_prev = cache["f"], cache["n"], cache["h_prev"]
     da_n = dh * f * (1.0 - n * n)
     d_fh = vm(da_n, p.U_n)
-    da_f = (dh * (n - h_prev) + d_fh * h_prev) * f * (1.0 - f) * cache["m_f"]
+    da_f = (dh * (n - h_prev) + d_fh * h_prev) * f * (1.0 - f) * _mask(cache["m_f"])
     return dh * (1.0 - f) + d_fh * f + vm(da_f, p.U_f), None
 
 
 def jacobian(p: MGUParams, cache: dict) -> Array:
     f, n, h_prev = cache["f"], cache["n"], cache["h_prev"]
-    s_f = f * (1.0 - f) * cache["m_f"] * np.ones_like(f)
+    s_f = f * (1.0 - f) * _mask(cache["m_f"])
     inner = diag(f) + diag_mm(h_prev * s_f, p.U_f)                # d(f * h_prev)/dh_prev
     return (diag(1.0 - f) + diag_mm((n - h_prev) * s_f, p.U_f)
             + diag_mm(f * (1.0 - n * n), np.matmul(p.U_n, inner)))

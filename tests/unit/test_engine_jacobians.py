@@ -101,3 +101,19 @@ def test_reference_numbers_vanishing_ratio_rnn_gru_default_and_chrono():
     assert 1e-25 < ratio["rnn"] < 1e-19
     assert 1e-23 < ratio["gru"] < 1e-16
     assert 0.05 < ratio["chrono"] < 0.5
+
+
+@pytest.mark.parametrize("case", ["gaussian", "identity", "zeros", "decaying", "tiny", "clustered", "rank_one"])
+def test_top_singular_values_equal_lapack_on_hard_spectra(case):
+    from gru_core.record import top_singular_values
+    rng = np.random.default_rng(7)
+    S = 48
+    M = {"gaussian": lambda: rng.standard_normal((30, S, S)),
+         "identity": lambda: np.broadcast_to(np.eye(S), (3, S, S)).copy(),
+         "zeros": lambda: np.zeros((2, S, S)),
+         "decaying": lambda: rng.standard_normal((20, S, S)) * np.logspace(0, -30, S),
+         "tiny": lambda: rng.standard_normal((10, S, S)) * 1e-200,
+         "clustered": lambda: np.eye(S) + 1e-6 * rng.standard_normal((10, S, S)),
+         "rank_one": lambda: rng.standard_normal((10, S, 1)) * rng.standard_normal((10, 1, S))}[case]()
+    ref = np.linalg.svd(M, compute_uv=False)[:, 0]
+    np.testing.assert_allclose(top_singular_values(M), ref, rtol=1e-12, atol=0)
