@@ -3,6 +3,7 @@ import streamlit as st
 import torch
 
 import lab  # noqa: F401  (registers the lab's Plotly template before any page builds a figure)
+from lab.controls import flush_url_fixes
 
 # One server process serves every browser session (each session is a thread of this process), and the machine
 # has few cores. PyTorch's default of one intra-op thread per core would let 30 students' training steps
@@ -22,3 +23,7 @@ PAGES = [
 ]
 
 st.navigation(PAGES).run()
+
+# A bad link parameter was replaced by its nearest valid value on this run: rerun once so the value is also
+# written back into the address bar (see lab.controls).
+flush_url_fixes()

@@ -202,46 +202,89 @@ def _pending() -> dict:
     return st.session_state.setdefault(_PENDING, {})
 
 
-def _before_widget(key: str, fix: Callable[[list[str]], tuple[Any, str | None]]) -> tuple[Any, str | None] | None:
+def _before_widget(key: str, fix: Callable[[list[str]], tuple[Any, str | None]]) -> None:
     """Check the URL value of ``key`` before its widget exists; assign the nearest valid value if needed.
 
-    Returns (value, problem) when the URL held a value we corrected on this run, else None."""
+    How a correction reaches the widget and the address bar in Streamlit 1.67 (checked in Chromium):
+    * Streamlit REJECTS the URL value (out of range, malformed, unknown option): it clears the parameter and the
+      ``st.session_state[key]`` assigned here wins.
+    * Streamlit ACCEPTS it but differently from us (off-step float, 254.7 truncated to 254 for an int slider): on a
+      first load the URL beats session state, so ``_after_widget`` queues the value and ``flush_url_fixes()``
+      (app.py, after the page) reruns once; the queued assignment then wins (it is no longer a first load).
+    * Streamlit does not write a value assigned on a first load (or on an st.rerun) into the address bar, so
+      ``_after_widget`` writes the corrected value into the URL itself; the link then reproduces the view."""
     pend = _pending()
-    if key in pend:  # a correction Streamlit overrode on the previous run (URL seeding beats session state
-        st.session_state[key] = pend.pop(key)  # on a first load); now it is a plain rerun, so this wins.
-        return None
+    if key in pend:
+        st.session_state[key] = pend.pop(key)
+        return
     raw = st.query_params.get_all(key)
     if not raw:
-        return None
+        return
     value, problem = fix(raw)
     if problem is None:
-        return None
+        return
     fixes = _fixes()
-    if fixes.get(key, {}).get("raw") == raw:
-        return None  # already handled this exact URL value; never fight the user
+    old = fixes.get(key)
+    if old is not None and (old["raw"] == raw or _same(old["value"], value)):
+        return  # already handled (Streamlit may have rewritten the URL meanwhile); never fight the user
     st.session_state[key] = value
     shown = raw[0] if len(raw) == 1 else "&".join(raw)
     fixes[key] = {"raw": raw, "value": value, "message": f"Link parameter `{key}={shown}` {problem}."}
-    return value, problem
 
 
-def _after_widget(key: str, got: Any, container: Any) -> None:
-    """Show the note for a corrected URL value while the widget still holds the corrected value."""
+def _after_widget(key: str, got: Any, container: Any, url_value: Callable[[Any], str | list[str] | None]) -> None:
+    """Show the note for a corrected URL value while the widget holds the corrected value; forget it once the user
+    has changed the control. ``url_value(value)`` is how the value is spelled in the URL (None = the default,
+    which Streamlit keeps out of the URL)."""
     fixes = _fixes()
     fix = fixes.get(key)
     if fix is None:
         return
     if _same(got, fix["value"]):
-        fix["applied"] = True
+        fix["shown"] = True
+        if not fix.get("url_written"):
+            fix["url_written"] = True
+            _write_url(key, url_value(got))
         container.warning(fix["message"], icon=":material/link:")
-    elif not fix.get("applied"):
-        # Streamlit seeded the widget from the URL despite our correction (the URL value was acceptable to it,
-        # e.g. off-step); apply ours on an immediate rerun.
-        fix["applied"] = True
-        _pending()[key] = fix["value"]
+    elif not fix.get("shown"):
+        _pending()[key] = fix["value"]  # Streamlit seeded its own reading of the URL; apply ours on a rerun
+    elif key not in _pending():
+        del fixes[key]
+
+
+def _write_url(key: str, value: str | list[str] | None) -> None:
+    """Put the corrected value into the browser's address bar (Streamlit's own mechanism for URL corrections).
+
+    Uses Streamlit internals (QueryParams.set_corrected_value's storage + message); any failure is ignored: the
+    page still shows the corrected value and the note, only the address bar keeps the bad value."""
+    try:
+        from streamlit.runtime.state import get_session_state
+
+        with get_session_state().query_params() as qp:
+            if value is None or value == [] or value == "":
+                qp.remove_param(key)
+            else:
+                qp._query_params[key] = value
+                qp._send_query_param_msg()
+    except Exception:  # pragma: no cover - depends on Streamlit internals
+        pass
+
+
+def flush_url_fixes() -> None:
+    """Call once at the end of every run (app.py does, after the page): if a URL value that Streamlit accepted
+    had to be corrected, rerun once so the correction is applied (see ``_before_widget``)."""
+    if st.session_state.get(_PENDING):
         st.rerun()
-    else:
-        del fixes[key]  # the user moved the control: the note has done its job
+
+
+def _num_url(default: float) -> Callable[[Any], str | None]:
+    def f(v: Any) -> str | None:
+        if _same(v, default):
+            return None
+        if isinstance(v, float) and math.isfinite(v) and v == int(v):
+            return str(int(v))
+        return str(v)
+    return f
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -281,7 +324,7 @@ def slider(
         label, min_value=min_value, max_value=max_value, value=default, step=step, key=key,
         bind="query-params", help=help, format=format, disabled=disabled,
     )
-    _after_widget(key, value, container)
+    _after_widget(key, value, container, _num_url(default))
     return value
 
 
@@ -310,7 +353,7 @@ def number(
         label, min_value=min_value, max_value=max_value, value=default, step=step, key=key,
         bind="query-params", help=help, format=format,
     )
-    _after_widget(key, value, container)
+    _after_widget(key, value, container, _num_url(default))
     return value
 
 
@@ -355,7 +398,7 @@ def select(
         raise ValueError(f"style must be 'selectbox', 'segmented' or 'radio', got {style!r}")
     if value is None:  # defensive: a cleared segmented control
         value = default
-    _after_widget(key, value, container)
+    _after_widget(key, value, container, lambda v: None if v == default else fmt(v))
     return value
 
 
@@ -386,7 +429,8 @@ def multiselect(
     else:
         raise ValueError(f"style must be 'pills' or 'dropdown', got {style!r}")
     value = [o for o in options if o in (value or [])]
-    _after_widget(key, value, container)
+    _after_widget(key, value, container,
+                  lambda v: None if list(v) == [o for o in options if o in default] else [fmt(o) for o in v])
     if len(value) < min_selections:
         container.info(f"Choose at least {min_selections}; showing {', '.join(labs[options.index(d)] for d in default)}.",
                        icon=":material/info:")
@@ -398,7 +442,7 @@ def toggle(label: str, key: str, default: bool = False, *, help: str | None = No
     """A URL-bound on/off switch (URL: true/false; 1/0, yes/no, on/off are read with a note)."""
     _before_widget(key, lambda raw: parse_bool(raw[-1], default))
     value = container.toggle(label, value=default, key=key, bind="query-params", help=help)
-    _after_widget(key, value, container)
+    _after_widget(key, value, container, lambda v: None if v == default else str(bool(v)).lower())
     return value
 
 
@@ -416,7 +460,7 @@ def text(
     default with a note; invalid typed text is returned as typed (the page decides; use ``validate`` there too)."""
     _before_widget(key, lambda raw: nearest_text(raw[-1], max_chars, validate, default))
     value = container.text_input(label, value=default, max_chars=max_chars, key=key, bind="query-params", help=help)
-    _after_widget(key, value, container)
+    _after_widget(key, value, container, lambda v: None if v == default else v)
     return value
 
 

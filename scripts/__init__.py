@@ -1,0 +1,1 @@
+"""Developer tools: screenshots, a shared helper to start a real server and drive it in Chromium."""
