@@ -43,6 +43,14 @@ def vm(u: Array, W: Array) -> Array:
     return np.matmul(u[:, None, :], W)[:, 0, :]
 
 
+def project(x: Array, W: Array) -> Array:
+    """W x_t for every step at once: x (T, B, I), W (R, I) or (B, R, I) -> (T, B, R), as one or B matrix products."""
+    T, B, I = x.shape
+    if W.ndim == 2:
+        return (x.reshape(T * B, I) @ W.T).reshape(T, B, -1)
+    return np.matmul(x.transpose(1, 0, 2), W.transpose(0, 2, 1)).transpose(1, 0, 2)
+
+
 # The Jacobian helpers take any leading axes, so one call builds the step Jacobians of every step at once:
 # d (T, B, R) with W (R, C) or (B, R, C) gives (T, B, R, C).
 def diag_mm(d: Array, W: Array) -> Array:

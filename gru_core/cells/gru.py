@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Array, CellKind, diag, diag_mm, entries, mv, register, rows, sigmoid, vm
+from .base import Array, CellKind, project, diag, diag_mm, entries, mv, register, rows, sigmoid, vm
 
 
 @dataclass
@@ -35,10 +35,11 @@ class GRUParams:
 
     def input_projection(self, x: Array) -> Array:
         """x (T, B, I) -> gx (T, B, 3H): input-side pre-activations of r, z, n (zero where a gate ignores x)."""
-        T, B, _ = x.shape
+        wx = project(x, self.W_ih)
+        if self.ih_blocks == ("r", "z", "n"):
+            return wx + self.b_x
         H = self.H
-        wx = np.einsum("tbi,ri->tbr", x, self.W_ih) if self.W_ih.ndim == 2 else np.einsum("tbi,bri->tbr", x, self.W_ih)
-        gx = np.zeros((T, B, 3 * H), dtype=x.dtype)
+        gx = np.zeros(wx.shape[:2] + (3 * H,), dtype=x.dtype)
         for k, name in enumerate(self.ih_blocks):
             j = "rzn".index(name)
             gx[..., j * H:(j + 1) * H] = wx[..., k * H:(k + 1) * H]

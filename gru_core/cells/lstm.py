@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Array, CellKind, diag, diag_mm, mv, register, sigmoid, vm
+from .base import Array, CellKind, project, diag, diag_mm, mv, register, sigmoid, vm
 
 
 @dataclass
@@ -21,7 +21,7 @@ class LSTMParams:
     W_hh: Array      # (4H, H) or (B, 4H, H)
 
     def input_projection(self, x: Array) -> Array:
-        wx = np.einsum("tbi,ri->tbr", x, self.W_ih) if self.W_ih.ndim == 2 else np.einsum("tbi,bri->tbr", x, self.W_ih)
+        wx = project(x, self.W_ih)
         return wx + self.b
 
 

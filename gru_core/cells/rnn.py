@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Array, CellKind, diag_mm, mv, register, vm
+from .base import Array, CellKind, project, diag_mm, mv, register, vm
 
 
 @dataclass
@@ -18,7 +18,7 @@ class RNNParams:
 
     def input_projection(self, x: Array) -> Array:
         """x (T, B, I) -> W_ih x_t + b_ih + b_hh, (T, B, H)."""
-        wx = np.einsum("tbi,ri->tbr", x, self.W_ih) if self.W_ih.ndim == 2 else np.einsum("tbi,bri->tbr", x, self.W_ih)
+        wx = project(x, self.W_ih)
         return wx + self.b
 
 
