@@ -1,0 +1,155 @@
+"""gru_core.train: the training helper learns, is reproducible, stops cleanly, and its analysis is exact."""
+import io
+import json
+import math
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+import torch
+
+import gru_core
+from gru_core.train import (CELLS, TrainConfig, Trainer, analyse, build_model, cli_main, keep_share,
+                            module_from_snapshot, train)
+
+TINY = dict(task="recall", delay=3, noise=0.0, hidden_size=8, steps=60, lr=2e-2, batch_size=32, eval_every=20,
+            snapshot_every=10)
+
+
+@pytest.mark.parametrize("kind", CELLS)
+def test_a_tiny_model_trains_a_few_steps_and_the_loss_falls(kind):
+    tr = train(TrainConfig(**TINY), (kind,))
+    loss = np.asarray(tr.runs[kind].history.loss)
+    assert loss.size == 60 and tr.runs[kind].status == "done"
+    assert loss[-10:].mean() < 0.8 * loss[:10].mean()
+    assert 0.0 <= tr.final[kind]["accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("task", ["adding", "copy"])
+def test_adding_and_copy_train_and_the_loss_falls(task):
+    cfg = TrainConfig(**{**TINY, "task": task, "delay": 6, "steps": 80})
+    tr = train(cfg, ("gru",))
+    loss = np.asarray(tr.runs["gru"].history.loss)
+    assert loss[-10:].mean() < 0.8 * loss[:10].mean()
+
+
+def test_every_cell_sees_the_same_batches_so_training_side_by_side_changes_nothing():
+    cfg = TrainConfig(**{**TINY, "steps": 15})
+    alone = train(cfg, ("gru",))
+    together = train(cfg, ("rnn", "gru", "lstm"))
+    a = alone.runs["gru"].model.state_dict()
+    b = together.runs["gru"].model.state_dict()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert alone.runs["gru"].history.loss == together.runs["gru"].history.loss
+    assert np.array_equal(cfg.batch(3).x, cfg.batch(3).x) and not np.array_equal(cfg.batch(3).x, cfg.batch(4).x)
+
+
+def test_the_recurrent_init_is_the_engines_including_chrono():
+    cfg = TrainConfig(task="recall", delay=40, hidden_size=16, chrono=True, seed=5)
+    m = build_model("gru", cfg)
+    cell = gru_core.make_cell("gru", cfg.spec.input_size, 16, seed=5, chrono=cfg.spec.seq_len)
+    np.testing.assert_allclose(m.rnn.bias_ih_l0.detach().numpy(), cell.params["bias_ih"], rtol=1e-6)
+    bz = m.rnn.bias_ih_l0.detach().numpy()[16:32]
+    assert np.all(bz >= 0) and np.all(bz <= math.log(cfg.spec.seq_len - 1) + 1e-6)   # log U[1, T_max - 1]
+    assert np.all(m.rnn.bias_hh_l0.detach().numpy()[16:32] == 0)
+    plain = build_model("gru", TrainConfig(task="recall", delay=40, hidden_size=16, chrono=False, seed=5))
+    assert np.abs(plain.rnn.bias_ih_l0.detach().numpy()[16:32]).max() <= 0.25     # U(±1/sqrt(16))
+
+
+def test_cli_prints_one_json_object_with_accuracy_seconds_steps():
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        rc = cli_main(["--task", "recall", "--delay", "5", "--cell", "lstm", "--seed", "1", "--steps", "20",
+                       "--hidden", "8", "--json"])
+    assert rc == 0
+    out = json.loads(buf.getvalue())
+    assert out["steps"] == 20 and out["cell"] == "lstm" and out["delay"] == 5
+    assert 0.0 <= out["accuracy"] <= 1.0 and out["seconds"] > 0
+    # the CLI trains exactly like train(): same accuracy for the same settings
+    again = train(TrainConfig(task="recall", delay=5, steps=20, hidden_size=8, seed=1), ("lstm",))
+    assert again.final["lstm"]["accuracy"] == out["accuracy"]
+
+
+def test_cli_refuses_a_delay_beyond_the_maximum_with_a_clear_message(capsys):
+    assert cli_main(["--delay", "100000"]) == 2
+    assert "delay must be between 1 and 300" in capsys.readouterr().err
+    assert cli_main(["--cell", "transformer"]) == 2
+
+
+def test_a_diverging_learning_rate_stops_the_run_and_keeps_finite_weights():
+    cfg = TrainConfig(**{**TINY, "lr": 10.0, "clip": 0.0, "steps": 200})
+    tr = train(cfg, ("rnn",))
+    for kind in ("rnn",):
+        r = tr.runs[kind]
+        assert r.status == "diverged", (kind, r.history.loss[-5:])
+        assert "diverged" in r.message and "learning rate 10" in r.message
+        assert r.steps_done < 200
+        assert all(np.isfinite(p.detach().numpy()).all() for p in r.model.parameters())
+        assert math.isfinite(tr.final[kind]["loss"])
+        kept = r.snapshots[-1]
+        for k, v in r.model.state_dict().items():   # the weights are the kept snapshot's
+            np.testing.assert_array_equal(v.numpy(), kept.params[k])
+    assert tr.stop_reason == "diverged"
+
+
+def test_stop_request_and_time_budget_stop_a_background_run():
+    tr = Trainer(TrainConfig(**{**TINY, "steps": 50_000}), ("gru",))
+    tr.start()
+    import time
+    time.sleep(0.5)
+    tr.request_stop()
+    tr.join(20)
+    assert not tr.running and tr.stop_reason == "stopped"
+    r = tr.runs["gru"]
+    assert r.status == "stopped" and 0 < r.steps_done < 50_000
+    assert r.snapshots[-1].step == r.steps_done          # the result so far is kept as the last snapshot
+    tb = train(TrainConfig(**{**TINY, "steps": 50_000, "time_budget": 0.5}), ("rnn",))
+    assert tb.stop_reason == "time budget" and tb.runs["rnn"].steps_done < 50_000
+
+
+def test_view_is_a_copy_that_training_does_not_change():
+    tr = train(TrainConfig(**{**TINY, "steps": 12}), ("gru",))
+    v = tr.view()["gru"]
+    n = len(v.history.loss)
+    tr.runs["gru"].history.loss.append(1.0)
+    assert len(v.history.loss) == n and v.snapshot_steps == [0, 10, 12]
+
+
+@pytest.mark.parametrize("kind", CELLS)
+def test_analysis_gradients_equal_torch_autograd_of_the_task_loss(kind):
+    cfg = TrainConfig(**{**TINY, "steps": 20})
+    tr = train(cfg, (kind,))
+    snap = tr.runs[kind].snapshots[-1]
+    a = analyse(kind, cfg, snap.params, snap.step, index=3)
+    # oracle: step the torch cell with the same weights in float64, retain every h_t, backprop cross-entropy
+    model = module_from_snapshot(kind, cfg, snap.params)
+    x, b = cfg.test_sequence(3)
+    cls = {"rnn": torch.nn.RNNCell, "gru": torch.nn.GRUCell, "lstm": torch.nn.LSTMCell}[kind]
+    cell = cls(x.shape[1], 8, dtype=torch.float64)
+    with torch.no_grad():
+        for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, n).copy_(getattr(model.rnn, n + "_l0"))
+    h = torch.zeros(1, 8, dtype=torch.float64)
+    c = torch.zeros(1, 8, dtype=torch.float64)
+    hs = []
+    for t in range(x.shape[0]):
+        xt = torch.from_numpy(x[t:t + 1].astype(np.float64))
+        if kind == "lstm":
+            h, c = cell(xt, (h, c))
+        else:
+            h = cell(xt, h)
+        h.retain_grad()
+        hs.append(h)
+    logits = model.readout(hs[-1])
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor([int(b.y[0])]))
+    loss.backward()
+    want = np.array([float(h.grad.norm()) for h in hs])
+    np.testing.assert_allclose(a.grad_norm, want, rtol=1e-8, atol=1e-14)
+    np.testing.assert_allclose(a.h, torch.cat(hs).detach().numpy(), atol=1e-12)
+    assert a.loss == pytest.approx(float(loss.detach()), rel=1e-10)
+    assert a.output.shape == (4,) and a.output.sum() == pytest.approx(1.0)
+    keep = keep_share(a)
+    assert (keep is None) == (kind == "rnn")
+    if keep is not None:
+        assert keep.shape == (cfg.spec.seq_len, 8) and np.all((keep >= 0) & (keep <= 1))
