@@ -1,0 +1,623 @@
+"""The vanishing-gradient page: what is computed from the engine's traces, and the figures (no Streamlit here).
+
+Three layers, each pure:
+
+1. ``Settings`` (plain values, the page's controls) and ``PRESETS`` (named settings a teacher picks in one click).
+2. Numbers derived from ``gru_core`` traces: ``cell_curves`` records one cell and keeps only what the charts need
+   (``CellCurves``); ``phase_sweep`` runs ONE batched engine call over many largest singular values (``PhaseData``).
+   The small helpers (``pascanu_bound``, ``direct_path_only``, ``jacobian_share``, ``rnn_param_grad``,
+   ``clip_factor``, ``retained``) are the maths written out, each unit-tested against the engine or PyTorch.
+3. Figure builders: data in, ``go.Figure`` out (``gradient_norm_figure``, ``unit_heatmap_figure``,
+   ``gate_alignment_figure``, ``phase_figure``, ``clipping_figure``) and the headline sentences.
+
+Conventions: t = 1..T is the time step, arrays are indexed by t - 1; k = T - t is "steps back from the loss"
+(k = 0 is the step where the loss is taken). Norms are Euclidean (2-norm) for vectors and the largest singular value
+(spectral norm) for matrices.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import gru_core
+from lab.figures.common import (add_log_line, base_figure, finish_log_axis, log_heatmap, log_limits, sci,
+                                steps_back)
+from lab.theme import (CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS,
+                       LINE_WIDTH, TEMPLATE_NAME, TICK_SIZE, TITLE_SIZE, layout_sizes)
+
+KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
+TOKEN_VOCAB = 8  # input size for the "tokens" signal (one-hot over 8 symbols); every other signal has input size 1
+PHASE_SCALES = 32  # sigma values in the phase-diagram sweep (one batched engine call per cell kind)
+PHASE_MAX_STEPS = 120  # the sweep's sequence length is min(T, this) ...
+PHASE_MAX_HIDDEN = 32  # ... and its hidden size min(H, this): ||dh_T/dh_t|| needs one SVD per step and setting
+PHASE_SIGMA = (0.1, 3.0)
+HEADLINE_STEPS = 50  # "after 50 steps the RNN keeps ..."
+
+# -----------------------------------------------------------------------------------------------------------------
+# 1. Settings and presets
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every control of the page, as plain values (hashable: a cache key)."""
+    steps: int = 100  # T
+    hidden: int = 32  # H
+    cells: tuple[str, ...] = KINDS
+    init: str = "pytorch"  # "pytorch" | "orthogonal" | "gaussian"
+    scale: float | None = None  # largest singular value of each recurrent block; None = as initialised
+    update_bias: float = 0.0  # GRU update gate / LSTM forget gate, positive = keep
+    chrono: int | None = None  # chrono-init T_max (GRU and LSTM), or None
+    nonlinearity: str = "tanh"  # RNN only
+    signal: str = "noise"
+    loss: str = "last"  # "last" | "all"
+    seed: int = 0
+
+    @property
+    def input_size(self) -> int:
+        return TOKEN_VOCAB if self.signal == "tokens" else 1
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of control values. ``values`` maps the page's widget keys to values (every key is set, so a
+    preset always reproduces the same view)."""
+    name: str
+    blurb: str  # one or two sentences: what to look at
+    values: dict = field(hash=False)
+
+
+# Widget keys of the page (URL parameter names) and their defaults.
+DEFAULTS: dict = {
+    "vg_len": 100, "vg_hidden": 32, "vg_cells": ["rnn", "gru", "lstm"], "vg_init": "pytorch",
+    "vg_rescale": False, "vg_sigma": 1.0, "vg_chrono": False, "vg_bias": 0.0, "vg_nonlin": "tanh",
+    "vg_signal": "noise", "vg_loss": "last", "vg_seed": 0,
+}
+
+
+def _preset(name: str, blurb: str, **changes) -> Preset:
+    values = dict(DEFAULTS)
+    for k, v in changes.items():
+        key = f"vg_{k}"
+        if key not in values:
+            raise KeyError(f"preset {name!r}: unknown control {key!r}")
+        values[key] = v
+    return Preset(name, blurb, values)
+
+
+PRESETS: tuple[Preset, ...] = (
+    _preset("RNN vs GRU vs LSTM", "The three cells at PyTorch's default init, 100 steps of noise, loss on the last "
+            "step. All three lose their gradient exponentially."),
+    _preset("GRU at default init vanishes too", "A GRU is not immune: with PyTorch's default init its update gate "
+            "sits near 0.5, so every step halves the direct path and the gradient dies almost as fast as the RNN's.",
+            cells=["rnn", "gru"], hidden=64),
+    _preset("Update gate held open", "The same GRU with +4 on the update gate's bias: z is about 0.98, each step "
+            "Jacobian is close to the identity, and the gradient survives 100 steps.", cells=["rnn", "gru"],
+            hidden=64, bias=4.0),
+    _preset("Chrono init", "Tallec & Ollivier's chrono init spreads the keep-bias over log U[1, T-1]: some units "
+            "remember for about T steps. Shown for the GRU and the LSTM over 200 steps.", cells=["gru", "lstm"],
+            len=200, chrono=True),
+    _preset("Exploding RNN", "An orthogonal RNN scaled to sigma_max = 2: the gradient grows by up to 2x per step "
+            "back. Turn clipping on below and see it rescale the whole gradient.", cells=["rnn", "gru"],
+            init="orthogonal", rescale=True, sigma=2.0),
+    _preset("Overflow (ReLU RNN)", "A ReLU RNN with sigma_max = 3 over 500 steps: the gradient passes 1e308 and "
+            "becomes inf. Overflowed points sit on the top edge of the log chart, not hidden.", cells=["rnn"],
+            len=500, init="orthogonal", rescale=True, sigma=3.0, nonlin="relu"),
+    _preset("Underflow to exactly 0", "sigma_max = 0.1 over 500 steps: the RNN's gradient falls below the smallest "
+            "float64 (about 5e-324) and becomes exactly 0, drawn on the bottom edge.", cells=["rnn", "gru"],
+            len=500, rescale=True, sigma=0.1),
+    _preset("At the edge (orthogonal, sigma = 1)", "An orthogonal RNN with sigma_max = 1 sits at the edge between "
+            "vanishing and exploding: its gradient decays slowly, only through tanh's saturation.",
+            cells=["rnn", "gru", "lstm"], init="orthogonal", rescale=True, sigma=1.0),
+)
+
+
+def settings_from_values(values: Mapping) -> Settings:
+    """Widget values (keys as in ``DEFAULTS``) -> Settings. The update-gate bias is ignored under chrono init."""
+    T = int(values["vg_len"])
+    chrono = T if values["vg_chrono"] else None
+    return Settings(
+        steps=T, hidden=int(values["vg_hidden"]), cells=tuple(k for k in KINDS if k in values["vg_cells"]),
+        init=values["vg_init"], scale=float(values["vg_sigma"]) if values["vg_rescale"] else None,
+        update_bias=0.0 if chrono else float(values["vg_bias"]), chrono=chrono,
+        nonlinearity=values["vg_nonlin"], signal=values["vg_signal"], loss=values["vg_loss"],
+        seed=int(values["vg_seed"]),
+    )
+
+
+def matching_preset(values: Mapping) -> Preset | None:
+    """The preset whose values equal the current widget values, if any."""
+    for p in PRESETS:
+        if all(_same(values.get(k), v) for k, v in p.values.items()):
+            return p
+    return None
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return sorted(a or []) == sorted(b or [])
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) < 1e-9
+    return a == b
+
+
+# -----------------------------------------------------------------------------------------------------------------
+# 2. Numbers from the engine
+
+
+def make_cell(kind: str, s: Settings, *, scale: float | None | str = "settings", hidden: int | None = None):
+    """The engine cell of ``kind`` for these settings (options that do not apply to the kind are left out)."""
+    kw: dict = dict(seed=s.seed, init=s.init, scale=s.scale if scale == "settings" else scale)
+    if kind == "rnn":
+        kw["nonlinearity"] = s.nonlinearity
+    else:
+        kw["update_bias"] = s.update_bias
+        kw["chrono"] = s.chrono
+    return gru_core.make_cell(kind, s.input_size, hidden or s.hidden, **kw)
+
+
+def make_input(s: Settings, steps: int | None = None) -> np.ndarray:
+    """The input sequence x, (T, I)."""
+    return gru_core.signal(s.signal, steps or s.steps, s.input_size, seed=s.seed)
+
+
+def sigma_max(weight_hh: np.ndarray, hidden: int) -> float:
+    """Largest singular value over the H x H recurrent blocks of weight_hh (G*H, H) (the RNN has one block)."""
+    blocks = weight_hh.reshape(-1, hidden, hidden)
+    return float(np.linalg.norm(blocks, ord=2, axis=(-2, -1)).max())
+
+
+def direct_parts(h: np.ndarray, loss: str) -> np.ndarray:
+    """The direct part of dL/dh_t (before anything flows back from later steps), (T, H).
+
+    loss "last": L = 0.5 ||h_T||^2, so only dL/dh_T = h_T; loss "all": L = sum_t 0.5 ||h_t||^2, so h_t at every t."""
+    if loss == "all":
+        return h.copy()
+    d = np.zeros_like(h)
+    d[-1] = h[-1]
+    return d
+
+
+def pascanu_bound(direct_norm: np.ndarray, sigma: float) -> np.ndarray:
+    """Upper bound on ||dL/dh_t|| for a tanh/ReLU RNN (Pascanu, Mikolov & Bengio 2013), (T,).
+
+    g_t = d_t + J_{t+1}^T g_{t+1} with J_{t+1} = diag(f'(a_{t+1})) W_hh and |f'| <= 1, so
+    ||g_t|| <= ||d_t|| + sigma_max(W_hh) ||g_{t+1}||. With the loss on the last step only this is
+    ||dL/dh_T|| * sigma^k, k = T - t steps back."""
+    d = np.asarray(direct_norm, dtype=np.float64)
+    b = np.empty_like(d)
+    b[-1] = d[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(len(d) - 2, -1, -1):
+            b[i] = d[i] + sigma * b[i + 1]
+    return b
+
+
+def direct_path_only(z: np.ndarray, direct: np.ndarray) -> np.ndarray:
+    """||g_t|| if the gradient could only flow back through the GRU's direct path diag(z_t), (T,).
+
+    z, direct: (T, H) (z[i] is z at step i + 1). g_T = d_T, g_{t-1} = d_{t-1} + z_t * g_t."""
+    g = np.empty_like(direct, dtype=np.float64)
+    g[-1] = direct[-1]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        for i in range(len(g) - 2, -1, -1):
+            g[i] = direct[i] + z[i + 1] * g[i + 1]
+        return np.linalg.norm(g, axis=-1)
+
+
+def jacobian_share(direct: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Share of the GRU's step Jacobian that is the direct path, (T,): ||D_t||_2 / (||D_t||_2 + ||W_t||_2).
+
+    direct D_t = diag(z_t) and weights W_t = the paths through W_hr, W_hz, W_hn, each (T, H, H) (engine
+    ``trace.jacobian_split`` for one batch row); dh_t/dh_{t-1} = D_t + W_t. Spectral norms (largest singular
+    value); ||D_t||_2 = max_i z_{t,i}. 1 means the step is a pure copy of kept units, 0 means the weights decide."""
+    d = np.abs(np.diagonal(direct, axis1=-2, axis2=-1)).max(axis=-1)
+    w = np.full(len(weights), np.nan)
+    ok = np.all(np.isfinite(weights), axis=(-2, -1))
+    if ok.any():
+        w[ok] = np.linalg.norm(weights[ok], ord=2, axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return d / (d + w)
+
+
+@dataclass
+class ParamGrad:
+    """dL/dtheta of an RNN, split into what each step contributes (theta = W_ih, W_hh, b_ih, b_hh)."""
+    per_step: np.ndarray  # (T,) ||contribution of step t||: dL/da_t times (x_t, h_{t-1}, 1, 1)
+    total: np.ndarray  # (P,) the whole gradient flattened in the order W_ih, W_hh, b_ih, b_hh
+    total_norm: float
+
+
+def rnn_param_grad(x: np.ndarray, h0: np.ndarray, h: np.ndarray, grad_h: np.ndarray, nonlinearity: str) -> ParamGrad:
+    """Gradient of the loss w.r.t. an RNN's parameters, from its recorded states and dL/dh_t.
+
+    x (T, I), h0 (H,), h (T, H), grad_h (T, H) = the total dL/dh_t. For h_t = f(a_t),
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh: delta_t = dL/da_t = f'(a_t) * dL/dh_t, and step t adds
+    delta_t x_t^T to dL/dW_ih, delta_t h_{t-1}^T to dL/dW_hh and delta_t to both biases."""
+    h_prev = np.concatenate([h0[None], h[:-1]])
+    fprime = (h > 0).astype(np.float64) if nonlinearity == "relu" else 1.0 - h ** 2
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        delta = fprime * grad_h
+        per_step = np.linalg.norm(delta, axis=-1) * np.sqrt(
+            np.sum(x ** 2, axis=-1) + np.sum(h_prev ** 2, axis=-1) + 2.0)
+        dW_ih = delta.T @ x
+        dW_hh = delta.T @ h_prev
+        db = delta.sum(axis=0)
+        total = np.concatenate([dW_ih.ravel(), dW_hh.ravel(), db, db])
+        total_norm = float(np.linalg.norm(total))
+    return ParamGrad(per_step, total, total_norm)
+
+
+def clip_factor(norm: float, threshold: float) -> float:
+    """Pascanu et al. 2013, Algorithm 1: if ||g|| >= c then g <- c g / ||g||. Returns the factor g is multiplied by
+    (1 when no clipping happens; NaN when ||g|| is not finite, since c g/||g|| is then NaN)."""
+    if not math.isfinite(norm):
+        return math.nan
+    if norm >= threshold and norm > 0:
+        return threshold / norm
+    return 1.0
+
+
+def retained(grad_norm: np.ndarray, k: int) -> float:
+    """||dL/dh_{T-k}|| / ||dL/dh_T||: the share of the gradient at the loss step left k steps back.
+
+    NaN if the gradient at the loss step is 0 or not finite (the ratio is not defined)."""
+    g = np.asarray(grad_norm, dtype=np.float64)
+    last = g[-1]
+    if not np.isfinite(last) or last == 0:
+        return math.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(g[len(g) - 1 - k] / last)
+
+
+@dataclass
+class CellCurves:
+    """What the page draws for one cell (T steps, H units). Arrays are indexed by t - 1."""
+    kind: str
+    settings: Settings
+    grad_norm: np.ndarray  # (T,) ||dL/dh_t||, the engine's trace.grad_h
+    grad_abs: np.ndarray  # (T, H) |dL/dh_t| per unit
+    direct_norm: np.ndarray  # (T,) ||direct part of dL/dh_t|| (see direct_parts)
+    nonfinite_from: int  # first 0-based step whose h is not finite, -1 if none
+    sigma_max: float  # largest singular value of the recurrent weight blocks
+    z_mean: np.ndarray | None = None  # GRU: (T,) mean of z_t over units
+    z_lo: np.ndarray | None = None  # GRU: (T,) 10th percentile over units
+    z_hi: np.ndarray | None = None  # GRU: (T,) 90th percentile over units
+    share: np.ndarray | None = None  # GRU: (T,) jacobian_share of dh_t/dh_{t-1}
+    direct_only: np.ndarray | None = None  # GRU: (T,) ||dL/dh_t|| through diag(z) alone
+    param_grad: ParamGrad | None = None  # RNN: gradient w.r.t. the parameters (for clipping)
+
+    @property
+    def bound(self) -> np.ndarray:
+        """RNN: the Pascanu bound on ||dL/dh_t||, (T,)."""
+        return pascanu_bound(self.direct_norm, self.sigma_max)
+
+
+def cell_curves(kind: str, s: Settings) -> CellCurves:
+    """Record one cell with the engine and keep what the charts need (small arrays only)."""
+    cell = make_cell(kind, s)
+    x = make_input(s)
+    with np.errstate(all="ignore"):
+        tr = gru_core.record(cell, x, loss=s.loss)
+        h, grad_h = tr.h[:, 0], tr.grad_h[:, 0]
+        out = CellCurves(
+            kind=kind, settings=s, grad_norm=np.linalg.norm(grad_h, axis=-1), grad_abs=np.abs(grad_h),
+            direct_norm=np.linalg.norm(direct_parts(h, s.loss), axis=-1), nonfinite_from=int(tr.nonfinite_from[0]),
+            sigma_max=sigma_max(cell.params["weight_hh"], s.hidden),
+        )
+        if kind == "gru":
+            z = tr.gates["z"][:, 0]
+            out.z_mean = z.mean(axis=-1)
+            out.z_lo, out.z_hi = np.percentile(z, [10, 90], axis=-1)
+            split = tr.jacobian_split
+            out.share = jacobian_share(split["direct"][:, 0], split["weights"][:, 0])
+            out.direct_only = direct_path_only(z, direct_parts(h, s.loss))
+        if kind == "rnn":
+            out.param_grad = rnn_param_grad(x, tr.h0[0], h, grad_h, s.nonlinearity)
+    return out
+
+
+@dataclass
+class PhaseData:
+    """||dh_T/dh_t|| over a sweep of the largest singular value, for one cell kind."""
+    kind: str
+    sigmas: np.ndarray  # (S,)
+    jacobian_norm: np.ndarray  # (T', S) ||dh_T'/dh_t||, indexed by t - 1
+    steps: int  # T' (the sweep's sequence length)
+    hidden: int  # H' (the sweep's hidden size)
+
+
+def phase_sizes(s: Settings) -> tuple[int, int]:
+    """(T', H') of the phase-diagram sweep: the page's T and H, capped to keep the sweep interactive."""
+    return min(s.steps, PHASE_MAX_STEPS), min(s.hidden, PHASE_MAX_HIDDEN)
+
+
+def phase_key(kind: str, s: Settings) -> Settings:
+    """The settings the sweep of ``kind`` depends on (a cache key): sizes capped, scale/loss/cells dropped, and the
+    options of the other kinds reset, so changing e.g. the RNN nonlinearity does not recompute the GRU's sweep."""
+    T, H = phase_sizes(s)
+    out = replace(s, steps=T, hidden=H, cells=(), scale=None, loss="last")
+    if kind == "rnn":
+        return replace(out, update_bias=0.0, chrono=None)
+    return replace(out, nonlinearity="tanh")
+
+
+def phase_sweep(kind: str, s: Settings, n: int = PHASE_SCALES) -> PhaseData:
+    """ONE batched engine call (``gru_core.stack_cells``) over ``n`` largest singular values in PHASE_SIGMA; every
+    other setting (init, seed, bias, nonlinearity, input) as on the page."""
+    T, H = phase_sizes(s)
+    sigmas = np.linspace(*PHASE_SIGMA, n)
+    cells = gru_core.stack_cells([make_cell(kind, s, scale=float(v), hidden=H) for v in sigmas])
+    with np.errstate(all="ignore"):
+        tr = gru_core.record(cells, make_input(s, T), loss="last")
+        jn = np.asarray(tr.jacobian_norm)
+    return PhaseData(kind, sigmas, jn, T, H)
+
+
+# -----------------------------------------------------------------------------------------------------------------
+# 3. Words
+
+
+def headline(curves: Mapping[str, CellCurves], k: int = HEADLINE_STEPS) -> str:
+    """'After 50 steps back the RNN keeps 6e-15 of its gradient; the GRU keeps 2e-8.' (markdown)."""
+    if not curves:
+        return ""
+    T = next(iter(curves.values())).settings.steps
+    k = min(k, T - 1)
+    parts = []
+    for i, (kind, c) in enumerate(curves.items()):
+        r = retained(c.grad_norm, k)
+        value = "an undefined share (the gradient at the loss step is 0 or not finite)" if math.isnan(r) \
+            else f"**{sci(r)}**"
+        parts.append(f"the {CELL_LABELS[kind]} keeps {value}" + (" of its gradient" if i == 0 else ""))
+    text = "; ".join(parts)
+    return f"After {k} steps back {text}."
+
+
+def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS) -> str:
+    """The point of the page in words, computed from the GRU's trace: default init vanishes, a held-open gate saves
+    it (markdown)."""
+    s = gru.settings
+    T = s.steps
+    k = min(k, T - 1)
+    r = retained(gru.grad_norm, k)
+    zbar = float(np.nanmean(gru.z_mean))
+    share = float(np.nanmean(gru.share))
+    kept = "an undefined share" if math.isnan(r) else sci(r)
+    if s.chrono:
+        how = f"Chrono init (T_max = {s.chrono}) sets each unit's keep-bias to log U[1, {s.chrono - 1}]"
+    elif s.update_bias > 0:
+        how = f"An update-gate bias of +{s.update_bias:g} holds the gate open"
+    elif s.update_bias < 0:
+        how = f"An update-gate bias of {s.update_bias:g} pushes the gate towards 'forget'"
+    else:
+        how = None
+    if how is None:
+        return (f"**A GRU at PyTorch's default init vanishes too.** Its update gate averages z = {zbar:.2f}, so the "
+                f"direct path keeps only about that share of the gradient per step and the weights' path shrinks it "
+                f"too: after {k} steps it keeps {kept}. What saves a GRU is an update gate held near 1, learned in "
+                "training or set by the update-gate bias / chrono init: try the preset *Update gate held open*.")
+    verdict = "the gradient survives" if (not math.isnan(r) and r > 1e-3) else "the gradient still fades"
+    return (f"{how}: z averages {zbar:.2f}, the direct path diag(z) is on average {share:.0%} of each step's "
+            f"Jacobian, and {verdict}: after {k} steps the GRU keeps {kept} of its gradient.")
+
+
+# -----------------------------------------------------------------------------------------------------------------
+# 4. Figures
+
+
+def _subplots(rows: int, cols: int, *, titles: list[str] | None = None, height: int = CHART_HEIGHT,
+              shared_xaxes: bool = False, shared_yaxes: bool = False, vertical_spacing: float | None = None,
+              horizontal_spacing: float | None = None, row_heights: list[float] | None = None,
+              legend: bool = True) -> go.Figure:
+    """``make_subplots`` in the lab's look (``common.base_figure`` makes single-panel figures only)."""
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes=shared_xaxes,
+                        shared_yaxes=shared_yaxes, vertical_spacing=vertical_spacing,
+                        horizontal_spacing=horizontal_spacing, row_heights=row_heights)
+    fig.update_layout(template=TEMPLATE_NAME, height=height, showlegend=legend, margin=dict(l=10, r=10, t=70, b=10),
+                      **layout_sizes())
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0))
+    fig.update_annotations(font=dict(size=FONT_SIZE))  # subplot titles
+    fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE), automargin=True)
+    fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE), automargin=True)
+    return fig
+
+
+def _limits(*arrays, **kw) -> tuple[float, float]:
+    """``common.log_limits`` as floats: it can return a Python int like 10**40 for a large ceiling, which the JSON
+    encoder (orjson) rejects as 'Integer exceeds 64-bit range'."""
+    floor, ceil = log_limits(*arrays, **kw)
+    return float(floor), float(ceil)
+
+
+def _message(fig: go.Figure, text: str) -> None:
+    """A clear message written on the chart (e.g. overflow), top centre."""
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.98, xanchor="center", yanchor="top",
+                       showarrow=False, font=dict(size=FONT_SIZE), bgcolor="rgba(213,94,0,0.15)",
+                       bordercolor="#D55E00", borderwidth=1.5, borderpad=6, name="message")
+
+
+def overflow_message(curves: Mapping[str, CellCurves]) -> str | None:
+    """One sentence naming the cells whose state or gradient stopped being finite, or None."""
+    bad = []
+    for kind, c in curves.items():
+        if c.nonfinite_from >= 0:
+            bad.append(f"{CELL_LABELS[kind]}'s state from step {c.nonfinite_from + 1}")
+        elif not np.all(np.isfinite(c.grad_norm)):
+            bad.append(f"{CELL_LABELS[kind]}'s gradient")
+    if not bad:
+        return None
+    return "Overflow: " + ", ".join(bad) + " became inf/NaN (▲ at the top edge)."
+
+
+def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool = True) -> go.Figure:
+    """Chart 1: ||dL/dh_t|| against steps back k, one line per cell (log y), the Pascanu bound for the RNN.
+
+    Exact zeros (underflow) sit on the bottom edge, inf/NaN (overflow) on the top edge (lab.figures.common)."""
+    fig = base_figure(None, "steps back from the loss, k = T − t", "‖∂L/∂h_t‖ (log scale)", log_y=True)
+    series = {kind: c.grad_norm for kind, c in curves.items()}
+    rnn = curves.get("rnn")
+    bound = rnn.bound if (rnn is not None and show_bound) else None
+    floor, ceil = _limits(*series.values())
+    if bound is not None:
+        # the bound may run far above the curves (exploding regime); let it widen the axis by at most 10 decades
+        bfin = bound[np.isfinite(bound) & (bound > 0)]
+        if bfin.size:
+            top = min(math.ceil(math.log10(bfin.max()) + 0.5), math.log10(ceil) + 10, 300)
+            ceil = max(ceil, 10.0 ** top)
+    for kind, y in series.items():
+        k = steps_back(len(y))
+        add_log_line(fig, k, y, name=CELL_LABELS[kind], color=CELL_COLORS[kind], dash=CELL_DASH.get(kind, "solid"),
+                     floor=floor, ceil=ceil, hover_x="k")
+    if bound is not None:
+        k = steps_back(len(bound))
+        b = np.where(np.isfinite(bound), np.clip(bound, floor, ceil), ceil)
+        fig.add_trace(go.Scatter(
+            x=k, y=b, customdata=bound, mode="lines", name=f"RNN bound ‖∂L/∂h_T‖·σ_max^k, σ_max = {rnn.sigma_max:.2f}"
+            if rnn.settings.loss == "last" else f"RNN bound (σ_max = {rnn.sigma_max:.2f})",
+            line=dict(color=CELL_COLORS["rnn"], width=2, dash="dot"), meta={"role": "bound", "name": "RNN bound"},
+            hovertemplate="Pascanu bound<br>k = %{x}<br>%{customdata:.3g}<extra></extra>"))
+    finish_log_axis(fig, floor, ceil)
+    msg = overflow_message(curves)
+    if msg:
+        _message(fig, msg)
+    return fig
+
+
+def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
+    """Chart 2: |dL/dh_t| per unit (y) and steps back (x), one panel per cell, one shared log colour scale."""
+    kinds = list(curves)
+    n = len(kinds)
+    fig = _subplots(1, n, titles=[CELL_LABELS[k] for k in kinds], shared_yaxes=True, legend=False,
+                    horizontal_spacing=0.04 if n > 1 else None)
+    floor, ceil = _limits(*(c.grad_abs for c in curves.values()), pad_decades=0.0, min_span_decades=1.0)
+    for j, kind in enumerate(kinds, start=1):
+        c = curves[kind]
+        T, H = c.grad_abs.shape
+        hm = log_heatmap(c.grad_abs.T[:, ::-1], x=steps_back(T)[::-1], y=np.arange(1, H + 1),
+                         colorbar_title="log10 |∂L/∂h|", floor=floor, ceil=ceil, name=CELL_LABELS[kind],
+                         hover_x="k", hover_y="unit")
+        hm.update(showscale=(j == n), meta={**hm.meta, "kind": kind})
+        fig.add_trace(hm, row=1, col=j)
+        fig.update_xaxes(title_text="steps back k", row=1, col=j)
+    fig.update_yaxes(title_text="hidden unit", row=1, col=1)
+    msg = overflow_message(curves)
+    if msg:
+        _message(fig, msg)
+    return fig
+
+
+def gate_alignment_figure(gru: CellCurves) -> go.Figure:
+    """Chart 3: the GRU's gradient, its update gate z_t and the direct-path share of dh_t/dh_{t-1}, aligned on the
+    same x (steps back k). Row 1 also shows the gradient if only diag(z) carried it."""
+    T = len(gru.grad_norm)
+    k = steps_back(T)
+    fig = _subplots(3, 1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.42, 0.29, 0.29],
+                    height=CHART_HEIGHT + 200,
+                    titles=["GRU ‖∂L/∂h_t‖ (log scale)", "update gate z_t over units (1 = keep old state)",
+                            "direct share ‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂)"])
+    floor, ceil = _limits(gru.grad_norm, gru.direct_only)
+    add_log_line(fig, k, gru.grad_norm, name="GRU ‖∂L/∂h_t‖", color=CELL_COLORS["gru"], floor=floor, ceil=ceil,
+                 row=1, col=1, hover_x="k")
+    add_log_line(fig, k, gru.direct_only, name="through diag(z) alone", color=GATE_COLORS["z"], dash="dash",
+                 width=2.5, floor=floor, ceil=ceil, row=1, col=1, hover_x="k")
+    finish_log_axis(fig, floor, ceil, row=1, col=1)
+    zc = GATE_COLORS["z"]
+    fig.add_trace(go.Scatter(x=k, y=gru.z_hi, mode="lines", line=dict(width=0, color=zc), showlegend=False,
+                             hoverinfo="skip", meta={"role": "z_hi"}), row=2, col=1)
+    fig.add_trace(go.Scatter(x=k, y=gru.z_lo, mode="lines", line=dict(width=0, color=zc), fill="tonexty",
+                             fillcolor="rgba(230,159,0,0.30)", name="z: 10–90% of units", meta={"role": "z_lo"},
+                             hoverinfo="skip"), row=2, col=1)
+    fig.add_trace(go.Scatter(x=k, y=gru.z_mean, mode="lines", line=dict(color=zc, width=LINE_WIDTH),
+                             name="z: mean over units", meta={"role": "z_mean"},
+                             hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>"), row=2, col=1)
+    fig.update_yaxes(range=[0, 1.02], title_text="z", row=2, col=1)
+    fig.add_trace(go.Scatter(x=k, y=gru.share, mode="lines", line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH),
+                             name="direct share of dh_t/dh_{t−1}", meta={"role": "share"},
+                             hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>"), row=3, col=1)
+    fig.update_yaxes(range=[0, 1.02], title_text="share", row=3, col=1)
+    fig.update_xaxes(title_text="steps back from the loss, k = T − t", row=3, col=1)
+    if gru.nonfinite_from >= 0 or not np.all(np.isfinite(gru.grad_norm)):
+        _message(fig, overflow_message({"gru": gru}) or "Overflow")
+    return fig
+
+
+def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, float] | None = None,
+                 decades: float | None = None) -> go.Figure:
+    """Chart 4: log10 ||dh_T/dh_t|| over (sigma_max of W_hh, steps back), one panel per kind, one diverging colour
+    scale centred on 0 (= norm 1, the edge between vanishing and exploding), with the level-0 contour drawn."""
+    kinds = list(phases)
+    n = len(kinds)
+    titles = [f"{CELL_LABELS[k]}" for k in kinds]
+    fig = _subplots(1, n, titles=titles, shared_yaxes=True, legend=False, horizontal_spacing=0.05 if n > 1 else None,
+                    height=CHART_HEIGHT + 20)
+    if decades is None:
+        vals = np.concatenate([np.abs(np.log10(p.jacobian_norm[np.isfinite(p.jacobian_norm)
+                                                               & (p.jacobian_norm > 0)])) for p in phases.values()])
+        decades = float(min(max(np.ceil(vals.max()) if vals.size else 1.0, 1.0), 300.0))
+    floor, ceil = 10.0 ** -decades, 10.0 ** decades
+    for j, kind in enumerate(kinds, start=1):
+        p = phases[kind]
+        kk = steps_back(p.steps)[::-1]  # 0 .. T'-1
+        z = p.jacobian_norm[::-1]  # rows: k = 0 .. T'-1, columns: sigma
+        hm = log_heatmap(z, x=p.sigmas, y=kk, colorbar_title="log10 ‖∂h_T/∂h_t‖", floor=floor, ceil=ceil,
+                         colorscale=DIVERGING_SCALE, name=CELL_LABELS[kind], hover_x="σ_max", hover_y="k")
+        hm.update(showscale=(j == n), zmid=0.0, meta={**hm.meta, "kind": kind})
+        fig.add_trace(hm, row=1, col=j)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lz = np.log10(np.where(np.isfinite(z) & (z > 0), z, np.nan))
+        if np.nanmin(lz, initial=np.inf) < 0 < np.nanmax(lz, initial=-np.inf):
+            fig.add_trace(go.Contour(z=lz, x=p.sigmas, y=kk, contours=dict(start=0, end=0, size=1, coloring="none"),
+                                     line=dict(width=3, color="black"), showscale=False, hoverinfo="skip",
+                                     name="‖∂h_T/∂h_t‖ = 1", meta={"role": "edge", "kind": kind}), row=1, col=j)
+        if current_sigma and kind in current_sigma:
+            fig.add_vline(x=current_sigma[kind], line=dict(color="white", width=2.5, dash="dash"), row=1, col=j,
+                          annotation_text="this page's σ", annotation_position="top",
+                          annotation_font=dict(size=TICK_SIZE))
+        fig.update_xaxes(title_text="σ_max(W_hh)", row=1, col=j)
+    fig.update_yaxes(title_text="steps back k", row=1, col=1)
+    return fig
+
+
+def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
+    """Chart 5: each step's contribution to the RNN's parameter gradient, raw and after norm clipping at
+    ``threshold`` (None = clipping off), plus the total gradient norm before and after (log y).
+
+    Clipping multiplies the WHOLE gradient by one factor min(1, c/||g||): every contribution moves down by the same
+    amount on the log axis, and the direction of g is unchanged."""
+    pg = rnn.param_grad
+    T = len(pg.per_step)
+    k = steps_back(T)
+    fig = base_figure(None, "steps back from the loss, k = T − t", "gradient norm (log scale)", log_y=True)
+    factor = 1.0 if threshold is None else clip_factor(pg.total_norm, threshold)
+    clipped = pg.per_step * factor
+    total_after = pg.total_norm * factor
+    floor, ceil = _limits(pg.per_step, clipped, np.array([pg.total_norm, total_after,
+                                                              threshold if threshold else np.nan]))
+    add_log_line(fig, k, pg.per_step, name="step t's share of ∂L/∂θ, raw", color=CELL_COLORS["rnn"], floor=floor,
+                 ceil=ceil, hover_x="k")
+    if threshold is not None:
+        add_log_line(fig, k, clipped, name="after clipping", color=CELL_COLORS["gru"], dash="dash", floor=floor,
+                     ceil=ceil, hover_x="k")
+    finish_log_axis(fig, floor, ceil)
+    def hline(y, text, color, dash, role):
+        if math.isfinite(y) and y > 0:
+            fig.add_hline(y=y, line=dict(color=color, width=2, dash=dash), annotation_text=text,
+                          annotation_position="top right", annotation_font=dict(size=TICK_SIZE, color=color))
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=color, width=2, dash=dash),
+                                     name=text, meta={"role": role, "value": y}))
+    hline(pg.total_norm, f"total ‖g‖ = {sci(pg.total_norm)}", CELL_COLORS["rnn"], "dot", "total_raw")
+    if threshold is not None:
+        if factor < 1:
+            hline(total_after, f"clipped ‖g‖ = c = {sci(total_after)}", CELL_COLORS["gru"], "dashdot", "total_clipped")
+        else:
+            hline(threshold, f"threshold c = {sci(threshold)} (not reached)", "#888888", "dashdot", "threshold")
+    if not math.isfinite(pg.total_norm):
+        _message(fig, "The gradient overflowed (inf/NaN): clipping cannot rescale it, c·g/‖g‖ is NaN. "
+                      "Skip such a step or lower σ_max.")
+    fig.update_layout(meta={"factor": factor, "total_norm": pg.total_norm, "threshold": threshold})
+    return fig
