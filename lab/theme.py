@@ -91,6 +91,12 @@ CHART_HEIGHT = 460
 
 TEMPLATE_NAME = "gru_lab"
 
+# Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
+# figure with colours of the active theme (streamlit/elements/lib/streamlit_plotly_theme.py: GRAY_90 = "#000037"
+# becomes the theme's strong text colour, dark on light and light on dark). Its default axis grey (#808495) is
+# too faint for a projector. Outside Streamlit (tests, exported JSON) this is simply near-black.
+AXIS_TEXT_COLOR = "#000037"
+
 
 def _build_template() -> go.layout.Template:
     """Sizes and palette only: colours of text/background come from the active Streamlit theme."""

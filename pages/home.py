@@ -17,34 +17,32 @@ ui.page_header(
     "and see what saves it: an **update gate held near 'keep'**, which gives the gradient a direct path back in time.",
 )
 
-col_chart, col_side = st.columns([3, 1], gap="large")
-with col_side:
+col_slider, col_note = st.columns([2, 3], gap="large", vertical_alignment="bottom")
+with col_slider:
     bias = C.slider(
         "GRU update-gate bias", "home_bias", -2.0, 6.0, 3.0, 0.5, format="%.1f",
         help="Added to the GRU's update gate: positive keeps more of the old state each step (0 = PyTorch default).",
     )
+with col_note:
     st.markdown(
         f"Both cells: hidden size {H}, PyTorch default weights (seed 0), {T} steps of noise input, "
-        "loss on the last step."
+        "loss on the last step. Only the GRU's update-gate bias changes."
     )
 
 rnn = cached_record(CellSpec("rnn", hidden_size=H), SignalSpec("noise", T))
 gru = cached_record(CellSpec("gru", hidden_size=H, update_bias=float(bias)), SignalSpec("noise", T))
 shares = {"rnn": gradient_share(rnn.grad_norm[:, 0]), "gru": gradient_share(gru.grad_norm[:, 0])}
 
-with col_chart:
-    ui.chart(
-        gradient_over_distance(shares, title="How much gradient reaches k steps back"),
-        key="home_chart",
-        predict="Set the bias to 0 (PyTorch's default). Will the GRU's line stay up or fall like the RNN's?",
-        how_to_read="Each line is the size of the gradient at k steps before the loss, as a share of its size at "
-                    "the loss (k = 0); the y-axis is logarithmic, so a straight falling line is exponential decay.",
-    )
-    ui.nonfinite_note({"RNN": rnn.nonfinite_from[0], "GRU": gru.nonfinite_from[0]})
-with col_side:
-    k = T - 1
-    ui.headline(f"{k} steps back the RNN keeps **{sci(shares['rnn'][0])}** of its gradient; "
-                f"the GRU (bias {bias:g}) keeps **{sci(shares['gru'][0])}**.")
+ui.chart(
+    gradient_over_distance(shares, title="How much gradient reaches k steps back"),
+    key="home_chart",
+    predict="Set the bias to 0 (PyTorch's default). Will the GRU's line stay up or fall like the RNN's?",
+    how_to_read="Each line is the size of the gradient at k steps before the loss, as a share of its size at "
+                "the loss (k = 0); the y-axis is logarithmic, so a straight falling line is exponential decay.",
+)
+ui.nonfinite_note({"RNN": rnn.nonfinite_from[0], "GRU": gru.nonfinite_from[0]})
+ui.headline(f"{T - 1} steps back the RNN keeps **{sci(shares['rnn'][0])}** of its gradient; "
+            f"the GRU (update-gate bias {bias:g}) keeps **{sci(shares['gru'][0])}**.")
 
 st.subheader("Explore")
 links = [
@@ -57,8 +55,9 @@ links = [
     ("pages/train.py", "Train on a task", ":material/model_training:",
      "Train an RNN and a GRU on a memory task and watch which one learns the long dependency."),
 ]
-cols = st.columns(len(links))
-for col, (path, title, icon, text) in zip(cols, links):
-    with col.container(border=True, height="stretch"):
-        st.page_link(path, label=title, icon=icon)
-        st.markdown(text)
+for row in range(0, len(links), 2):  # 2 x 2 cards: titles stay on one line at 1280 px
+    cols = st.columns(2)
+    for col, (path, title, icon, text) in zip(cols, links[row:row + 2]):
+        with col.container(border=True, height="stretch"):
+            st.page_link(path, label=f"**{title}**", icon=icon)
+            st.markdown(text)

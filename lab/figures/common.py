@@ -24,7 +24,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.theme import (CHART_HEIGHT, LEGEND_SIZE, LINE_WIDTH, MARKER_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME,
+from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, LEGEND_SIZE, LINE_WIDTH, MARKER_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME,
                        TICK_SIZE, TITLE_SIZE, FONT_SIZE)
 
 UNDERFLOW_SYMBOL = "triangle-down"
@@ -45,9 +45,11 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
         margin=dict(l=10, r=10, t=90 if title else 50, b=10),
     )
-    fig.update_xaxes(title=dict(text=x_title, font=dict(size=FONT_SIZE)), tickfont=dict(size=TICK_SIZE),
-                     automargin=True)
-    fig.update_yaxes(title=dict(text=y_title, font=dict(size=FONT_SIZE)), tickfont=dict(size=TICK_SIZE),
+    axis_font = dict(color=AXIS_TEXT_COLOR)
+    fig.update_xaxes(title=dict(text=x_title, font=dict(size=FONT_SIZE, **axis_font)),
+                     tickfont=dict(size=TICK_SIZE, **axis_font), automargin=True)
+    fig.update_yaxes(title=dict(text=y_title, font=dict(size=FONT_SIZE, **axis_font)),
+                     tickfont=dict(size=TICK_SIZE, **axis_font),
                      automargin=True, type="log" if log_y else None, exponentformat="power" if log_y else None)
     return fig
 
