@@ -215,31 +215,31 @@ def numeric_equations(s: StepTerms) -> dict[str, str]:
     t, j = s.t, s.unit + 1
     sub = rf"_{{{t},{j}}}"
     eq = {
-        "r": (rf"r{sub} = \sigma\left(" + _term(s.wx_r, r"W_{ir}x_t", True) + _term(s.b_ir, r"b_{ir}")
+        "r": (rf"r{sub} &= \sigma\left(" + _term(s.wx_r, r"W_{ir}x_t", True) + _term(s.b_ir, r"b_{ir}")
               + _term(s.uh_r, r"W_{hr}h_{t-1}") + _term(s.b_hr, r"b_{hr}")
-              + rf"\right) = \sigma\left({fmt(s.a_r)}\right) = {fmt(s.r)}"),
-        "z": (rf"z{sub} = \sigma\left(" + _term(s.wx_z, r"W_{iz}x_t", True) + _term(s.b_iz, r"b_{iz}")
+              + rf"\right) \\ &= \sigma\left({fmt(s.a_r)}\right) = {fmt(s.r)}"),
+        "z": (rf"z{sub} &= \sigma\left(" + _term(s.wx_z, r"W_{iz}x_t", True) + _term(s.b_iz, r"b_{iz}")
               + _term(s.uh_z, r"W_{hz}h_{t-1}") + _term(s.b_hz, r"b_{hz}")
-              + rf"\right) = \sigma\left({fmt(s.a_z)}\right) = {fmt(s.z)}"),
+              + rf"\right) \\ &= \sigma\left({fmt(s.a_z)}\right) = {fmt(s.z)}"),
     }
     if s.reset == "after":
-        eq["n"] = (rf"n{sub} = \tanh\left(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
+        eq["n"] = (rf"n{sub} &= \tanh\left(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
                    + rf" + \underbrace{{{fmt(s.r)}}}_{{r_t}} \cdot \left(" + _term(s.uh_n, r"W_{hn}h_{t-1}", True)
-                   + _term(s.b_hn, r"b_{hn}") + rf"\right)\right) = \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
+                   + _term(s.b_hn, r"b_{hn}") + rf"\right)\right) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
     else:
-        eq["n"] = (rf"n{sub} = \tanh\left(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
+        eq["n"] = (rf"n{sub} &= \tanh\left(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
                    + _term(s.uh_n, r"W_{hn}(r_t\odot h_{t-1})") + _term(s.b_hn, r"b_{hn}")
-                   + rf"\right) = \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
+                   + rf"\right) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
     one_minus_z = rf"\left(1 - {fmt(s.z)}\right)"
     hp = fmt(s.h_prev) if s.h_prev >= 0 else f"({fmt(s.h_prev)})"
     n = fmt(s.n) if s.n >= 0 else f"({fmt(s.n)})"
     if s.mix == "torch":
-        eq["h"] = (rf"h{sub} = {one_minus_z} \cdot {n} + {fmt(s.z)} \cdot {hp}"
-                   rf" = {fmt(s.write)} + {_paren(s.keep)} = {fmt(s.h)}")
+        eq["h"] = (rf"h{sub} &= {one_minus_z} \cdot {n} + {fmt(s.z)} \cdot {hp}"
+                   rf" \\ &= {fmt(s.write)} + {_paren(s.keep)} = {fmt(s.h)}")
     else:
-        eq["h"] = (rf"h{sub} = {one_minus_z} \cdot {hp} + {fmt(s.z)} \cdot {n}"
-                   rf" = {fmt(s.keep)} + {_paren(s.write)} = {fmt(s.h)}")
-    return eq
+        eq["h"] = (rf"h{sub} &= {one_minus_z} \cdot {hp} + {fmt(s.z)} \cdot {n}"
+                   rf" \\ &= {fmt(s.keep)} + {_paren(s.write)} = {fmt(s.h)}")
+    return {k: r"\begin{aligned}" + v + r"\end{aligned}" for k, v in eq.items()}
 
 
 def _paren(v: float) -> str:

@@ -192,6 +192,63 @@ def convention_runs(cell_torch_after: Cell, x: np.ndarray) -> dict[tuple[str, st
 
 # ----------------------------------------------------------------------------------------------- interventions
 
+@dataclass(frozen=True)
+class Intervention:
+    """What the gate-explorer page does to the gates (PyTorch mixing: z = share of the old state kept).
+
+    clamp_z / clamp_r: a value held at every step and unit (None = free); force_gate ("r" | "z" | None) is set to
+    force_value at the single 1-based step force_step (all units)."""
+
+    clamp_z: float | None = None
+    clamp_r: float | None = None
+    force_gate: str | None = None
+    force_step: int = 1
+    force_value: float = 1.0
+
+    @property
+    def active(self) -> bool:
+        return self.clamp_z is not None or self.clamp_r is not None or self.force_gate is not None
+
+    @property
+    def makes_rnn(self) -> bool:
+        """z clamped to 0 and r to 1 at every step: the GRU is exactly a tanh RNN (see rnn_equivalent)."""
+        return self.clamp_z == 0.0 and self.clamp_r == 1.0 and self.force_gate is None
+
+    def overrides(self, T: int, H: int) -> dict | None:
+        return override_arrays(T, H, clamp_z=self.clamp_z, clamp_r=self.clamp_r, force_gate=self.force_gate,
+                               force_step=min(max(self.force_step, 1), T), force_value=self.force_value)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A run with and without an intervention. base, run: Run (run is None without an intervention);
+    diff (T,) = ||h_t(run) - h_t(base)||_2 (zeros without one); rnn_h (T, H): the equivalent tanh RNN's states
+    when the intervention makes the GRU an RNN, else None."""
+
+    base: Run
+    run: Run | None
+    diff: np.ndarray
+    rnn_h: np.ndarray | None
+
+    @property
+    def shown(self) -> Run:
+        return self.run if self.run is not None else self.base
+
+
+def compare(cell: Cell, x: np.ndarray, iv: Intervention, h0=None) -> Comparison:
+    """Record the cell on x without and with the intervention (engine overrides)."""
+    base = run(cell, x, h0=h0)
+    if not iv.active:
+        return Comparison(base, None, np.zeros(base.steps), None)
+    ivr = run(cell, x, h0=h0, override=iv.overrides(base.steps, cell.hidden_size))
+    with np.errstate(all="ignore"):
+        diff = np.linalg.norm(ivr.h - base.h, axis=1)
+    rnn_h = None
+    if iv.makes_rnn:
+        rnn_h = gru_core.record(rnn_equivalent(cell), x, h0=h0).h[:, 0]
+    return Comparison(base, ivr, diff, rnn_h)
+
+
 def override_arrays(T: int, H: int, *, clamp_z: float | None = None, clamp_r: float | None = None,
                     force_gate: str | None = None, force_step: int = 1, force_value: float = 0.0) -> dict | None:
     """Engine overrides (gate -> (T, 1, H), NaN = free) for: z clamped at every step, r clamped at every step, and
@@ -234,20 +291,32 @@ class FixedPoint:
         return abs(self.slope) < 1.0
 
 
-def scalar_map(cell: Cell, x_const: float, h: np.ndarray) -> np.ndarray:
-    """f(h) = the next state of a one-unit GRU from state h under the constant input x_const. h (N,) -> (N,)."""
+def _clamps(T: int, B: int, clamp_z: float | None, clamp_r: float | None) -> dict | None:
+    ov = {g: np.full((T, B, 1), float(v)) for g, v in (("z", clamp_z), ("r", clamp_r)) if v is not None}
+    return ov or None
+
+
+def scalar_map(cell: Cell, x_const: float, h: np.ndarray, *, clamp_z: float | None = None,
+               clamp_r: float | None = None) -> np.ndarray:
+    """f(h) = the next state of a one-unit GRU from state h under the constant input x_const (with z and/or r
+    clamped if given, as on the page). h (N,) -> (N,). One batched engine call."""
     h = np.asarray(h, dtype=float).reshape(-1, 1)
-    x = np.full((h.shape[0], cell.input_size), float(x_const))
-    out, _ = gru_core.step(cell, x, h)
-    return out[:, 0]
+    x = np.full((1, h.shape[0], cell.input_size), float(x_const))
+    tr = gru_core.record(cell, x, h0=h, override=_clamps(1, h.shape[0], clamp_z, clamp_r))
+    return tr.h[0, :, 0]
 
 
-def fixed_points(cell: Cell, x_const: float, grid: int = 4001, iters: int = 60) -> list[FixedPoint]:
+def fixed_points(cell: Cell, x_const: float, *, clamp_z: float | None = None, clamp_r: float | None = None,
+                 grid: int = 4001, iters: int = 60) -> list[FixedPoint]:
     """All fixed points of the scalar map h -> f(h) in [-1, 1] (every fixed point lies there: |n| < 1 makes
-    f(h) - h = (1 - z)(n - h) negative for h >= 1 and positive for h <= -1), found as sign changes of f(h) - h on a
-    grid and refined by bisection. Touching (double) roots that do not change sign are not reported."""
+    f(h) - h = (1 - z)(n - h) negative for h >= 1 and positive for h <= -1, unless z = 1), found as sign changes of
+    f(h) - h on a grid and refined by bisection. Touching (double) roots that do not change sign are not reported;
+    with z clamped to 1 every h is fixed and an empty list is returned."""
+    if clamp_z is not None and clamp_z >= 1.0:
+        return []
+    f = lambda v: scalar_map(cell, x_const, v, clamp_z=clamp_z, clamp_r=clamp_r)  # noqa: E731
     hs = np.linspace(-1.0, 1.0, grid)
-    g = scalar_map(cell, x_const, hs) - hs
+    g = f(hs) - hs
     roots = list(hs[g == 0.0])
     idx = np.nonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)[0]
     lo, hi = hs[idx].copy(), hs[idx + 1].copy()
@@ -256,7 +325,7 @@ def fixed_points(cell: Cell, x_const: float, grid: int = 4001, iters: int = 60) 
         if lo.size == 0:
             break
         mid = 0.5 * (lo + hi)
-        g_mid = scalar_map(cell, x_const, mid) - mid
+        g_mid = f(mid) - mid
         left = np.sign(g_mid) == np.sign(g_lo)
         lo = np.where(left, mid, lo)
         g_lo = np.where(left, g_mid, g_lo)
@@ -265,8 +334,9 @@ def fixed_points(cell: Cell, x_const: float, grid: int = 4001, iters: int = 60) 
     roots = sorted(roots)
     if not roots:
         return []
-    tr = gru_core.record(cell, np.full((1, len(roots), cell.input_size), float(x_const)),
-                         h0=np.array(roots)[:, None])
+    B = len(roots)
+    tr = gru_core.record(cell, np.full((1, B, cell.input_size), float(x_const)), h0=np.array(roots)[:, None],
+                         override=_clamps(1, B, clamp_z, clamp_r))
     slopes = tr.step_jacobians[0, :, 0, 0]
     return [FixedPoint(float(r), float(s)) for r, s in zip(roots, slopes)]
 

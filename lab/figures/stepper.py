@@ -13,12 +13,20 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lab.equations import StepTerms
-from lab.theme import DIVERGING_SCALE, SEQUENTIAL_SCALE
+from lab.theme import DIVERGING_SCALE, FONT_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME, layout_sizes
 
 # Gates live in [0, 1]: dark = closed, bright = open. States live in [-1, 1]: blue negative, red positive.
 GATE_SCALE = SEQUENTIAL_SCALE
 STATE_SCALE = DIVERGING_SCALE
 NEUTRAL = "#9a9a9a"
+
+
+def _style(fig: go.Figure, annotations: bool = True) -> go.Figure:
+    """The lab template and projector-sized text (lab.theme), also on subplot titles (annotations=True)."""
+    fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
+    if annotations:
+        fig.update_annotations(font_size=FONT_SIZE)
+    return fig
 
 
 def gate_color(v: float) -> str:
@@ -70,20 +78,20 @@ def diagram_nodes(s: StepTerms) -> dict[str, Node]:
         reset_label = f"r·(W<sub>hn</sub>{hp}+b<sub>hn</sub>) = {_fmt(s.reset_product)}"
     else:
         reset_label = f"r·{hp} = {_fmt(s.reset_product)}"
-    one_minus_xy = (9.6, 3.9) if torch else (7.6, 5.85)
+    one_minus_xy = (9.8, 3.9) if torch else (7.6, 5.85)
     nodes = [
         Node("h_prev", 0.9, 7.0, "", f"{hp} = {_fmt(s.h_prev)}", s.h_prev, "state", 46, "top center"),
         Node("x", 0.9, 1.0, "", x_label, x_val, x_scale, 46, "bottom center"),
         Node("r", 2.9, 3.0, "σ", f"r = {_fmt(s.r)}", s.r, "gate", 54, "middle left"),
-        Node("reset", 2.9, 5.0, "×", reset_label, s.reset_product, "state", 40, "middle left"),
+        Node("reset", 2.9, 5.0, "×", reset_label, s.reset_product, "state", 40, "top right"),
         Node("n", 5.0, 3.0, "tanh", f"n = {_fmt(s.n)}", s.n, "state", 58, "bottom left"),
         Node("z", 7.6, 3.0, "σ", f"z = {_fmt(s.z)}", s.z, "gate", 54, "middle right"),
         Node("one_minus", one_minus_xy[0], one_minus_xy[1], "1−", f"1−z = {_fmt(1.0 - s.z)}", 1.0 - s.z, "gate",
              38, "middle right"),
         Node("keep", 7.6, 7.0, "×", keep_label, s.keep, "state", 40, "top center"),
-        Node("write", 9.6, 1.8, "×", write_label, s.write, "state", 40, "bottom center"),
-        Node("plus", 11.0, 7.0, "+", "", s.h, "state", 40, "top center"),
-        Node("h", 12.6, 7.0, "", f"h<sub>t</sub> = {_fmt(s.h)}", s.h, "state", 50, "bottom center"),
+        Node("write", 9.8, 1.8, "×", write_label, s.write, "state", 40, "bottom center"),
+        Node("plus", 11.6, 7.0, "+", "", s.h, "state", 40, "top center"),
+        Node("h", 13.2, 7.0, "", f"h<sub>t</sub> = {_fmt(s.h)}", s.h, "state", 50, "bottom center"),
     ]
     return {n.key: n for n in nodes}
 
@@ -102,10 +110,10 @@ def diagram_wires(s: StepTerms) -> list[Wire]:
     w = [
         # the memory line along the top: h_{t-1} -> keep x -> + -> h_t
         Wire(((0.9, 7.0), (7.6, 7.0)), s.h_prev, "state", "h_prev→keep"),
-        Wire(((7.6, 7.0), (11.0, 7.0)), s.keep, "state", "keep→plus"),
-        Wire(((11.0, 7.0), (12.6, 7.0)), s.h, "state", "plus→h"),
+        Wire(((7.6, 7.0), (11.6, 7.0)), s.keep, "state", "keep→plus"),
+        Wire(((11.6, 7.0), (13.2, 7.0)), s.h, "state", "plus→h"),
         # h_{t-1} down to the input bus, and the bus [h_{t-1}, x_t] feeding the gates and the candidate
-        Wire(((1.8, 7.0), (1.8, 1.0)), float("nan"), "neutral", "h_prev→bus"),
+        Wire(((1.5, 7.0), (1.5, 1.0)), float("nan"), "neutral", "h_prev→bus"),
         Wire(((0.9, 1.0), (7.6, 1.0)), float("nan"), "neutral", "bus"),
         Wire(((2.9, 1.0), (2.9, 3.0)), float("nan"), "neutral", "bus→r"),
         Wire(((5.0, 1.0), (5.0, 3.0)), float("nan"), "neutral", "bus→n"),
@@ -115,17 +123,17 @@ def diagram_wires(s: StepTerms) -> list[Wire]:
         Wire(((2.9, 7.0), (2.9, 5.0)), s.h_prev, "state", "h_prev→reset"),
         Wire(((2.9, 5.0), (5.0, 5.0), (5.0, 3.0)), s.reset_product, "state", "reset→n"),
         # the candidate goes right to the write x node
-        Wire(((5.0, 3.0), (5.9, 3.0), (5.9, 1.8), (9.6, 1.8)), s.n, "state", "n→write"),
-        Wire(((9.6, 1.8), (11.0, 1.8), (11.0, 7.0)), s.write, "state", "write→plus"),
+        Wire(((5.0, 3.0), (5.9, 3.0), (5.9, 1.8), (9.8, 1.8)), s.n, "state", "n→write"),
+        Wire(((9.8, 1.8), (11.6, 1.8), (11.6, 7.0)), s.write, "state", "write→plus"),
     ]
     if torch:   # z multiplies h_{t-1}; 1-z multiplies n
         w += [Wire(((7.6, 3.0), (7.6, 7.0)), s.z, "gate", "z→keep"),
-              Wire(((7.6, 3.9), (9.6, 3.9)), s.z, "gate", "z→one_minus"),
-              Wire(((9.6, 3.9), (9.6, 1.8)), 1.0 - s.z, "gate", "one_minus→write")]
+              Wire(((7.6, 3.9), (9.8, 3.9)), s.z, "gate", "z→one_minus"),
+              Wire(((9.8, 3.9), (9.8, 1.8)), 1.0 - s.z, "gate", "one_minus→write")]
     else:       # 1-z multiplies h_{t-1}; z multiplies n
         w += [Wire(((7.6, 3.0), (7.6, 5.85)), s.z, "gate", "z→one_minus"),
               Wire(((7.6, 5.85), (7.6, 7.0)), 1.0 - s.z, "gate", "one_minus→keep"),
-              Wire(((7.6, 3.9), (9.6, 3.9), (9.6, 1.8)), s.z, "gate", "z→write")]
+              Wire(((7.6, 3.9), (9.8, 3.9), (9.8, 1.8)), s.z, "gate", "z→write")]
     return w
 
 
@@ -137,7 +145,7 @@ def _color(scale: str, v: float) -> str:
     return NEUTRAL
 
 
-def cell_diagram(s: StepTerms, *, height: int = 520) -> go.Figure:
+def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
     """The GRU cell at step ``s.t`` for unit ``s.unit``, parts coloured by their values.
 
     One trace per wire (grey for the [h_{t-1}, x_t] bus), one marker trace for the nodes (its ``customdata``
@@ -181,20 +189,20 @@ def cell_diagram(s: StepTerms, *, height: int = 520) -> go.Figure:
     for n in nodes:
         if n.label:
             fig.add_annotation(**_label_position(n), text=n.label, showarrow=False,
-                               font=dict(size=15))
+                               font=dict(size=17))
     # the bus label and the two colour bars (dummy traces, never visible as data)
     fig.add_annotation(x=4.3, y=0.62, text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate", showarrow=False,
-                       font=dict(size=13, color=NEUTRAL))
+                       font=dict(size=15, color=NEUTRAL))
     fig.add_trace(_colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0))
     fig.add_trace(_colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52))
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10),
         title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
-        xaxis=dict(visible=False, range=[-0.6, 14.6], fixedrange=True),
+        xaxis=dict(visible=False, range=[-0.4, 15.4], fixedrange=True),
         yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True, scaleanchor=None),
         hoverlabel=dict(font_size=15),
     )
-    return fig
+    return _style(fig, annotations=False)
 
 
 def _text_on(n: Node) -> str:
@@ -216,6 +224,8 @@ def _label_position(n: Node) -> dict:
         dx, xa = -0.42, "right"
     elif n.label_pos == "middle right":
         dx, xa = 0.38, "left"
+    elif n.label_pos == "top right":
+        dx, dy, xa, ya = 0.3, 0.3, "left", "bottom"
     elif n.label_pos == "bottom left":
         dx, dy, xa, ya = -0.2, -0.5, "right", "top"
     elif n.label_pos == "bottom right":
@@ -230,3 +240,78 @@ def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> go.Sca
                     colorbar=dict(title=dict(text=title, side="top"), len=0.42, y=y, yanchor="bottom",
                                   thickness=14, x=1.0, tickfont=dict(size=13))),
     )
+
+
+def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: np.ndarray, t: int, *,
+                 unit: int, keep_label: str = "z", height: int = 420) -> go.Figure:
+    """The whole run of one unit with the current step marked: input x_t (T, I) on top, r, z, n, h (T,) below.
+
+    t is the 1-based current step; unit is 0-based (for the title only); keep_label names z's meaning."""
+    from plotly.subplots import make_subplots
+    from lab.theme import GATE_COLORS, OKABE_ITO_ORDER
+
+    x = np.asarray(x, dtype=float).reshape(len(h), -1)
+    T = len(h)
+    steps = np.arange(1, T + 1)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.28, 0.72], vertical_spacing=0.07)
+    for i in range(x.shape[1]):
+        fig.add_trace(go.Scatter(x=steps, y=x[:, i], mode="lines+markers" if T <= 60 else "lines",
+                                 name=f"x<sub>t</sub>[{i + 1}]" if x.shape[1] > 1 else "x<sub>t</sub>",
+                                 line=dict(color=OKABE_ITO_ORDER[(i + 3) % len(OKABE_ITO_ORDER)], width=2.5),
+                                 marker=dict(size=6)), row=1, col=1)
+    for name, v, dash in (("r", r, "dot"), ("z", z, "dash"), ("n", n, "dashdot"), ("h", h, "solid")):
+        fig.add_trace(go.Scatter(x=steps, y=np.asarray(v, dtype=float), mode="lines", name=f"{name}<sub>t</sub>",
+                                 line=dict(color=GATE_COLORS[name], dash=dash, width=4.5 if name == "h" else 3)),
+                      row=2, col=1)
+    fig.add_vline(x=t, line=dict(color=NEUTRAL, width=3), opacity=0.6)
+    fig.add_trace(go.Scatter(x=[t] * 4, y=[float(r[t - 1]), float(z[t - 1]), float(n[t - 1]), float(h[t - 1])],
+                             mode="markers", name=f"step {t}", showlegend=False,
+                             marker=dict(size=12, color=[GATE_COLORS[g] for g in "rznh"],
+                                         line=dict(width=2, color="#333333"))), row=2, col=1)
+    fig.update_yaxes(title_text="input", row=1, col=1)
+    fig.update_yaxes(title_text="value", range=[-1.05, 1.05], row=2, col=1)
+    fig.update_xaxes(title_text="step t", row=2, col=1)
+    fig.update_layout(height=height, title=f"unit {unit + 1} over the whole sequence (step {t} marked)",
+                      legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=10, r=10, t=60, b=10))
+    return _style(fig)
+
+
+CONVENTION_LABELS = {
+    ("torch", "after"): "PyTorch mix, reset after",
+    ("wiki", "after"): "Chung/Wikipedia mix, reset after",
+    ("torch", "before"): "PyTorch mix, reset before (Cho)",
+    ("wiki", "before"): "Chung/Wikipedia mix, reset before",
+}
+
+
+def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, unit: int,
+                      height: int = 460) -> go.Figure:
+    """h_t and z_t of one unit under the four conventions (same seeded weights, wiki ones relabelled).
+
+    h_by_convention / z_by_convention: (mix, reset) -> (T,). Same reset: the h lines coincide (relabelling);
+    the z lines mirror around 0.5 (z -> 1 - z). Different reset: different h (a different model)."""
+    from plotly.subplots import make_subplots
+    from lab.theme import OKABE_ITO
+
+    colors = {"after": OKABE_ITO["blue"], "before": OKABE_ITO["vermillion"]}
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("h<sub>t</sub>: mix relabelling changes nothing",
+                                        "z<sub>t</sub>: the two mixes give z and 1 − z"))
+    for (mix, reset), hv in h_by_convention.items():
+        T = len(hv)
+        steps = np.arange(1, T + 1)
+        style = dict(color=colors[reset], dash="solid" if mix == "torch" else "dot",
+                     width=5 if mix == "torch" else 3)
+        fig.add_trace(go.Scatter(x=steps, y=np.asarray(hv, float), mode="lines", name=CONVENTION_LABELS[(mix, reset)],
+                                 line=style, legendgroup=f"{mix}{reset}"), row=1, col=1)
+        fig.add_trace(go.Scatter(x=steps, y=np.asarray(z_by_convention[(mix, reset)], float), mode="lines",
+                                 name=CONVENTION_LABELS[(mix, reset)], line=style, legendgroup=f"{mix}{reset}",
+                                 showlegend=False), row=1, col=2)
+    for c in (1, 2):
+        fig.add_vline(x=t, line=dict(color=NEUTRAL, width=2), opacity=0.6, row=1, col=c)
+        fig.update_xaxes(title_text="step t", row=1, col=c)
+    fig.update_yaxes(range=[-1.05, 1.05], row=1, col=1)
+    fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
+    fig.update_layout(height=height, legend=dict(orientation="h", y=-0.25, x=0),
+                      margin=dict(l=10, r=10, t=50, b=10), title=None)
+    return _style(fig)
