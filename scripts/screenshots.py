@@ -13,7 +13,6 @@ Each shot waits for the script run to finish and every Plotly chart to draw. Exc
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.serve import chromium, running_server, wait_for_app_idle, wait_for_charts  # noqa: E402
+from scripts.serve import (app_pages, chromium, page_url, running_server, wait_for_app_idle,  # noqa: E402
+                           wait_for_charts)
 
 
 FULL_HEIGHT_JS = """() => {
@@ -31,15 +31,8 @@ FULL_HEIGHT_JS = """() => {
 }"""
 
 
-def app_pages(app: Path = ROOT / "app.py") -> list[str]:
-    """Page stems in navigation order, read from app.py's st.Page("pages/<stem>.py", ...) calls."""
-    return re.findall(r'st\.Page\(\s*["\']pages/([A-Za-z0-9_]+)\.py["\']', app.read_text())
-
-
 def url_for(base: str, stem: str, query: str = "") -> str:
-    home = app_pages()[0] if app_pages() else "home"
-    path = "" if stem == home else stem
-    return f"{base}/{path}" + (f"?{query}" if query else "")
+    return page_url(base, stem) + (f"?{query}" if query else "")
 
 
 def shoot(base: str, pages: list[str], sizes: list[tuple[int, int]], out: Path, themes: list[str],

@@ -28,6 +28,23 @@ LAUNCH_ARGS = {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 DEFAULT_PORTS = os.environ.get("GRU_LAB_PORTS", "8601-8619")
 
 
+def app_pages(app: Path = ROOT / "app.py") -> list[str]:
+    """Page stems in navigation order, read from app.py's st.Page("pages/<stem>.py", ...) calls."""
+    import re
+
+    return re.findall(r'st\.Page\(\s*["\']pages/([A-Za-z0-9_]+)\.py["\']', app.read_text())
+
+
+def page_url(base: str, stem: str, **params) -> str:
+    """URL of a page (the default page is the bare base URL) with query parameters (lists repeat the key)."""
+    from urllib.parse import urlencode
+
+    pages = app_pages()
+    path = "" if pages and stem == pages[0] else stem
+    q = urlencode(params, doseq=True)
+    return f"{base}/{path}" + (f"?{q}" if q else "")
+
+
 def free_port(ports: str = DEFAULT_PORTS) -> int:
     """First port of the range 'a-b' nobody listens on."""
     a, b = (int(p) for p in ports.split("-"))
