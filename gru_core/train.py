@@ -37,6 +37,8 @@ EVAL_SIZE = 1024              # held-out sequences for the final accuracy
 EVAL_SIZE_LIVE = 256          # the first 256 of them for the curve while training
 BLOWUP_WINDOW = 20            # a run also counts as diverged when the mean loss of the last 20 steps exceeds
 BLOWUP_FACTOR = 10.0          # 10x its starting value (Adam rarely reaches NaN; it blows the logits up instead)
+MAX_CONCURRENT_RUNS = 3       # background runs training at the same time in one server process; others wait
+_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 MAX_SNAPSHOTS = 80            # older snapshots are thinned (every other one dropped) beyond this
 LIMITS = {                    # (min, max) of every setting the page and the CLI accept
     "hidden_size": (2, 256), "lr": (1e-5, 10.0), "steps": (1, 50_000), "time_budget": (0.5, 3600.0),
@@ -334,6 +336,8 @@ class Trainer:
         self._eval_live = None
         self._eval_all = None
         self.final: dict[str, dict] = {}
+        self.waiting = False
+        self._memo: dict = {}
 
     # -- control
     @property
@@ -359,7 +363,19 @@ class Trainer:
 
     def _run_safely(self) -> None:
         try:
-            self.run()
+            self.waiting = True
+            while not _SLOTS.acquire(timeout=0.2):      # at most MAX_CONCURRENT_RUNS train at once per process
+                if self._stop.is_set():
+                    break
+            else:
+                self.waiting = False
+                try:
+                    self.run()
+                finally:
+                    _SLOTS.release()
+                return
+            self.waiting = False
+            self.run()      # stopped while waiting: finishes at once with what there is (step 0)
         except Exception as e:  # never let a background thread die silently
             with self._lock:
                 self.error = f"{type(e).__name__}: {e}"
@@ -444,6 +460,16 @@ class Trainer:
         with self._lock:
             return self.runs[kind].snapshots[index]
 
+    def analysis(self, kind: str, index: int = -1, seq: int = 0) -> "Analysis":
+        """``analyse`` of snapshot ``index`` of ``kind`` on held-out sequence ``seq``, memoised on this run."""
+        snap = self.snapshot(kind, index)
+        key = (kind, snap.step, seq)
+        if key not in self._memo:
+            if len(self._memo) >= 64:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = analyse(kind, self.config, snap.params, snap.step, seq)
+        return self._memo[key]
+
     def progress(self) -> float:
         """0..1: steps done over steps asked, or time used over the budget, whichever is further."""
         p = self.step / self.config.steps
@@ -455,6 +481,123 @@ class Trainer:
 def train(config: TrainConfig, cells=("gru",)) -> Trainer:
     """Train synchronously and return the finished trainer (``.final[kind]["accuracy"]`` etc.)."""
     return Trainer(config, cells).run()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checkpoints: plain arrays in one .npz (loaded with allow_pickle=False)
+
+CHECKPOINT_FORMAT = 1
+
+
+@dataclass
+class PretrainedRun:
+    """A finished run loaded from a checkpoint; reads like a finished ``Trainer`` (``view``, ``snapshot``)."""
+
+    config: TrainConfig
+    cells: tuple[str, ...]
+    histories: dict[str, History]
+    snapshots: dict[str, list[Snapshot]]
+    final: dict[str, dict]
+    name: str = ""
+    seconds: float = 0.0
+    running: bool = False
+    finished: bool = True
+    stop_reason: str = "steps"
+    error: str = ""
+    waiting: bool = False
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def view(self) -> dict[str, RunView]:
+        return {k: RunView(k, self.final[k]["status"], self.final[k]["message"], self.histories[k].copy(),
+                           [s.step for s in self.snapshots[k]], self.final[k]["seconds"]) for k in self.cells}
+
+    def snapshot(self, kind: str, index: int = -1) -> Snapshot:
+        return self.snapshots[kind][index]
+
+    def progress(self) -> float:
+        return 1.0
+
+    def analysis(self, kind: str, index: int = -1, seq: int = 0) -> "Analysis":
+        """``analyse`` of snapshot ``index`` of ``kind`` on held-out sequence ``seq``, memoised on this run."""
+        snap = self.snapshot(kind, index)
+        key = (kind, snap.step, seq)
+        if key not in self._memo:
+            if len(self._memo) >= 64:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = analyse(kind, self.config, snap.params, snap.step, seq)
+        return self._memo[key]
+
+    def request_stop(self) -> None:
+        pass
+
+
+def save_checkpoint(path, run, snapshot_steps=None, half_precision: bool = True) -> None:
+    """Write a finished run (Trainer or PretrainedRun) to ``path`` (.npz, plain arrays only).
+
+    snapshot_steps: which snapshots to keep (nearest available step for each; default all). The last snapshot of
+    each cell is stored in float32, earlier ones in float16 when ``half_precision`` (they are only for the replay).
+    Histories are stored in float32."""
+    arrays: dict[str, np.ndarray] = {}
+    view = run.view()
+    meta = dict(format=CHECKPOINT_FORMAT, config=asdict(run.config), cells=list(run.cells), final=run.final,
+                seconds=float(run.seconds))
+    for kind in run.cells:
+        snaps = run.snapshots[kind] if isinstance(run, PretrainedRun) else run.runs[kind].snapshots
+        if snapshot_steps is not None:
+            wanted = {min(snaps, key=lambda s: (abs(s.step - w), -s.step)).step for w in snapshot_steps}
+            wanted.add(snaps[-1].step)
+            snaps = [s for s in snaps if s.step in wanted]
+        for i, snap in enumerate(snaps):
+            last = i == len(snaps) - 1
+            for name, v in snap.params.items():
+                dtype = np.float32 if (last or not half_precision) else np.float16
+                arrays[f"{kind}/snap{i}/{name}"] = np.asarray(v).astype(dtype)
+        arrays[f"{kind}/snapshot_steps"] = np.array([s.step for s in snaps], dtype=np.int64)
+        for key, v in view[kind].history.arrays().items():
+            arrays[f"{kind}/history/{key}"] = v.astype(np.int32 if key.endswith("step") else np.float32)
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez_compressed(path, **arrays)
+
+
+def load_checkpoint(path) -> PretrainedRun:
+    """Read a checkpoint written by ``save_checkpoint`` (never unpickles anything)."""
+    from pathlib import Path
+
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if meta.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"checkpoint {path}: format {meta.get('format')!r}, expected {CHECKPOINT_FORMAT}")
+        cfg = meta["config"]
+        config = TrainConfig(**cfg)
+        cells = tuple(meta["cells"])
+        histories, snapshots = {}, {}
+        for kind in cells:
+            h = History()
+            for key in asdict(h):
+                v = z[f"{kind}/history/{key}"]
+                getattr(h, key).extend(int(a) for a in v) if key.endswith("step") else \
+                    getattr(h, key).extend(float(a) for a in v)
+            histories[kind] = h
+            steps = z[f"{kind}/snapshot_steps"]
+            snaps = []
+            for i, step in enumerate(steps):
+                prefix = f"{kind}/snap{i}/"
+                params = {k[len(prefix):]: z[k].astype(np.float32) for k in z.files if k.startswith(prefix)}
+                snaps.append(Snapshot(int(step), params))
+            snapshots[kind] = snaps
+    return PretrainedRun(config, cells, histories, snapshots, meta["final"], name=Path(path).stem,
+                         seconds=float(meta.get("seconds", 0.0)))
+
+
+def evaluate_params(kind: str, config: TrainConfig, params: dict[str, np.ndarray]) -> tuple[float, float]:
+    """(loss, accuracy) of snapshot weights on the full held-out set, as the trainer measures it."""
+    torch = _torch()
+    model = build_model(kind, config)
+    model.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in params.items()})
+    b = config.eval_batch()
+    with torch.no_grad():
+        loss, acc = loss_and_accuracy(config.spec, model(torch.from_numpy(b.x)), torch.from_numpy(b.y))
+    return float(loss), acc
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -508,10 +651,12 @@ def analyse(kind: str, config: TrainConfig, params: dict[str, np.ndarray], step:
     model = module_from_snapshot(kind, config, params)
     cell = gru_core.from_torch(model.rnn)
     x, b = config.test_sequence(index)
+    x = x.astype(np.float64)
     W = np.asarray(params["readout.weight"], dtype=np.float64)
     c = np.asarray(params["readout.bias"], dtype=np.float64)
     with np.errstate(all="ignore"):
-        h = gru_core.record(cell, x).h[:, 0, :]                       # (T, H)
+        with _torch().no_grad():                                      # forward in torch (float64) for the
+            h = model.rnn(_torch().from_numpy(x[:, None, :]))[0][:, 0, :].numpy()   # readout's direct gradients
         T, H = h.shape
         direct = np.zeros((T, 1, H))
         if spec.kind == "classify_last":
@@ -546,6 +691,16 @@ def keep_share(a: Analysis) -> np.ndarray | None:
     if a.kind == "lstm":
         return a.gates["f"]
     return None
+
+
+def retention(a: Analysis) -> np.ndarray | None:
+    """(T,) share of what the units held at step 1 still held at step t: mean over units of prod_{s=2..t} keep_s
+    (1 at t = 1). GRU: keep = z (h_t = z h_{t-1} + ...); LSTM: keep = f on the cell state. RNN: None."""
+    keep = keep_share(a)
+    if keep is None:
+        return None
+    held = np.cumprod(np.vstack([np.ones((1, keep.shape[1])), keep[1:]]), axis=0)
+    return held.mean(axis=1)
 
 
 # ----------------------------------------------------------------------------------------------------------------
