@@ -1,0 +1,118 @@
+"""Figures of the step-through page hold the engine's numbers: the cell diagram's parts carry (and are coloured by)
+the values of the chosen step and unit; the context and convention charts hold the recorded series."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from plotly.colors import sample_colorscale
+
+import gru_core
+from lab import equations as E
+from lab import inside_gru as G
+from lab.figures import stepper as S
+
+
+@pytest.fixture(scope="module")
+def run():
+    cell = gru_core.make_cell("gru", 1, 3, seed=0)
+    return G.run(cell, gru_core.signal("sine", 20, 1, period=12.0))
+
+
+def _terms(run, t=6, j=1, mix="torch", reset="after"):
+    return E.step_terms(run.params, run.x[t - 1], run.h_prev(t), j, t=t, mix=mix, reset=reset)
+
+
+def _parts(fig):
+    parts = next(tr for tr in fig.data if tr.name == "parts")
+    return dict(zip(parts.ids, parts.customdata[:, 0])), dict(zip(parts.ids, parts.marker.color))
+
+
+def test_diagram_parts_hold_the_engine_values_of_the_step(run):
+    t, j = 6, 1
+    fig = S.cell_diagram(_terms(run, t, j))
+    values, _ = _parts(fig)
+    assert values["r"] == pytest.approx(run.r[t - 1, j], abs=1e-14)
+    assert values["z"] == pytest.approx(run.z[t - 1, j], abs=1e-14)
+    assert values["n"] == pytest.approx(run.n[t - 1, j], abs=1e-14)
+    assert values["h"] == pytest.approx(run.h[t - 1, j], abs=1e-14)
+    assert values["h_prev"] == pytest.approx(run.h[t - 2, j], abs=1e-15)
+    assert values["x"] == pytest.approx(run.x[t - 1, 0])
+    z, hp, n = run.z[t - 1, j], run.h[t - 2, j], run.n[t - 1, j]
+    assert values["keep"] == pytest.approx(z * hp, abs=1e-14)             # PyTorch: z * h_{t-1}
+    assert values["write"] == pytest.approx((1 - z) * n, abs=1e-14)        # PyTorch: (1 - z) * n
+    assert values["one_minus"] == pytest.approx(1 - z, abs=1e-14)
+    assert f"step t = {t}" in fig.layout.title.text and f"unit {j + 1}" in fig.layout.title.text
+
+
+def test_diagram_colours_follow_the_values(run):
+    s = _terms(run)
+    _, colors = _parts(S.cell_diagram(s))
+    assert colors["z"] == sample_colorscale(S.GATE_SCALE, [s.z])[0]
+    assert colors["r"] == sample_colorscale(S.GATE_SCALE, [s.r])[0]
+    assert colors["h"] == sample_colorscale(S.STATE_SCALE, [(s.h + 1) / 2])[0]
+    assert S.gate_color(1.0) == sample_colorscale(S.GATE_SCALE, [1.0])[0]
+    assert S.gate_color(2.0) == S.gate_color(1.0) and S.state_color(-5.0) == S.state_color(-1.0)   # clipped
+    assert S.gate_color(float("nan")) == S.NEUTRAL
+
+
+def test_diagram_changes_with_the_step(run):
+    a, _ = _parts(S.cell_diagram(_terms(run, t=3)))
+    b, _ = _parts(S.cell_diagram(_terms(run, t=4)))
+    assert a["h"] == pytest.approx(b["h_prev"], abs=1e-15)           # h_3 becomes the h_{t-1} of step 4
+    assert a["z"] != b["z"]
+
+
+def test_wiki_diagram_moves_one_minus_onto_the_memory_line(run):
+    cell = G.relabel_mix(gru_core.make_cell("gru", 1, 3, seed=0), "wiki")
+    wrun = G.run(cell, run.x)
+    s = _terms(wrun, mix="wiki")
+    values, _ = _parts(S.cell_diagram(s))
+    assert values["keep"] == pytest.approx((1 - s.z) * s.h_prev, abs=1e-15)
+    assert values["write"] == pytest.approx(s.z * s.n, abs=1e-15)
+    wires = {w.name for w in S.diagram_wires(s)}
+    assert {"one_minus→keep", "z→write"} <= wires and "z→keep" not in wires
+    torch_wires = {w.name for w in S.diagram_wires(_terms(run))}
+    assert {"z→keep", "one_minus→write"} <= torch_wires
+    # the same model: the memory line carries the same value in both conventions
+    assert values["keep"] == pytest.approx(_parts(S.cell_diagram(_terms(run)))[0]["keep"], abs=1e-14)
+
+
+def test_diagram_reset_node_shows_where_r_acts(run):
+    after = _terms(run, reset="after")
+    before = E.step_terms(run.params, run.x[5], run.h_prev(6), 1, t=6, reset="before")
+    na = S.diagram_nodes(after)["reset"]
+    nb = S.diagram_nodes(before)["reset"]
+    assert "W<sub>hn</sub>" in na.label and na.value == pytest.approx(after.r * (after.uh_n + after.b_hn))
+    assert nb.label.startswith("r·h") and nb.value == pytest.approx(before.r * before.h_prev)
+
+
+def test_diagram_with_vector_input_lists_it_and_stays_neutral():
+    cell = gru_core.make_cell("gru", 3, 2, seed=1)
+    r = G.run(cell, gru_core.signal("tokens", 5, 3))
+    node = S.diagram_nodes(E.step_terms(r.params, r.x[1], r.h_prev(2), 0, t=2))["x"]
+    assert node.scale == "neutral" and node.label.count(",") == 2
+
+
+def test_step_context_holds_the_unit_series_and_marks_the_step(run):
+    t, j = 7, 2
+    fig = S.step_context(run.x, run.r[:, j], run.z[:, j], run.n[:, j], run.h[:, j], t, unit=j)
+    by_name = {tr.name: tr for tr in fig.data}
+    np.testing.assert_array_equal(by_name["h<sub>t</sub>"].y, run.h[:, j])
+    np.testing.assert_array_equal(by_name["z<sub>t</sub>"].y, run.z[:, j])
+    np.testing.assert_array_equal(by_name["x<sub>t</sub>"].y, run.x[:, 0])
+    marker = by_name[f"step {t}"]
+    assert list(marker.x) == [t] * 4
+    np.testing.assert_allclose(marker.y, [run.r[t - 1, j], run.z[t - 1, j], run.n[t - 1, j], run.h[t - 1, j]])
+
+
+def test_convention_figure_overlays_equal_mixes(run):
+    cell = gru_core.make_cell("gru", 1, 3, seed=0)
+    runs = G.convention_runs(cell, run.x)
+    fig = S.convention_figure({k: v.h[:, 0] for k, v in runs.items()}, {k: v.z[:, 0] for k, v in runs.items()},
+                              3, unit=0)
+    h_lines = {tr.name: np.asarray(tr.y) for tr in fig.data if tr.xaxis == "x"}
+    z_lines = {tr.name: np.asarray(tr.y) for tr in fig.data if tr.xaxis == "x2"}
+    lab = S.CONVENTION_LABELS
+    np.testing.assert_allclose(h_lines[lab[("torch", "after")]], h_lines[lab[("wiki", "after")]], atol=1e-14)
+    np.testing.assert_allclose(z_lines[lab[("wiki", "after")]], 1 - z_lines[lab[("torch", "after")]], atol=1e-14)
+    assert np.max(np.abs(h_lines[lab[("torch", "after")]] - h_lines[lab[("torch", "before")]])) > 1e-3
