@@ -144,31 +144,41 @@ def wait_for_charts(page, timeout: float = 60_000) -> int:
 CHART_DATA_JS = """(i) => {
   const divs = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')];
   const gd = divs[i];
-  if (!gd || !gd.data) return null;
-  const arr = v => (v == null ? null : Array.from(v));
-  return gd.data.map(t => ({name: t.name ?? null, type: t.type ?? null, x: arr(t.x), y: arr(t.y),
-                            z: t.z ? Array.from(t.z, r => Array.from(r)) : null, meta: t.meta ?? null}));
+  if (!gd || !gd._fullData) return null;
+  const arr = v => (v == null ? null : (typeof v === 'object' && v.length !== undefined ? Array.from(v) : v));
+  const mat = v => (v == null ? null : Array.from(v, r => Array.from(r)));
+  return gd._fullData.map(t => ({name: t.name ?? null, type: t.type ?? null, x: arr(t.x), y: arr(t.y),
+                                 customdata: arr(t.customdata), z: t.z ? mat(t.z) : null,
+                                 meta: t.meta ?? null, visible: t.visible}));
 }"""
 
 
-def chart_data(page, i: int = 0):
-    """Data of the i-th Plotly chart on the page as plain lists, read from the DOM (``gd.data``)."""
+def chart_data(page, i: int = 0) -> list[dict] | None:
+    """Traces of the i-th Plotly chart on the page as plain lists, read from the DOM (the plot div's
+    ``_fullData``, where Plotly has decoded the typed arrays): name, type, x, y, customdata, z, meta."""
     return page.evaluate(CHART_DATA_JS, i)
 
 
-def move_slider(page, label_or_index: str | int, presses: int) -> None:
-    """Focus a slider (by its label text or its index among stSlider) and press ArrowRight (presses > 0) or
-    ArrowLeft (presses < 0)."""
+def slider_input(page, label_or_index: str | int):
+    """The ``input[type=range]`` of a slider, by its label text or its index among stSlider elements."""
     sliders = page.locator('[data-testid="stSlider"]')
-    if isinstance(label_or_index, int):
-        s = sliders.nth(label_or_index)
-    else:
-        s = sliders.filter(has_text=label_or_index).first
-    thumb = s.locator('[role="slider"]').first
-    thumb.focus()
+    s = sliders.nth(label_or_index) if isinstance(label_or_index, int) else sliders.filter(
+        has_text=label_or_index).first
+    return s.locator('input[type="range"]').first
+
+
+def move_slider(page, label_or_index: str | int, presses: int) -> None:
+    """Focus a slider and press ArrowRight (presses > 0) or ArrowLeft (presses < 0) that many times."""
+    inp = slider_input(page, label_or_index)
+    inp.focus()
     key = "ArrowRight" if presses > 0 else "ArrowLeft"
     for _ in range(abs(presses)):
         page.keyboard.press(key)
+
+
+def location(page) -> str:
+    """The address bar as the user sees it (``page.url`` misses Streamlit's history.replaceState updates)."""
+    return page.evaluate("location.href")
 
 
 def python() -> str:
