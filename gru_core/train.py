@@ -63,7 +63,7 @@ class TrainConfig:
     batch_size: int = 64
     seed: int = 0
     n_symbols: int = 4           # recall: K
-    noise: float = 0.5           # recall: distractor noise std
+    noise: float = 1.0           # recall: std of the Gaussian noise on the distractor steps
     eval_every: int = 50
     snapshot_every: int = 25
 

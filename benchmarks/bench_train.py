@@ -1,0 +1,139 @@
+"""Training benchmarks for the Train page (issue 5). Not a test: prints numbers, asserts nothing.
+
+    .venv/bin/python benchmarks/bench_train.py            # both parts (a few minutes on 2 shared cores)
+    .venv/bin/python benchmarks/bench_train.py --part targets|overhead
+
+targets:  with the page's defaults (gru_core.train.TrainConfig()) at delay 100, the GRU's held-out accuracy after
+          1,000 steps (target >= 95%, about 20 s at most) and the RNN's with the same steps (target < 60%).
+overhead: the page's training loop (Trainer in a background thread, polled once a second by a thread that does
+          what the page does per poll: copy the curves, build both curve figures, and run the engine analysis of
+          each new 100-step snapshot) against a plain PyTorch loop doing the same steps on the same batches with
+          the same model and optimiser. Reported as a ratio of wall-clock times measured alternately in this one
+          process (target <= 1.1x), so load from other processes hits both sides alike.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from gru_core import train as TR  # noqa: E402
+
+
+def first_step_at(history: TR.History, level: float) -> int | None:
+    for s, a in zip(history.eval_step, history.eval_acc):
+        if a >= level:
+            return s
+    return None
+
+
+def part_targets(seeds: list[int]) -> None:
+    print("== targets: page defaults, delayed recall D=100, 1000 steps ==")
+    for seed in seeds:
+        cfg = replace(TR.TrainConfig(), seed=seed)
+        for kind in ("gru", "rnn", "lstm"):
+            t0 = time.perf_counter()
+            tr = TR.train(cfg, (kind,))
+            wall = time.perf_counter() - t0
+            f = tr.final[kind]
+            hit = first_step_at(tr.runs[kind].history, 0.95)
+            print(f"seed {seed} {kind:4s}: held-out accuracy {f['accuracy']:.3f} after {f['steps']} steps, "
+                  f"{wall:.1f} s wall ({f['seconds']:.1f} s in training steps); "
+                  f">=95% on the live held-out check first at step {hit}", flush=True)
+
+
+def plain_loop(cfg: TR.TrainConfig, kind: str) -> float:
+    """The reference: the same model, batches, Adam and clipping, nothing else."""
+    torch.set_num_threads(1)
+    model = TR.build_model(kind, cfg)
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=cfg.lr)
+    spec = cfg.spec
+    t0 = time.perf_counter()
+    for s in range(cfg.steps):
+        b = cfg.batch(s)
+        out = model(torch.from_numpy(b.x))
+        loss = torch.nn.functional.cross_entropy(out, torch.from_numpy(b.y))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, cfg.clip)
+        opt.step()
+    return time.perf_counter() - t0
+
+
+def page_loop(cfg: TR.TrainConfig, kind: str, poll_s: float = 1.0) -> float:
+    """The page's loop: background Trainer + a poller doing the page's per-poll work."""
+    from lab.figures.training import training_curves
+
+    tr = TR.Trainer(cfg, (kind,))
+    done = threading.Event()
+
+    def poller() -> None:
+        spec = cfg.spec
+        while not done.wait(poll_s):
+            views = tr.view()
+            hist = {k: v.history.arrays() for k, v in views.items()}
+            training_curves(hist, "accuracy", total_steps=cfg.steps, baseline=spec.chance_accuracy,
+                            baseline_label="chance", y_title="accuracy").to_plotly_json()
+            training_curves(hist, "loss", total_steps=cfg.steps, baseline=spec.baseline_loss,
+                            baseline_label="baseline", y_title="loss").to_plotly_json()
+            steps = views[kind].snapshot_steps
+            idx = max(i for i, s in enumerate(steps) if s % 100 == 0)
+            tr.analysis(kind, idx, 0)
+
+    t0 = time.perf_counter()
+    p = threading.Thread(target=poller, daemon=True)
+    p.start()
+    tr.start()
+    tr.join()
+    wall = time.perf_counter() - t0
+    done.set()
+    p.join()
+    return wall
+
+
+def part_overhead(steps: int, rounds: int, kind: str) -> None:
+    cfg = replace(TR.TrainConfig(), steps=steps)
+    print(f"== overhead: {kind}, D={cfg.delay}, {steps} steps, {rounds} alternating rounds ==")
+    plain, page = [], []
+    plain_loop(replace(cfg, steps=20), kind)  # warm-up
+    for r in range(rounds):
+        plain.append(plain_loop(cfg, kind))
+        page.append(page_loop(cfg, kind))
+        print(f"round {r + 1}: plain {plain[-1]:.2f} s, page loop {page[-1]:.2f} s, "
+              f"ratio {page[-1] / plain[-1]:.3f}", flush=True)
+    ratios = [b / a for a, b in zip(plain, page)]
+    print(f"median plain {statistics.median(plain):.2f} s, median page loop {statistics.median(page):.2f} s, "
+          f"median ratio {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}); "
+          f"ratio of sums {sum(page) / sum(plain):.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--part", choices=("targets", "overhead", "all"), default="all")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--steps", type=int, default=400, help="steps per overhead round")
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--cell", default="gru")
+    a = p.parse_args(argv)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, defaults {TR.TrainConfig()}")
+    if a.part in ("targets", "all"):
+        part_targets(a.seeds)
+    if a.part in ("overhead", "all"):
+        part_overhead(a.steps, a.rounds, a.cell)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

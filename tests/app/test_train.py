@@ -1,0 +1,138 @@
+"""Train page in AppTest: it trains for real, shows the trainer's numbers, stops, keeps results across pages,
+and turns bad settings into messages."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gru_core import train as TR
+from tests.app.conftest import exceptions, plotly_specs, run_app, warnings_text
+from lab.figures.common import decode
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = dict(tr_delay="5", tr_steps="50", tr_hidden="8")
+
+
+def wait_finished(at, timeout: float = 120.0):
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        run = at.session_state["_tr_run"]
+        if run.finished:
+            at.run()
+            return run
+        time.sleep(0.3)
+        at.run()
+    raise AssertionError("training did not finish in time")
+
+
+def chart(at, key: str) -> dict:
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if el.proto.id and key in el.proto.id:
+            return spec
+    raise KeyError(key)
+
+
+def acc_traces(at) -> dict[str, np.ndarray]:
+    """kind -> held-out accuracy dots (%) of the accuracy chart."""
+    spec = plotly_specs(at)[0]
+    return {t["meta"]["kind"]: np.asarray(decode(t["y"]), dtype=float)
+            for t in spec["data"] if t.get("meta", {}).get("role") == "eval"}
+
+
+def test_default_page_shows_the_pretrained_checkpoint_at_once():
+    at = run_app("train")
+    assert not exceptions(at)
+    run = at.session_state["_tr_run"]
+    assert isinstance(run, TR.PretrainedRun) and run.cells == ("rnn", "gru", "lstm")
+    got = acc_traces(at)
+    for k in run.cells:
+        np.testing.assert_allclose(got[k], 100 * np.asarray(run.histories[k].eval_acc), rtol=1e-6)
+    assert any("Held-out accuracy" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) >= 5      # accuracy, loss, keep gates, gradient norms, replay (+ delay)
+
+
+def test_train_button_trains_live_and_the_charts_hold_the_trainers_numbers():
+    at = run_app("train", **TINY)
+    assert not exceptions(at)
+    at.button(key="tr_train_btn").click().run()
+    assert not exceptions(at)
+    run = wait_finished(at)
+    assert isinstance(run, TR.Trainer) and run.config.delay == 5 and run.config.hidden_size == 8
+    assert run.stop_reason == "steps" and all(r.steps_done == 50 for r in run.runs.values())
+    got = acc_traces(at)
+    for k, r in run.runs.items():
+        np.testing.assert_allclose(got[k], 100 * np.asarray(r.history.eval_acc), rtol=1e-6)
+    head = " ".join(i.value for i in at.info)
+    for k, f in run.final.items():
+        assert f"{100 * f['accuracy']:.1f}%" in head
+    # the analysis shows the final snapshot of each model
+    assert any("GRU at step 50" in c.value for c in at.caption)
+
+
+def test_result_is_kept_when_switching_pages_and_back():
+    at = run_app("train", **TINY)
+    at.button(key="tr_train_btn").click().run()
+    run = wait_finished(at)
+    at.switch_page("pages/home.py").run()
+    assert not exceptions(at)
+    at.switch_page("pages/train.py").run()
+    assert not exceptions(at)
+    assert at.session_state["_tr_run"] is run
+    assert any("GRU at step 50" in c.value for c in at.caption)
+
+
+def test_stop_button_stops_the_run_and_keeps_what_was_learned():
+    at = run_app("train", tr_delay="5", tr_steps="5000", tr_hidden="8")
+    at.button(key="tr_train_btn").click().run()
+    time.sleep(1.0)
+    at.run()
+    assert at.session_state["_tr_run"].running
+    at.button(key="tr_stop_btn").click().run()
+    run = wait_finished(at)
+    assert run.stop_reason == "stopped"
+    assert all(r.status == "stopped" and 0 < r.steps_done < 5000 for r in run.runs.values())
+    assert any("stopped by request" in w.value for w in at.warning)
+    assert not exceptions(at)
+
+
+def test_diverging_learning_rate_gives_a_clear_message_and_keeps_the_best_weights():
+    at = run_app("train", tr_delay="5", tr_steps="300", tr_hidden="8", tr_lr="10", tr_clip="0", tr_cells=["RNN"])
+    at.button(key="tr_train_btn").click().run()
+    run = wait_finished(at)
+    r = run.runs["rnn"]
+    assert r.status == "diverged" and r.steps_done < 300
+    errors = [e.value for e in at.error]
+    assert any("Training diverged" in e and "learning rate 10" in e for e in errors)
+    assert not exceptions(at)
+    assert len(at.get("plotly_chart")) >= 2           # what was learned so far is still drawn
+
+
+@pytest.mark.parametrize("query, key, used, words", [
+    ({"tr_delay": "1000"}, "tr_delay", 300, "above the maximum 300"),
+    ({"tr_delay": "-3"}, "tr_delay", 5, "below the minimum 5"),
+    ({"tr_hidden": "abc"}, "tr_hidden", 32, "not a number"),
+])
+def test_bad_url_settings_fall_back_with_a_note(query, key, used, words):
+    at = run_app("train", **query)
+    assert not exceptions(at)
+    assert at.slider(key=key).value == used
+    assert any(words in w for w in warnings_text(at))
+
+
+def test_accuracy_vs_delay_chart_holds_the_shipped_table():
+    path = ROOT / "checkpoints" / "accuracy_vs_delay.json"
+    if not path.exists():
+        pytest.skip("no shipped table yet")
+    table = json.loads(path.read_text())
+    at = run_app("train")
+    specs = plotly_specs(at)
+    spec = next(s for s in specs if any(t.get("meta", {}).get("role") == "delay" for t in s["data"]))
+    for t in spec["data"]:
+        k = t["meta"]["kind"]
+        np.testing.assert_allclose(np.asarray(decode(t["y"]), dtype=float), 100 * np.asarray(table["cells"][k]["mean"]))
+        np.testing.assert_array_equal(np.asarray(decode(t["x"])), table["delays"])
