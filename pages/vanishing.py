@@ -37,14 +37,12 @@ def apply_preset(values: dict) -> None:
 
 ui.page_header(
     "Vanishing gradients",
-    "How much of the training signal reaches a step **k steps before the loss**? For a plain RNN it shrinks "
-    "exponentially with k. A GRU at PyTorch's default init shrinks too; an update gate held near 1 (by training, "
-    "or by its bias) is what lets the gradient through. Every number below is the engine's exact backpropagation "
-    "through time, in float64.",
+    "How much of the training signal reaches a step **k steps before the loss**? Every number below is the "
+    "engine's exact backpropagation through time (float64) for the settings in the sidebar.",
 )
 
 # ------------------------------------------------------------------------------------------------ presets
-st.markdown("**Presets** (one click sets every control, and the link in the address bar):")
+st.markdown("**Presets**: one click sets every control (and the link in the address bar).")
 with st.container(horizontal=True, gap="small"):
     for i, p in enumerate(V.PRESETS):
         st.button(p.name, key=f"vg_preset_{i}", on_click=apply_preset, args=(p.values,), help=p.blurb)
@@ -86,9 +84,7 @@ except ValueError as err:  # the controls keep values in range; this is a last g
 
 # ------------------------------------------------------------------------------------------------ 6. headline
 k_head = min(V.HEADLINE_STEPS, T - 1)
-ui.headline(V.headline(curves))
-if "gru" in curves:
-    st.markdown(V.gru_story(curves["gru"]))
+ui.headline(V.headline(curves) + (" " + V.gru_story(curves["gru"], short=True) if "gru" in curves else ""))
 ui.nonfinite_note({CELL_LABELS[k]: c.nonfinite_from for k, c in curves.items()})
 
 # ------------------------------------------------------------------------------------------------ 1. norms
@@ -101,7 +97,8 @@ ui.chart(
     f"After {k_head} steps, will the gradient be closer to 1, to 10⁻³ or to 10⁻¹⁵?",
     how_to_read="Each line is the size ‖∂L/∂h_t‖ of the gradient reaching the hidden state k steps before the loss; "
                 "the y-axis is logarithmic, so a straight falling line is exponential decay. The dotted line is "
-                f"{PASCANU}'s bound ‖∂L/∂h_T‖·σ_max(W_hh)^k (|tanh′|, |ReLU′| ≤ 1): the RNN can never lie above it.",
+                f"{PASCANU}'s bound ‖∂L/∂h_T‖·σ_max(W_hh)^k (|tanh′|, |ReLU′| ≤ 1): the RNN can never lie above it. "
+                "With σ_max < 1 the bound forces vanishing; above 1 it allows growth but does not cause it.",
 )
 ui.download_arrays("Download these numbers (CSV)",
                    {"k": steps_back(T), **{f"{k}_grad_norm": c.grad_norm for k, c in curves.items()},
@@ -131,6 +128,7 @@ if "gru" in curves:
                     "‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂) with spectral norms (engine: trace.jacobian_split). "
                     "Where z is near 1 the share is near 1 and the gradient line stays flat.",
     )
+    st.markdown(V.gru_story(curves["gru"]))
 else:
     st.info("Add the GRU to the cells to see its update gate next to its gradient.", icon=":material/info:")
 

@@ -36,6 +36,7 @@ PHASE_SCALES = 32  # sigma values in the phase-diagram sweep (one batched engine
 PHASE_MAX_STEPS = 120  # the sweep's sequence length is min(T, this) ...
 PHASE_MAX_HIDDEN = 32  # ... and its hidden size min(H, this): ||dh_T/dh_t|| needs one SVD per step and setting
 PHASE_SIGMA = (0.1, 3.0)
+PHASE_DECADES = 16  # phase colours saturate at 1e-16 and 1e16 (float64 keeps about 16 digits)
 HEADLINE_STEPS = 50  # "after 50 steps the RNN keeps ..."
 
 # -----------------------------------------------------------------------------------------------------------------
@@ -92,10 +93,10 @@ def _preset(name: str, blurb: str, **changes) -> Preset:
 PRESETS: tuple[Preset, ...] = (
     _preset("RNN vs GRU vs LSTM", "The three cells at PyTorch's default init, 100 steps of noise, loss on the last "
             "step. All three lose their gradient exponentially."),
-    _preset("GRU at default init vanishes too", "A GRU is not immune: with PyTorch's default init its update gate "
+    _preset("GRU default init vanishes too", "A GRU is not immune: with PyTorch's default init its update gate "
             "sits near 0.5, so every step halves the direct path and the gradient dies almost as fast as the RNN's.",
             cells=["rnn", "gru"], hidden=64),
-    _preset("Update gate held open", "The same GRU with +4 on the update gate's bias: z is about 0.98, each step "
+    _preset("Gate held open", "The same GRU with +4 on the update gate's bias: z is about 0.98, each step "
             "Jacobian is close to the identity, and the gradient survives 100 steps.", cells=["rnn", "gru"],
             hidden=64, bias=4.0),
     _preset("Chrono init", "Tallec & Ollivier's chrono init spreads the keep-bias over log U[1, T-1]: some units "
@@ -104,13 +105,13 @@ PRESETS: tuple[Preset, ...] = (
     _preset("Exploding RNN", "An orthogonal RNN scaled to sigma_max = 2: the gradient grows by up to 2x per step "
             "back. Turn clipping on below and see it rescale the whole gradient.", cells=["rnn", "gru"],
             init="orthogonal", rescale=True, sigma=2.0),
-    _preset("Overflow (ReLU RNN)", "A ReLU RNN with sigma_max = 3 over 500 steps: the gradient passes 1e308 and "
+    _preset("Overflow to inf", "A ReLU RNN with sigma_max = 3 over 500 steps: the gradient passes 1e308 and "
             "becomes inf. Overflowed points sit on the top edge of the log chart, not hidden.", cells=["rnn"],
             len=500, init="orthogonal", rescale=True, sigma=3.0, nonlin="relu"),
-    _preset("Underflow to exactly 0", "sigma_max = 0.1 over 500 steps: the RNN's gradient falls below the smallest "
+    _preset("Underflow to 0", "sigma_max = 0.1 over 500 steps: the RNN's gradient falls below the smallest "
             "float64 (about 5e-324) and becomes exactly 0, drawn on the bottom edge.", cells=["rnn", "gru"],
             len=500, rescale=True, sigma=0.1),
-    _preset("At the edge (orthogonal, sigma = 1)", "An orthogonal RNN with sigma_max = 1 sits at the edge between "
+    _preset("Edge: σ_max = 1", "An orthogonal RNN with sigma_max = 1 sits at the edge between "
             "vanishing and exploding: its gradient decays slowly, only through tanh's saturation.",
             cells=["rnn", "gru", "lstm"], init="orthogonal", rescale=True, sigma=1.0),
 )
@@ -262,6 +263,15 @@ def clip_factor(norm: float, threshold: float) -> float:
     return 1.0
 
 
+def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """cos(a, b) = a.b / (||a|| ||b||); NaN if either is 0 or not finite."""
+    with np.errstate(all="ignore"):
+        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        if not (np.isfinite(na) and np.isfinite(nb)) or na == 0 or nb == 0:
+            return math.nan
+        return float(np.dot(a, b) / (na * nb))
+
+
 def retained(grad_norm: np.ndarray, k: int) -> float:
     """||dL/dh_{T-k}|| / ||dL/dh_T||: the share of the gradient at the loss step left k steps back.
 
@@ -362,32 +372,42 @@ def phase_sweep(kind: str, s: Settings, n: int = PHASE_SCALES) -> PhaseData:
 # 3. Words
 
 
+def _share_words(kind: str, r: float, first: bool) -> str:
+    name = CELL_LABELS[kind]
+    if math.isnan(r):
+        return f"the {name}'s share is undefined (its gradient at the loss step is 0 or not finite)"
+    if r > 1:
+        return f"the {name}'s gradient has grown to **{sci(r)}×** its size at the loss"
+    return f"the {name} keeps **{sci(r)}**" + (" of its gradient" if first else "")
+
+
 def headline(curves: Mapping[str, CellCurves], k: int = HEADLINE_STEPS) -> str:
-    """'After 50 steps back the RNN keeps 6e-15 of its gradient; the GRU keeps 2e-8.' (markdown)."""
+    """'After 50 steps back the RNN keeps 6e-15 of its gradient; the GRU keeps 2e-8.' (markdown), plus the same at
+    the first step when the sequence is longer (where underflow to exactly 0 shows up)."""
     if not curves:
         return ""
     T = next(iter(curves.values())).settings.steps
-    k = min(k, T - 1)
-    parts = []
-    for i, (kind, c) in enumerate(curves.items()):
-        r = retained(c.grad_norm, k)
-        value = "an undefined share (the gradient at the loss step is 0 or not finite)" if math.isnan(r) \
-            else f"**{sci(r)}**"
-        parts.append(f"the {CELL_LABELS[kind]} keeps {value}" + (" of its gradient" if i == 0 else ""))
-    text = "; ".join(parts)
-    return f"After {k} steps back {text}."
+    out = []
+    for kk in sorted({min(k, T - 1), T - 1}):
+        parts = [_share_words(kind, retained(c.grad_norm, kk), i == 0) for i, (kind, c) in enumerate(curves.items())]
+        lead = f"After {kk} steps back" if not out else f"At the first step ({kk} steps back)"
+        out.append(f"{lead} {'; '.join(parts)}.")
+    return " ".join(out)
 
 
-def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS) -> str:
-    """The point of the page in words, computed from the GRU's trace: default init vanishes, a held-open gate saves
-    it (markdown)."""
+VANISHED = 1e-3  # a share of the gradient below this after HEADLINE_STEPS steps counts as "vanished" in the words
+
+
+def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS, *, short: bool = False) -> str:
+    """The point of the page in words, computed from the GRU's trace (markdown): at bias 0 the GRU vanishes too (if
+    it does here), and an update gate held near 1 is what saves it. ``short``: one or two sentences."""
     s = gru.settings
-    T = s.steps
-    k = min(k, T - 1)
+    k = min(k, s.steps - 1)
     r = retained(gru.grad_norm, k)
     zbar = float(np.nanmean(gru.z_mean))
     share = float(np.nanmean(gru.share))
     kept = "an undefined share" if math.isnan(r) else sci(r)
+    vanished = not math.isnan(r) and r < VANISHED
     if s.chrono:
         how = f"Chrono init (T_max = {s.chrono}) sets each unit's keep-bias to log U[1, {s.chrono - 1}]"
     elif s.update_bias > 0:
@@ -397,11 +417,21 @@ def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS) -> str:
     else:
         how = None
     if how is None:
-        return (f"**A GRU at PyTorch's default init vanishes too.** Its update gate averages z = {zbar:.2f}, so the "
-                f"direct path keeps only about that share of the gradient per step and the weights' path shrinks it "
-                f"too: after {k} steps it keeps {kept}. What saves a GRU is an update gate held near 1, learned in "
-                "training or set by the update-gate bias / chrono init: try the preset *Update gate held open*.")
-    verdict = "the gradient survives" if (not math.isnan(r) and r > 1e-3) else "the gradient still fades"
+        where = "at PyTorch's default init" if (s.init == "pytorch" and s.scale is None) else "with update-gate bias 0"
+        if vanished:
+            lead = f"**A GRU {where} vanishes too**: its update gate averages z = {zbar:.2f}"
+            if short:
+                return (f"{lead}. An update gate held near 1 (learned, or set by the bias / chrono init) is what "
+                        "saves it: try the preset *Gate held open*.")
+            return (f"{lead}, so the direct path keeps only about that share of the gradient per step and the path "
+                    f"through the weights shrinks it too: after {k} steps it keeps {kept}. What saves a GRU is an "
+                    "update gate held near 1, learned in training or set by the update-gate bias / chrono init: "
+                    "try the preset *Gate held open*.")
+        return (f"The GRU {where} keeps {kept} of its gradient after {k} steps here, with its update gate at "
+                f"z = {zbar:.2f} on average (the direct path is {share:.0%} of each step's Jacobian).")
+    verdict = "the gradient still fades" if vanished or math.isnan(r) else "the gradient survives"
+    if short:
+        return f"{how}: z averages {zbar:.2f} and {verdict}."
     return (f"{how}: z averages {zbar:.2f}, the direct path diag(z) is on average {share:.0%} of each step's "
             f"Jacobian, and {verdict}: after {k} steps the GRU keeps {kept} of its gradient.")
 
@@ -526,6 +556,7 @@ def gate_alignment_figure(gru: CellCurves) -> go.Figure:
     add_log_line(fig, k, gru.direct_only, name="through diag(z) alone", color=GATE_COLORS["z"], dash="dash",
                  width=2.5, floor=floor, ceil=ceil, row=1, col=1, hover_x="k")
     finish_log_axis(fig, floor, ceil, row=1, col=1)
+    fig.update_yaxes(exponentformat="power", row=1, col=1)
     zc = GATE_COLORS["z"]
     fig.add_trace(go.Scatter(x=k, y=gru.z_hi, mode="lines", line=dict(width=0, color=zc), showlegend=False,
                              hoverinfo="skip", meta={"role": "z_hi"}), row=2, col=1)
@@ -547,18 +578,17 @@ def gate_alignment_figure(gru: CellCurves) -> go.Figure:
 
 
 def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, float] | None = None,
-                 decades: float | None = None) -> go.Figure:
+                 decades: float = PHASE_DECADES) -> go.Figure:
     """Chart 4: log10 ||dh_T/dh_t|| over (sigma_max of W_hh, steps back), one panel per kind, one diverging colour
-    scale centred on 0 (= norm 1, the edge between vanishing and exploding), with the level-0 contour drawn."""
+    scale centred on 0 (= norm 1, the edge between vanishing and exploding), with the level-0 contour drawn.
+
+    Colours saturate at 10^-decades and 10^+decades (hover shows the true value); inf/NaN take the top colour."""
     kinds = list(phases)
     n = len(kinds)
-    titles = [f"{CELL_LABELS[k]}" for k in kinds]
+    titles = [CELL_LABELS[k] + (f" (dashed: this page, σ_max = {current_sigma[k]:.2f})"
+                                if current_sigma and k in current_sigma else "") for k in kinds]
     fig = _subplots(1, n, titles=titles, shared_yaxes=True, legend=False, horizontal_spacing=0.05 if n > 1 else None,
                     height=CHART_HEIGHT + 20)
-    if decades is None:
-        vals = np.concatenate([np.abs(np.log10(p.jacobian_norm[np.isfinite(p.jacobian_norm)
-                                                               & (p.jacobian_norm > 0)])) for p in phases.values()])
-        decades = float(min(max(np.ceil(vals.max()) if vals.size else 1.0, 1.0), 300.0))
     floor, ceil = 10.0 ** -decades, 10.0 ** decades
     for j, kind in enumerate(kinds, start=1):
         p = phases[kind]
@@ -569,18 +599,25 @@ def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, fl
         hm.update(showscale=(j == n), zmid=0.0, meta={**hm.meta, "kind": kind})
         fig.add_trace(hm, row=1, col=j)
         with np.errstate(divide="ignore", invalid="ignore"):
-            lz = np.log10(np.where(np.isfinite(z) & (z > 0), z, np.nan))
+            lz = np.log10(np.where(np.isfinite(z) & (z > 0), z, np.nan))[1:]  # k = 0 is the identity: skip
         if np.nanmin(lz, initial=np.inf) < 0 < np.nanmax(lz, initial=-np.inf):
-            fig.add_trace(go.Contour(z=lz, x=p.sigmas, y=kk, contours=dict(start=0, end=0, size=1, coloring="none"),
+            fig.add_trace(go.Contour(z=lz, x=p.sigmas, y=kk[1:], contours=dict(start=0, end=0, size=1,
+                                                                              coloring="none"),
                                      line=dict(width=3, color="black"), showscale=False, hoverinfo="skip",
                                      name="‖∂h_T/∂h_t‖ = 1", meta={"role": "edge", "kind": kind}), row=1, col=j)
         if current_sigma and kind in current_sigma:
-            fig.add_vline(x=current_sigma[kind], line=dict(color="white", width=2.5, dash="dash"), row=1, col=j,
-                          annotation_text="this page's σ", annotation_position="top",
-                          annotation_font=dict(size=TICK_SIZE))
-        fig.update_xaxes(title_text="σ_max(W_hh)", row=1, col=j)
+            fig.add_vline(x=current_sigma[kind], line=dict(color="#333333", width=2.5, dash="dash"), row=1, col=j)
+        fig.update_xaxes(title_text="σ_max(W_hh)", range=[p.sigmas[0], p.sigmas[-1]], row=1, col=j)
     fig.update_yaxes(title_text="steps back k", row=1, col=1)
     return fig
+
+
+def _level(fig: go.Figure, y: float, text: str, color: str, dash: str, role: str) -> None:
+    """A horizontal line at y with a legend entry (the legend carries the text, so labels never overlap)."""
+    if math.isfinite(y) and y > 0:
+        fig.add_hline(y=y, line=dict(color=color, width=2, dash=dash))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=color, width=2, dash=dash),
+                                 name=text, meta={"role": role, "value": y}))
 
 
 def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
@@ -604,20 +641,18 @@ def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
         add_log_line(fig, k, clipped, name="after clipping", color=CELL_COLORS["gru"], dash="dash", floor=floor,
                      ceil=ceil, hover_x="k")
     finish_log_axis(fig, floor, ceil)
-    def hline(y, text, color, dash, role):
-        if math.isfinite(y) and y > 0:
-            fig.add_hline(y=y, line=dict(color=color, width=2, dash=dash), annotation_text=text,
-                          annotation_position="top right", annotation_font=dict(size=TICK_SIZE, color=color))
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=dict(color=color, width=2, dash=dash),
-                                     name=text, meta={"role": role, "value": y}))
-    hline(pg.total_norm, f"total ‖g‖ = {sci(pg.total_norm)}", CELL_COLORS["rnn"], "dot", "total_raw")
+    _level(fig, pg.total_norm, f"total ‖g‖ = {sci(pg.total_norm)}", CELL_COLORS["rnn"], "dot", "total_raw")
     if threshold is not None:
         if factor < 1:
-            hline(total_after, f"clipped ‖g‖ = c = {sci(total_after)}", CELL_COLORS["gru"], "dashdot", "total_clipped")
+            _level(fig, total_after, f"clipped ‖g‖ = c = {sci(total_after)}", CELL_COLORS["gru"], "dashdot",
+                   "total_clipped")
         else:
-            hline(threshold, f"threshold c = {sci(threshold)} (not reached)", "#888888", "dashdot", "threshold")
+            _level(fig, threshold, f"threshold c = {sci(threshold)} (not reached)", "#888888", "dashdot",
+                   "threshold")
     if not math.isfinite(pg.total_norm):
         _message(fig, "The gradient overflowed (inf/NaN): clipping cannot rescale it, c·g/‖g‖ is NaN. "
                       "Skip such a step or lower σ_max.")
-    fig.update_layout(meta={"factor": factor, "total_norm": pg.total_norm, "threshold": threshold})
+    cosine = cosine_similarity(pg.total, pg.total * factor)
+    fig.update_layout(meta={"factor": factor, "total_norm": pg.total_norm, "threshold": threshold,
+                            "cosine": cosine})
     return fig
