@@ -183,6 +183,9 @@ def fmt(v: float, digits: int = 3) -> str:
     return s
 
 
+BREAK = r" \\ &\qquad "        # line break inside a long sum (the page's columns are narrow at 1280 px)
+
+
 def _term(v: float, label: str, first: bool = False) -> str:
     """One summand with its symbolic name under it; negatives get parentheses so signs stay readable."""
     body = fmt(v)
@@ -200,9 +203,11 @@ def symbolic_equations(mix: str = "torch", reset: str = "after") -> dict[str, st
         "z": r"z_t = \sigma\left(W_{iz}\,x_t + b_{iz} + W_{hz}\,h_{t-1} + b_{hz}\right)",
     }
     if reset == "after":
-        eq["n"] = r"n_t = \tanh\left(W_{in}\,x_t + b_{in} + r_t \odot \left(W_{hn}\,h_{t-1} + b_{hn}\right)\right)"
+        eq["n"] = (r"\begin{aligned} n_t = \tanh\big(&W_{in}\,x_t + b_{in} \\ &+ r_t \odot (W_{hn}\,h_{t-1} + b_{hn})"
+                   r"\big)\end{aligned}")
     else:
-        eq["n"] = r"n_t = \tanh\left(W_{in}\,x_t + b_{in} + W_{hn}\left(r_t \odot h_{t-1}\right) + b_{hn}\right)"
+        eq["n"] = (r"\begin{aligned} n_t = \tanh\big(&W_{in}\,x_t + b_{in} \\ &+ W_{hn}(r_t \odot h_{t-1}) + b_{hn}"
+                   r"\big)\end{aligned}")
     if mix == "torch":
         eq["h"] = r"h_t = \left(1 - z_t\right) \odot n_t + z_t \odot h_{t-1}"
     else:
@@ -215,21 +220,22 @@ def numeric_equations(s: StepTerms) -> dict[str, str]:
     t, j = s.t, s.unit + 1
     sub = rf"_{{{t},{j}}}"
     eq = {
-        "r": (rf"r{sub} &= \sigma\left(" + _term(s.wx_r, r"W_{ir}x_t", True) + _term(s.b_ir, r"b_{ir}")
-              + _term(s.uh_r, r"W_{hr}h_{t-1}") + _term(s.b_hr, r"b_{hr}")
-              + rf"\right) \\ &= \sigma\left({fmt(s.a_r)}\right) = {fmt(s.r)}"),
-        "z": (rf"z{sub} &= \sigma\left(" + _term(s.wx_z, r"W_{iz}x_t", True) + _term(s.b_iz, r"b_{iz}")
-              + _term(s.uh_z, r"W_{hz}h_{t-1}") + _term(s.b_hz, r"b_{hz}")
-              + rf"\right) \\ &= \sigma\left({fmt(s.a_z)}\right) = {fmt(s.z)}"),
+        "r": (rf"r{sub} &= \sigma\Bigg(" + _term(s.wx_r, r"W_{ir}x_t", True) + _term(s.b_ir, r"b_{ir}")
+              + BREAK + _term(s.uh_r, r"W_{hr}h_{t-1}") + _term(s.b_hr, r"b_{hr}")
+              + rf"\Bigg) \\ &= \sigma\left({fmt(s.a_r)}\right) = {fmt(s.r)}"),
+        "z": (rf"z{sub} &= \sigma\Bigg(" + _term(s.wx_z, r"W_{iz}x_t", True) + _term(s.b_iz, r"b_{iz}")
+              + BREAK + _term(s.uh_z, r"W_{hz}h_{t-1}") + _term(s.b_hz, r"b_{hz}")
+              + rf"\Bigg) \\ &= \sigma\left({fmt(s.a_z)}\right) = {fmt(s.z)}"),
     }
     if s.reset == "after":
-        eq["n"] = (rf"n{sub} &= \tanh\left(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
-                   + rf" + \underbrace{{{fmt(s.r)}}}_{{r_t}} \cdot \left(" + _term(s.uh_n, r"W_{hn}h_{t-1}", True)
-                   + _term(s.b_hn, r"b_{hn}") + rf"\right)\right) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
+        eq["n"] = (rf"n{sub} &= \tanh\Bigg(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
+                   + BREAK + rf" + \underbrace{{{fmt(s.r)}}}_{{r_t}} \cdot \left("
+                   + _term(s.uh_n, r"W_{hn}h_{t-1}", True)
+                   + _term(s.b_hn, r"b_{hn}") + rf"\right)\Bigg) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
     else:
-        eq["n"] = (rf"n{sub} &= \tanh\left(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
-                   + _term(s.uh_n, r"W_{hn}(r_t\odot h_{t-1})") + _term(s.b_hn, r"b_{hn}")
-                   + rf"\right) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
+        eq["n"] = (rf"n{sub} &= \tanh\Bigg(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
+                   + BREAK + _term(s.uh_n, r"W_{hn}(r_t\odot h_{t-1})") + _term(s.b_hn, r"b_{hn}")
+                   + rf"\Bigg) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
     one_minus_z = rf"\left(1 - {fmt(s.z)}\right)"
     hp = fmt(s.h_prev) if s.h_prev >= 0 else f"({fmt(s.h_prev)})"
     n = fmt(s.n) if s.n >= 0 else f"({fmt(s.n)})"

@@ -41,7 +41,7 @@ ui.page_header(
 
 # ----------------------------------------------------------------------------------------------- model and input
 with st.container(border=True):
-    c_h, c_i, c_seed, c_src, c_in = st.columns([1, 1, 0.9, 1.3, 3.8], gap="medium")
+    c_h, c_i, c_seed, c_src = st.columns([1, 1, 0.8, 1], gap="medium")
     H = C.slider("Hidden size H", "st_hidden", 1, 8, 3, help="Number of units in the GRU.", container=c_h)
     I = C.slider("Input size I", "st_input", 1, 4, 1, help="Number of input channels per step.", container=c_i)
     seed = C.seed("st", container=c_seed)
@@ -49,7 +49,7 @@ with st.container(border=True):
                       style="segmented", container=c_src)
     x_typed, typed_error = None, None
     if source == "signal":
-        c_sig, c_len, c_amp = c_in.columns(3, gap="medium")
+        c_sig, c_len, c_amp = st.columns(3, gap="medium")
         signal = C.signal_picker("st", default="sine", container=c_sig)
         steps = C.slider("Sequence length T", "st_len", 3, 60, 20, container=c_len)
         amplitude = C.slider("Amplitude", "st_amp", 0.1, 3.0, 1.0, 0.1, format="%.1f",
@@ -60,11 +60,11 @@ with st.container(border=True):
                 f"steps separated by `;`, each with {I} comma-separated numbers, e.g. "
                 f"`{'; '.join([', '.join(['1'] + ['0'] * (I - 1))] * 2)}`")
         text = C.text("Typed sequence", "st_seq", DEFAULT_SEQ if I == 1 else "; ".join(["1" + ", 0" * (I - 1)] * 4),
-                      max_chars=2000, help=f"Up to {G.MAX_TYPED_STEPS} steps: {hint}.", container=c_in)
+                      max_chars=2000, help=f"Up to {G.MAX_TYPED_STEPS} steps: {hint}.")
         x_typed, typed_error = G.parse_sequence(text, I)
         if typed_error:
-            c_in.error(f"{typed_error} Expected {hint}. Showing the default sequence meanwhile.",
-                       icon=":material/error:")
+            st.error(f"{typed_error} Expected {hint}. Showing the default sequence meanwhile.",
+                     icon=":material/error:")
             x_typed, _ = G.parse_sequence(DEFAULT_SEQ, 1)
             x_typed = np.repeat(x_typed, I, axis=1) if I > 1 else x_typed
     c_mix, c_reset = st.columns(2, gap="medium")
@@ -182,7 +182,7 @@ with q1:
 with q2:
     st.markdown("**The engine's code for this step** (`gru_core.step_source('gru')`: the function that computed "
                 "every number on this page)")
-    st.code(gru_core.step_source("gru"), language="python", line_numbers=True, wrap_lines=True)
+    st.code(gru_core.step_source("gru"), language="python", line_numbers=True)
     st.caption(r"`gx` already holds $W_{i\cdot}\, x_t$ plus the biases outside the reset. `k` is the share of "
                r"$h_{t-1}$ kept: z with the PyTorch mix (keep_sign = +1), 1 − z with the Chung/Wikipedia mix. "
                r"`reset_after` picks where r acts.")

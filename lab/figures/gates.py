@@ -134,6 +134,7 @@ def cobweb_figure(h_grid: np.ndarray, f_grid: np.ndarray, fixed: Sequence, cob_x
     h_grid, f_grid: (N,) the map; fixed: FixedPoint-like objects with .h, .slope, .stable; cob_x, cob_y: the path."""
     fig = go.Figure()
     lo, hi = float(np.min(h_grid)), float(np.max(h_grid))
+    pad = 0.04 * (hi - lo)
     fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="h<sub>t+1</sub> = h<sub>t</sub>",
                              line=dict(color=BASE_COLOR, dash="dash", width=2)))
     fig.add_trace(go.Scatter(x=h_grid, y=f_grid, mode="lines", name="map f(h) = next state",
@@ -152,10 +153,13 @@ def cobweb_figure(h_grid: np.ndarray, f_grid: np.ndarray, fixed: Sequence, cob_x
                 x=[p.h for p in pts], y=[p.h for p in pts], mode="markers", name=name,
                 marker=dict(color=OKABE_ITO["bluish_green"], size=17, symbol=symbol, line=dict(width=3,
                             color=OKABE_ITO["bluish_green"])),
+                cliponaxis=False,
                 customdata=np.array([[p.slope] for p in pts]),
                 hovertemplate="h* = %{x:.4f}<br>f'(h*) = %{customdata[0]:.3f}<extra></extra>"))
     fig.update_layout(title=f"map h<sub>t</sub> → h<sub>t+1</sub> at constant input x = {x_const:g}",
-                      height=height, xaxis=dict(title="h<sub>t</sub>", range=[lo, hi], constrain="domain"),
-                      yaxis=dict(title="h<sub>t+1</sub>", range=[lo, hi], scaleanchor="x", scaleratio=1),
+                      height=height,
+                      xaxis=dict(title="h<sub>t</sub>", range=[lo - pad, hi + pad], constrain="domain"),
+                      yaxis=dict(title="h<sub>t+1</sub>", range=[lo - pad, hi + pad], scaleanchor="x", scaleratio=1,
+                                 constrain="domain"),
                       legend=dict(orientation="h", y=-0.18, x=0), margin=dict(l=10, r=10, t=60, b=10))
     return _style(fig)

@@ -78,7 +78,7 @@ def diagram_nodes(s: StepTerms) -> dict[str, Node]:
         reset_label = f"r·(W<sub>hn</sub>{hp}+b<sub>hn</sub>) = {_fmt(s.reset_product)}"
     else:
         reset_label = f"r·{hp} = {_fmt(s.reset_product)}"
-    one_minus_xy = (9.8, 3.9) if torch else (7.6, 5.85)
+    one_minus_xy = (10.2, 3.9) if torch else (7.6, 5.85)
     nodes = [
         Node("h_prev", 0.9, 7.0, "", f"{hp} = {_fmt(s.h_prev)}", s.h_prev, "state", 46, "top center"),
         Node("x", 0.9, 1.0, "", x_label, x_val, x_scale, 46, "bottom center"),
@@ -89,9 +89,9 @@ def diagram_nodes(s: StepTerms) -> dict[str, Node]:
         Node("one_minus", one_minus_xy[0], one_minus_xy[1], "1−", f"1−z = {_fmt(1.0 - s.z)}", 1.0 - s.z, "gate",
              38, "middle right"),
         Node("keep", 7.6, 7.0, "×", keep_label, s.keep, "state", 40, "top center"),
-        Node("write", 9.8, 1.8, "×", write_label, s.write, "state", 40, "bottom center"),
-        Node("plus", 11.6, 7.0, "+", "", s.h, "state", 40, "top center"),
-        Node("h", 13.2, 7.0, "", f"h<sub>t</sub> = {_fmt(s.h)}", s.h, "state", 50, "bottom center"),
+        Node("write", 10.2, 1.8, "×", write_label, s.write, "state", 40, "bottom center"),
+        Node("plus", 12.4, 7.0, "+", "", s.h, "state", 40, "top center"),
+        Node("h", 13.8, 7.0, "", f"h<sub>t</sub> = {_fmt(s.h)}", s.h, "state", 50, "bottom center"),
     ]
     return {n.key: n for n in nodes}
 
@@ -110,8 +110,8 @@ def diagram_wires(s: StepTerms) -> list[Wire]:
     w = [
         # the memory line along the top: h_{t-1} -> keep x -> + -> h_t
         Wire(((0.9, 7.0), (7.6, 7.0)), s.h_prev, "state", "h_prev→keep"),
-        Wire(((7.6, 7.0), (11.6, 7.0)), s.keep, "state", "keep→plus"),
-        Wire(((11.6, 7.0), (13.2, 7.0)), s.h, "state", "plus→h"),
+        Wire(((7.6, 7.0), (12.4, 7.0)), s.keep, "state", "keep→plus"),
+        Wire(((12.4, 7.0), (13.8, 7.0)), s.h, "state", "plus→h"),
         # h_{t-1} down to the input bus, and the bus [h_{t-1}, x_t] feeding the gates and the candidate
         Wire(((1.5, 7.0), (1.5, 1.0)), float("nan"), "neutral", "h_prev→bus"),
         Wire(((0.9, 1.0), (7.6, 1.0)), float("nan"), "neutral", "bus"),
@@ -123,17 +123,17 @@ def diagram_wires(s: StepTerms) -> list[Wire]:
         Wire(((2.9, 7.0), (2.9, 5.0)), s.h_prev, "state", "h_prev→reset"),
         Wire(((2.9, 5.0), (5.0, 5.0), (5.0, 3.0)), s.reset_product, "state", "reset→n"),
         # the candidate goes right to the write x node
-        Wire(((5.0, 3.0), (5.9, 3.0), (5.9, 1.8), (9.8, 1.8)), s.n, "state", "n→write"),
-        Wire(((9.8, 1.8), (11.6, 1.8), (11.6, 7.0)), s.write, "state", "write→plus"),
+        Wire(((5.0, 3.0), (5.9, 3.0), (5.9, 1.8), (10.2, 1.8)), s.n, "state", "n→write"),
+        Wire(((10.2, 1.8), (12.4, 1.8), (12.4, 7.0)), s.write, "state", "write→plus"),
     ]
     if torch:   # z multiplies h_{t-1}; 1-z multiplies n
         w += [Wire(((7.6, 3.0), (7.6, 7.0)), s.z, "gate", "z→keep"),
-              Wire(((7.6, 3.9), (9.8, 3.9)), s.z, "gate", "z→one_minus"),
-              Wire(((9.8, 3.9), (9.8, 1.8)), 1.0 - s.z, "gate", "one_minus→write")]
+              Wire(((7.6, 3.9), (10.2, 3.9)), s.z, "gate", "z→one_minus"),
+              Wire(((10.2, 3.9), (10.2, 1.8)), 1.0 - s.z, "gate", "one_minus→write")]
     else:       # 1-z multiplies h_{t-1}; z multiplies n
         w += [Wire(((7.6, 3.0), (7.6, 5.85)), s.z, "gate", "z→one_minus"),
               Wire(((7.6, 5.85), (7.6, 7.0)), 1.0 - s.z, "gate", "one_minus→keep"),
-              Wire(((7.6, 3.9), (9.8, 3.9), (9.8, 1.8)), s.z, "gate", "z→write")]
+              Wire(((7.6, 3.9), (10.2, 3.9), (10.2, 1.8)), s.z, "gate", "z→write")]
     return w
 
 
@@ -189,7 +189,7 @@ def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
     for n in nodes:
         if n.label:
             fig.add_annotation(**_label_position(n), text=n.label, showarrow=False,
-                               font=dict(size=17))
+                               font=dict(size=15))
     # the bus label and the two colour bars (dummy traces, never visible as data)
     fig.add_annotation(x=4.3, y=0.62, text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate", showarrow=False,
                        font=dict(size=15, color=NEUTRAL))
@@ -198,7 +198,7 @@ def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10),
         title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
-        xaxis=dict(visible=False, range=[-0.4, 15.4], fixedrange=True),
+        xaxis=dict(visible=False, range=[-0.2, 15.0], fixedrange=True),
         yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True, scaleanchor=None),
         hoverlabel=dict(font_size=15),
     )
@@ -215,22 +215,21 @@ def _text_on(n: Node) -> str:
 
 
 def _label_position(n: Node) -> dict:
-    dx, dy, xa, ya = 0.0, 0.0, "center", "middle"
-    if n.label_pos == "top center":
-        dy, ya = 0.62, "bottom"
-    elif n.label_pos == "bottom center":
-        dy, ya = -0.62, "top"
-    elif n.label_pos == "middle left":
-        dx, xa = -0.42, "right"
-    elif n.label_pos == "middle right":
-        dx, xa = 0.38, "left"
-    elif n.label_pos == "top right":
-        dx, dy, xa, ya = 0.3, 0.3, "left", "bottom"
-    elif n.label_pos == "bottom left":
-        dx, dy, xa, ya = -0.2, -0.5, "right", "top"
-    elif n.label_pos == "bottom right":
-        dx, dy, xa, ya = 0.25, -0.5, "left", "top"
-    return dict(x=n.x + dx, y=n.y + dy, xanchor=xa, yanchor=ya, xref="x", yref="y")
+    """Anchor a node's label at the node and push it off the marker by pixels (not data units), so labels clear
+    their node at any chart width."""
+    r = n.size / 2 + 6                                   # marker radius plus a gap, in px
+    k = 0.72 * r                                         # diagonal placements
+    place = {
+        "top center": (0, r, "center", "bottom"),
+        "bottom center": (0, -r, "center", "top"),
+        "middle left": (-r, 0, "right", "middle"),
+        "middle right": (r, 0, "left", "middle"),
+        "top right": (k, k, "left", "bottom"),
+        "bottom left": (-k, -k, "right", "top"),
+        "bottom right": (k, -k, "left", "top"),
+    }
+    dx, dy, xa, ya = place[n.label_pos]
+    return dict(x=n.x, y=n.y, xshift=dx, yshift=dy, xanchor=xa, yanchor=ya, xref="x", yref="y")
 
 
 def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> go.Scatter:
