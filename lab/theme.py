@@ -99,9 +99,11 @@ AXIS_TEXT_COLOR = "#000037"
 
 
 def _build_template() -> go.layout.Template:
-    """Sizes and palette only: colours of text/background come from the active Streamlit theme."""
-    base = pio.templates["streamlit"] if "streamlit" in pio.templates else go.layout.Template()
-    tpl = go.layout.Template(base)
+    """Sizes and palette only: colours of text/background come from the active Streamlit theme.
+
+    Deliberately small (not derived from Streamlit's template, whose per-trace-type defaults make every figure
+    ~12 ms slower to build): st.plotly_chart(theme="streamlit") fills in the theme's colours in the browser."""
+    tpl = go.layout.Template()
     tpl.layout.update(
         font=dict(size=FONT_SIZE),
         title=dict(font=dict(size=TITLE_SIZE), x=0, xanchor="left"),
@@ -119,11 +121,6 @@ def _build_template() -> go.layout.Template:
 
 def register() -> str:
     """Register the lab template under ``TEMPLATE_NAME`` and make it Plotly's default; returns the name."""
-    # Importing streamlit's plotly chart module registers its "streamlit" template first, so we can extend it.
-    try:
-        import streamlit.elements.plotly_chart  # noqa: F401
-    except Exception:  # pragma: no cover - streamlit always installed here
-        pass
     pio.templates[TEMPLATE_NAME] = _build_template()
     pio.templates.default = TEMPLATE_NAME
     return TEMPLATE_NAME

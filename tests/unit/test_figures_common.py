@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lab.figures.common import (add_log_line, base_figure, decode, finish_log_axis, log10_safe, log_display,
-                                log_heatmap, log_limits, sci, steps_back)
+                                log_heatmap, log_limits, sci, steps_back, validate_figure)
 from lab.theme import CELL_COLORS, FONT_SIZE, TEMPLATE_NAME, TICK_SIZE
 
 
@@ -30,6 +30,7 @@ def test_add_log_line_keeps_true_values_and_marks_underflow_and_overflow():
     floor, ceil = log_limits(y)
     add_log_line(fig, np.arange(5), y, name="RNN", color=CELL_COLORS["rnn"], floor=floor, ceil=ceil)
     finish_log_axis(fig, floor, ceil)
+    validate_figure(fig)
     line, under, over = fig.data
     assert line.meta["role"] == "line" and line.line.color == CELL_COLORS["rnn"]
     np.testing.assert_array_equal(np.asarray(line.customdata), y)             # the engine's numbers, untouched
@@ -89,3 +90,21 @@ def test_sci_numbers_in_words(v, words):
 
 def test_steps_back_counts_distance_from_the_last_step():
     assert steps_back(4).tolist() == [3, 2, 1, 0]
+
+
+def test_validate_figure_catches_a_misspelt_property():
+    import plotly.graph_objects as go
+    fig = go.Figure(_validate=False, layout=dict(xaxis=dict(tickfnot=dict(size=3))))  # accepted silently...
+    with pytest.raises(ValueError, match="tickfnot"):                                  # ...but not here
+        validate_figure(fig)
+
+
+def test_log_line_on_a_subplot_marks_that_subplot():
+    from plotly.subplots import make_subplots
+    fig = make_subplots(rows=1, cols=2)
+    add_log_line(fig, np.arange(3), np.array([1.0, 0.0, np.inf]), name="a", color="#000000", floor=1e-3, ceil=10.0,
+                 row=1, col=2)
+    finish_log_axis(fig, 1e-3, 10.0, row=1, col=2)
+    validate_figure(fig)
+    assert fig.layout.yaxis2.type == "log" and fig.layout.yaxis.type != "log"
+    assert {s.yref for s in fig.layout.shapes} == {"y2"}

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lab.cache import CellSpec, SignalSpec, cached_record
-from lab.figures.common import steps_back
+from lab.figures.common import steps_back, validate_figure
 from lab.figures.home import gradient_over_distance, gradient_share
 from lab.theme import CELL_COLORS
 
@@ -23,6 +23,7 @@ def test_home_figure_holds_engine_numbers_against_steps_back(engine):
         g = np.linalg.norm(engine.record(cell, x).grad_h[:, 0], axis=-1)
         shares[kind] = g / g[-1]
     fig = gradient_over_distance({k: v for k, v in shares.items()})
+    validate_figure(fig)
     lines = {t.name: t for t in fig.data if t.meta["role"] == "line"}
     assert set(lines) == {"RNN", "GRU"}
     for kind, label in (("rnn", "RNN"), ("gru", "GRU")):
