@@ -184,7 +184,7 @@ def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
                     line=dict(color="#333333", width=2), symbol="circle"),
         customdata=np.array([[n.value] for n in nodes], dtype=float),
         hovertext=[n.label for n in nodes], hovertemplate="%{hovertext}<extra></extra>",
-        ids=[n.key for n in nodes],
+        ids=[n.key for n in nodes], meta={"role": "parts", "ids": [n.key for n in nodes]},
     ))
     for n in nodes:
         if n.label:
