@@ -176,6 +176,8 @@ def clipping_section(rnn: V.CellCurves | None) -> None:
     log_c = C.slider("Threshold c (log10)", "vg_clip_c", -3.0, 8.0, 0.0, 0.5, format="%.1f", container=c2,
                      help="c = 10^value. Clipping acts only when the gradient norm ‖g‖ is at least c.")
     c = 10.0 ** log_c if clip_on else None
+    if c is not None:
+        c2.caption(f"c = 10^{log_c:g} = {sci(c)}")
     fig = V.clipping_figure(rnn, c)
     f = fig.layout.meta["factor"]
     ui.chart(
@@ -193,7 +195,8 @@ def clipping_section(rnn: V.CellCurves | None) -> None:
         st.warning("The gradient is inf/NaN: clipping cannot rescale it (c·g/‖g‖ is NaN).", icon=":material/warning:")
     elif f < 1:
         st.markdown(f"‖g‖ = **{sci(total)}** ≥ c = {sci(c)}: the whole gradient is multiplied by **{sci(f)}**, so its "
-                    f"norm becomes {sci(total * f)}; the direction (cosine with the raw gradient) stays exactly 1.")
+                    f"norm becomes {sci(total * f)}; its direction does not change (cosine with the raw gradient: "
+                    f"{fig.layout.meta['cosine']:.6f}).")
     else:
         st.markdown(f"‖g‖ = **{sci(total)}** < c = {sci(c)}: clipping does nothing here. Try the preset "
                     "*Exploding RNN*, or lower c.")

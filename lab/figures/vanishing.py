@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+import plotly.io as pio
 
 import gru_core
 from lab.figures.common import (add_log_line, base_figure, finish_log_axis, log_heatmap, log_limits, sci,
@@ -440,21 +440,55 @@ def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS, *, short: bool = False) 
 # 4. Figures
 
 
-def _subplots(rows: int, cols: int, *, titles: list[str] | None = None, height: int = CHART_HEIGHT,
-              shared_xaxes: bool = False, shared_yaxes: bool = False, vertical_spacing: float | None = None,
-              horizontal_spacing: float | None = None, row_heights: list[float] | None = None,
-              legend: bool = True) -> go.Figure:
-    """``make_subplots`` in the lab's look (``common.base_figure`` makes single-panel figures only)."""
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_xaxes=shared_xaxes,
-                        shared_yaxes=shared_yaxes, vertical_spacing=vertical_spacing,
-                        horizontal_spacing=horizontal_spacing, row_heights=row_heights)
-    fig.update_layout(template=TEMPLATE_NAME, height=height, showlegend=legend, margin=dict(l=10, r=10, t=70, b=10),
-                      **layout_sizes())
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0))
-    fig.update_annotations(font=dict(size=FONT_SIZE))  # subplot titles
-    fig.update_xaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE), automargin=True)
-    fig.update_yaxes(tickfont=dict(size=TICK_SIZE), title_font=dict(size=FONT_SIZE), automargin=True)
-    return fig
+def _panels(n: int, *, along: str = "cols", titles: list[str] | None = None, height: int = CHART_HEIGHT,
+            spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True) -> go.Figure:
+    """An empty figure of ``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked
+    (``along="rows"``, one shared x-axis), in the lab's look. Panel i (1-based) uses axes x{i}/y{i} ("x"/"y" for
+    i = 1): give a trace ``xaxis=f"x{i}"``, ``yaxis=f"y{i}"``.
+
+    Built as one layout dict: ``plotly.subplots.make_subplots`` plus per-axis updates cost ~10x more per rerun."""
+    sizes = sizes or [1.0 / n] * n
+    free = 1.0 - spacing * (n - 1)
+    spans, pos = [], 0.0
+    for f in sizes:
+        spans.append((pos, pos + f * free))
+        pos += f * free + spacing
+    axis = dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=True)
+    layout: dict = dict(height=height, showlegend=legend, margin=dict(l=10, r=10, t=70, b=10), **layout_sizes())
+    layout["legend"] = dict(layout["legend"], orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0)
+    annotations = []
+    for i, (a, b) in enumerate(spans, start=1):
+        sx, sy = ("" if i == 1 else str(i)), ("" if i == 1 else str(i))
+        if along == "cols":
+            xa = dict(axis, domain=[a, b], anchor=f"y{sy}")
+            ya = dict(axis, domain=[0.0, 1.0], anchor=f"x{sx}")
+            if i > 1:
+                ya.update(matches="y", showticklabels=False)
+            tx, ty = (a + b) / 2, 1.0
+        else:  # rows, panel 1 on top
+            lo, hi = 1.0 - b, 1.0 - a
+            xa = dict(axis, domain=[0.0, 1.0], anchor=f"y{sy}", showticklabels=(i == n))
+            if i > 1:
+                xa["matches"] = "x"
+            ya = dict(axis, domain=[lo, hi], anchor=f"x{sx}")
+            tx, ty = 0.5, hi
+        layout[f"xaxis{sx}"], layout[f"yaxis{sy}"] = xa, ya
+        if titles:
+            annotations.append(dict(text=titles[i - 1], x=tx, y=ty, xref="paper", yref="paper", xanchor="center",
+                                    yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE)))
+    layout["annotations"] = annotations
+    if pio.templates.default != TEMPLATE_NAME:
+        layout["template"] = TEMPLATE_NAME
+    return go.Figure(layout=layout)
+
+
+def _axes(i: int) -> dict:
+    """Trace keywords placing it on panel i of ``_panels``."""
+    return dict(xaxis="x" if i == 1 else f"x{i}", yaxis="y" if i == 1 else f"y{i}")
+
+
+def _axis_key(letter: str, i: int) -> str:
+    return f"{letter}axis" if i == 1 else f"{letter}axis{i}"
 
 
 def _limits(*arrays, **kw) -> tuple[float, float]:
@@ -522,19 +556,20 @@ def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
     """Chart 2: |dL/dh_t| per unit (y) and steps back (x), one panel per cell, one shared log colour scale."""
     kinds = list(curves)
     n = len(kinds)
-    fig = _subplots(1, n, titles=[CELL_LABELS[k] for k in kinds], shared_yaxes=True, legend=False,
-                    horizontal_spacing=0.04 if n > 1 else None)
+    fig = _panels(n, titles=[CELL_LABELS[k] for k in kinds], legend=False, spacing=0.04)
     floor, ceil = _limits(*(c.grad_abs for c in curves.values()), pad_decades=0.0, min_span_decades=1.0)
+    traces = []
     for j, kind in enumerate(kinds, start=1):
         c = curves[kind]
         T, H = c.grad_abs.shape
         hm = log_heatmap(c.grad_abs.T[:, ::-1], x=steps_back(T)[::-1], y=np.arange(1, H + 1),
                          colorbar_title="log10 |∂L/∂h|", floor=floor, ceil=ceil, name=CELL_LABELS[kind],
                          hover_x="k", hover_y="unit")
-        hm.update(showscale=(j == n), meta={**hm.meta, "kind": kind})
-        fig.add_trace(hm, row=1, col=j)
-        fig.update_xaxes(title_text="steps back k", row=1, col=j)
-    fig.update_yaxes(title_text="hidden unit", row=1, col=1)
+        hm.update(showscale=(j == n), meta={**hm.meta, "kind": kind}, **_axes(j))
+        traces.append(hm)
+        fig.layout[_axis_key("x", j)].title.text = "steps back k"
+    fig.add_traces(traces)
+    fig.layout.yaxis.title.text = "hidden unit"
     msg = overflow_message(curves)
     if msg:
         _message(fig, msg)
@@ -546,32 +581,33 @@ def gate_alignment_figure(gru: CellCurves) -> go.Figure:
     same x (steps back k). Row 1 also shows the gradient if only diag(z) carried it."""
     T = len(gru.grad_norm)
     k = steps_back(T)
-    fig = _subplots(3, 1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.42, 0.29, 0.29],
-                    height=CHART_HEIGHT + 200,
-                    titles=["GRU ‖∂L/∂h_t‖ (log scale)", "update gate z_t over units (1 = keep old state)",
-                            "direct share ‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂)"])
+    fig = _panels(3, along="rows", spacing=0.07, sizes=[0.42, 0.29, 0.29], height=CHART_HEIGHT + 200,
+                  titles=["GRU ‖∂L/∂h_t‖ (log scale)", "update gate z_t over units (1 = keep old state)",
+                          "direct share ‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂)"])
     floor, ceil = _limits(gru.grad_norm, gru.direct_only)
+    # panel 1 is on the default axes (x, y), where lab.figures.common's log-line helpers draw
     add_log_line(fig, k, gru.grad_norm, name="GRU ‖∂L/∂h_t‖", color=CELL_COLORS["gru"], floor=floor, ceil=ceil,
-                 row=1, col=1, hover_x="k")
+                 hover_x="k")
     add_log_line(fig, k, gru.direct_only, name="through diag(z) alone", color=GATE_COLORS["z"], dash="dash",
-                 width=2.5, floor=floor, ceil=ceil, row=1, col=1, hover_x="k")
-    finish_log_axis(fig, floor, ceil, row=1, col=1)
-    fig.update_yaxes(exponentformat="power", row=1, col=1)
+                 width=2.5, floor=floor, ceil=ceil, hover_x="k")
+    finish_log_axis(fig, floor, ceil)  # sets every y-axis to log: panels 2 and 3 are set back below
+    fig.layout.yaxis.exponentformat = "power"
     zc = GATE_COLORS["z"]
-    fig.add_trace(go.Scatter(x=k, y=gru.z_hi, mode="lines", line=dict(width=0, color=zc), showlegend=False,
-                             hoverinfo="skip", meta={"role": "z_hi"}), row=2, col=1)
-    fig.add_trace(go.Scatter(x=k, y=gru.z_lo, mode="lines", line=dict(width=0, color=zc), fill="tonexty",
-                             fillcolor="rgba(230,159,0,0.30)", name="z: 10–90% of units", meta={"role": "z_lo"},
-                             hoverinfo="skip"), row=2, col=1)
-    fig.add_trace(go.Scatter(x=k, y=gru.z_mean, mode="lines", line=dict(color=zc, width=LINE_WIDTH),
-                             name="z: mean over units", meta={"role": "z_mean"},
-                             hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(range=[0, 1.02], title_text="z", row=2, col=1)
-    fig.add_trace(go.Scatter(x=k, y=gru.share, mode="lines", line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH),
-                             name="direct share of dh_t/dh_{t−1}", meta={"role": "share"},
-                             hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>"), row=3, col=1)
-    fig.update_yaxes(range=[0, 1.02], title_text="share", row=3, col=1)
-    fig.update_xaxes(title_text="steps back from the loss, k = T − t", row=3, col=1)
+    fig.add_traces([
+        go.Scatter(x=k, y=gru.z_hi, mode="lines", line=dict(width=0, color=zc), showlegend=False, hoverinfo="skip",
+                   meta={"role": "z_hi"}, **_axes(2)),
+        go.Scatter(x=k, y=gru.z_lo, mode="lines", line=dict(width=0, color=zc), fill="tonexty",
+                   fillcolor="rgba(230,159,0,0.30)", name="z: 10–90% of units", meta={"role": "z_lo"},
+                   hoverinfo="skip", **_axes(2)),
+        go.Scatter(x=k, y=gru.z_mean, mode="lines", line=dict(color=zc, width=LINE_WIDTH), name="z: mean over units",
+                   meta={"role": "z_mean"}, hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>", **_axes(2)),
+        go.Scatter(x=k, y=gru.share, mode="lines", line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH),
+                   name="direct share of dh_t/dh_{t−1}", meta={"role": "share"},
+                   hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>", **_axes(3)),
+    ])
+    fig.layout.yaxis2.update(type="linear", range=[0, 1.02], title_text="z", exponentformat=None)
+    fig.layout.yaxis3.update(type="linear", range=[0, 1.02], title_text="share", exponentformat=None)
+    fig.layout.xaxis3.title.text = "steps back from the loss, k = T − t"
     if gru.nonfinite_from >= 0 or not np.all(np.isfinite(gru.grad_norm)):
         _message(fig, overflow_message({"gru": gru}) or "Overflow")
     return fig
@@ -587,28 +623,33 @@ def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, fl
     n = len(kinds)
     titles = [CELL_LABELS[k] + (f" (dashed: this page, σ_max = {current_sigma[k]:.2f})"
                                 if current_sigma and k in current_sigma else "") for k in kinds]
-    fig = _subplots(1, n, titles=titles, shared_yaxes=True, legend=False, horizontal_spacing=0.05 if n > 1 else None,
-                    height=CHART_HEIGHT + 20)
+    fig = _panels(n, titles=titles, legend=False, height=CHART_HEIGHT + 20)
     floor, ceil = 10.0 ** -decades, 10.0 ** decades
+    traces, shapes = [], []
     for j, kind in enumerate(kinds, start=1):
         p = phases[kind]
         kk = steps_back(p.steps)[::-1]  # 0 .. T'-1
         z = p.jacobian_norm[::-1]  # rows: k = 0 .. T'-1, columns: sigma
         hm = log_heatmap(z, x=p.sigmas, y=kk, colorbar_title="log10 ‖∂h_T/∂h_t‖", floor=floor, ceil=ceil,
                          colorscale=DIVERGING_SCALE, name=CELL_LABELS[kind], hover_x="σ_max", hover_y="k")
-        hm.update(showscale=(j == n), zmid=0.0, meta={**hm.meta, "kind": kind})
-        fig.add_trace(hm, row=1, col=j)
+        hm.update(showscale=(j == n), zmid=0.0, meta={**hm.meta, "kind": kind}, **_axes(j))
+        traces.append(hm)
         with np.errstate(divide="ignore", invalid="ignore"):
             lz = np.log10(np.where(np.isfinite(z) & (z > 0), z, np.nan))[1:]  # k = 0 is the identity: skip
         if np.nanmin(lz, initial=np.inf) < 0 < np.nanmax(lz, initial=-np.inf):
-            fig.add_trace(go.Contour(z=lz, x=p.sigmas, y=kk[1:], contours=dict(start=0, end=0, size=1,
-                                                                              coloring="none"),
+            traces.append(go.Contour(z=lz, x=p.sigmas, y=kk[1:], contours=dict(start=0, end=0, size=1,
+                                                                               coloring="none"),
                                      line=dict(width=3, color="black"), showscale=False, hoverinfo="skip",
-                                     name="‖∂h_T/∂h_t‖ = 1", meta={"role": "edge", "kind": kind}), row=1, col=j)
+                                     name="‖∂h_T/∂h_t‖ = 1", meta={"role": "edge", "kind": kind}, **_axes(j)))
+        ax = _axes(j)
         if current_sigma and kind in current_sigma:
-            fig.add_vline(x=current_sigma[kind], line=dict(color="#333333", width=2.5, dash="dash"), row=1, col=j)
-        fig.update_xaxes(title_text="σ_max(W_hh)", range=[p.sigmas[0], p.sigmas[-1]], row=1, col=j)
-    fig.update_yaxes(title_text="steps back k", row=1, col=1)
+            shapes.append(dict(type="line", x0=current_sigma[kind], x1=current_sigma[kind], y0=0, y1=1,
+                               xref=ax["xaxis"], yref=f"{ax['yaxis']} domain",
+                               line=dict(color="#333333", width=2.5, dash="dash")))
+        fig.layout[_axis_key("x", j)].update(title_text="σ_max(W_hh)", range=[p.sigmas[0], p.sigmas[-1]])
+    fig.add_traces(traces)
+    fig.layout.shapes = shapes
+    fig.layout.yaxis.title.text = "steps back k"
     return fig
 
 
