@@ -539,7 +539,8 @@ def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool =
                      floor=floor, ceil=ceil, hover_x="k")
     if bound is not None:
         k = steps_back(len(bound))
-        b = np.where(np.isfinite(bound), np.clip(bound, floor, ceil), ceil)
+        # the bound is not data: where it leaves the axis it is simply not drawn (no flat line at the ceiling)
+        b = np.where(np.isfinite(bound) & (bound <= ceil), np.maximum(bound, floor), np.nan)
         fig.add_trace(go.Scatter(
             x=k, y=b, customdata=bound, mode="lines", name=f"RNN bound ‖∂L/∂h_T‖·σ_max^k, σ_max = {rnn.sigma_max:.2f}"
             if rnn.settings.loss == "last" else f"RNN bound (σ_max = {rnn.sigma_max:.2f})",
