@@ -131,12 +131,12 @@ at = min(at, T)
 # ----------------------------------------------------------------------------------------------- interventions
 with st.container(border=True):
     st.markdown("**Interventions** (engine overrides of the gates; the untouched run is kept for comparison)")
-    i1, i2, i3, i4 = st.columns([0.9, 1.1, 1.5, 1.1], gap="medium")
+    i1, i2, i3, i4 = st.columns([1.1, 1.1, 1.5, 1.1], gap="medium")
     with i1:
-        clamp_z_on = C.toggle("Clamp z", "ge_clamp_z", False,
-                              help="Hold the update gate at a fixed value at every step and unit.")
+        clamp_z_on = C.toggle("Clamp z", "ge_clamp_z", False)
         z_value = C.slider("z held at", "ge_z_value", 0.0, 1.0, 1.0, 0.05, format="%.2f",
-                           help="1 keeps h forever, 0 replaces h by the candidate every step.") if clamp_z_on else None
+                           help="The update gate is held at this value at every step and unit: 1 keeps h forever, 0 "
+                                "replaces h by the candidate every step.") if clamp_z_on else None
     with i2:
         clamp_r = C.select("Clamp r", "ge_clamp_r", ["off", "1", "0"], "off", labels=CLAMP_R_LABELS,
                            style="radio")

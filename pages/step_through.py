@@ -104,7 +104,7 @@ def _toggle_play() -> None:
 
 
 with st.container(border=True):
-    n1, n2, n3 = st.columns([3, 1, 1.6], gap="large", vertical_alignment="bottom")
+    n1, n2, n3 = st.columns([2.2, 1, 2], gap="medium", vertical_alignment="bottom")
     with n1:
         t = C.slider("Time step t", "st_t", 1, max(T, 2), min(DEFAULT_STEP, T),
                      help="h_t is the state after reading x_t.", disabled=T < 2)

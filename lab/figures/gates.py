@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.theme import (CHART_HEIGHT, FONT_SIZE, GATE_COLORS, OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE,
-                       TEMPLATE_NAME, layout_sizes)
+                       TEMPLATE_NAME, TICK_SIZE, layout_sizes)
 
 BASE_COLOR = "#999999"   # the un-intervened run, drawn dashed grey under the intervened one
 
@@ -19,6 +19,8 @@ BASE_COLOR = "#999999"   # the un-intervened run, drawn dashed grey under the in
 def _style(fig: go.Figure) -> go.Figure:
     """The lab template and projector-sized text (lab.theme), also on subplot titles."""
     fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
+    fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
+    fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
     fig.update_annotations(font_size=FONT_SIZE)
     return fig
 

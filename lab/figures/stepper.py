@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lab.equations import StepTerms
-from lab.theme import DIVERGING_SCALE, FONT_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME, layout_sizes
+from lab.theme import DIVERGING_SCALE, FONT_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME, TICK_SIZE, layout_sizes
 
 # Gates live in [0, 1]: dark = closed, bright = open. States live in [-1, 1]: blue negative, red positive.
 GATE_SCALE = SEQUENTIAL_SCALE
@@ -24,6 +24,8 @@ NEUTRAL = "#9a9a9a"
 def _style(fig: go.Figure, annotations: bool = True) -> go.Figure:
     """The lab template and projector-sized text (lab.theme), also on subplot titles (annotations=True)."""
     fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
+    fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
+    fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
     if annotations:
         fig.update_annotations(font_size=FONT_SIZE)
     return fig
