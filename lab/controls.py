@@ -36,6 +36,8 @@ Rules
   NEAREST valid value (9999 -> 500, 250.7 -> 250 or 260 whichever step is nearer, "GRU" -> "gru", 1/yes -> True)
   and show a ``st.warning`` under the widget naming the parameter, what it got and what is used. The note stays
   until the user changes that control.
+* app.py calls ``flush_url_fixes()`` after the page (one extra rerun only when a link value was corrected and
+  Streamlit had accepted its own reading of it); pages need do nothing.
 * Do not read or write ``st.query_params`` for bound keys yourself; do not assign ``st.session_state[key]`` after
   the widget is drawn. To change a control programmatically (e.g. a preset button), assign
   ``st.session_state[key]`` in an ``on_click`` callback.
