@@ -25,6 +25,8 @@ LIVE_REFRESH_S = 1.0
 LIVE_ANALYSIS_EVERY = 100       # while training, the analysis follows the newest snapshot at a multiple of this
 LR_OPTIONS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 STOP_LABELS = {"steps": "steps", "time": "time budget"}
+MARK_WORDS = {"recall": "the token at t = 1 and the query at the last step",
+              "copy": "the last symbol to copy and the delimiter"}
 D = TR.TrainConfig()            # the defaults: the CLI and the benchmarks use the same
 
 ui.page_header(
@@ -39,17 +41,25 @@ ui.page_header(
 # Data that does not depend on the session
 
 @engine_cache(max_entries=4)
+def _load_checkpoint(name: str, mtime: float) -> TR.PretrainedRun:
+    return TR.load_checkpoint(CHECKPOINTS / f"{name}.npz")
+
+
 def load_pretrained(name: str) -> TR.PretrainedRun | None:
+    """The shipped checkpoint ``checkpoints/<name>.npz`` (cached per file version), or None if not installed."""
     path = CHECKPOINTS / f"{name}.npz"
-    return TR.load_checkpoint(path) if path.exists() else None
+    return _load_checkpoint(name, path.stat().st_mtime) if path.exists() else None
 
 
 @engine_cache(max_entries=2)
-def load_delay_table(path: str) -> dict | None:
+def _read_json(path: str, mtime: float) -> dict:
     import json
 
-    p = Path(path)
-    return json.loads(p.read_text()) if p.exists() else None
+    return json.loads(Path(path).read_text())
+
+
+def load_delay_table(path: Path) -> dict | None:
+    return _read_json(str(path), path.stat().st_mtime) if path.exists() else None
 
 
 @engine_cache(max_entries=64)
@@ -68,7 +78,7 @@ def pretrained_name(task: str) -> str:
 
 left, right = st.columns([1, 2.7], gap="large")
 with left:
-    task = C.select("Task", "tr_task", TASKS, D.task, labels=TASK_TITLES, style="segmented",
+    task = C.select("Task", "tr_task", TASKS, D.task, labels=TASK_TITLES,
                     help="Delayed recall: name the token shown D steps ago. Adding: add the two marked numbers of "
                          "a length-D sequence. Copy: repeat 10 symbols after a gap of D steps.")
     delay = int(C.slider("Delay D (steps to remember across)", "tr_delay", 5, DELAY_MAX, D.delay, 5,
@@ -273,9 +283,9 @@ def live_panel() -> None:
     g1, g2 = st.columns(2)
     if keeps:
         ui.chart(keep_heatmaps(keeps, marks=marks), key="tr_keep_chart", container=g1,
-                 how_to_read="Each row is one hidden unit, each column a step of the test sequence. Bright = the "
-                             "gate keeps the old state (h_t ≈ h_{t−1}); a unit that stays bright from the token to "
-                             "the query is holding the memory.")
+                 how_to_read="Each row is one hidden unit, each column a step of the test sequence (dotted lines: "
+                             + MARK_WORDS.get(cfg.task, "") + "). Bright = the gate keeps the old state "
+                             "(h_t ≈ h_{t−1}); a unit that stays bright from the token to the query holds the memory.")
     else:
         g1.info("The plain RNN has no gates: nothing decides to keep or overwrite.", icon=":material/info:")
     ui.chart(gradient_norms({k: a.grad_norm for k, a in analyses.items()}, marks=marks), key="tr_grad_chart",
@@ -303,12 +313,13 @@ def live_panel() -> None:
         if h.eval_step:
             i = int(np.argmin(np.abs(np.asarray(h.eval_step) - a.step)))
             step_acc = f", held-out accuracy then {100 * h.eval_acc[i]:.0f}%"
-        ui.chart(replay_figure(TR.keep_share(a), TR.retention(a), who,
+        ui.chart(replay_figure(TR.keep_share(a), TR.retention(a), who, best=TR.retention(a, "max"),
                                title=f"{CELL_LABELS[who]} at training step {a.step}{step_acc}", marks=marks),
                  key="tr_replay_chart",
                  how_to_read="Top: the keep gate per unit and step. Bottom: how much of what the units held at step "
-                             "1 is still there (the running product of the keep gate, averaged over units). Slide "
-                             "the replay from 0% to 100% to watch the gate learn to hold through the delay.",
+                             "1 is still there (the running product of the keep gate): averaged over units, and for "
+                             "the unit that holds best. Slide the replay from 0% to 100% to watch the gate learn "
+                             "to hold through the delay.",
                  predict="At 0% (untrained, chrono init) is the memory already held? What changes by 100%?")
     ui.download_arrays("Download the training curves (CSV)", _curve_columns(views), "training_curves.csv",
                        key="tr_dl_curves")
@@ -337,7 +348,7 @@ with right:
 
 st.divider()
 st.subheader("How far back can each cell remember?")
-table = load_delay_table(str(DELAY_TABLE))
+table = load_delay_table(DELAY_TABLE)
 if table is None:
     st.info("The accuracy-versus-delay table is not installed (run scripts/make_delay_table.py).",
             icon=":material/info:")

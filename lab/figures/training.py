@@ -55,18 +55,22 @@ def training_curves(histories: Mapping[str, Mapping[str, np.ndarray]], metric: s
         ey = np.asarray(h["eval_loss" if is_loss else "eval_acc"], dtype=np.float64)
         values += [y, ey]
         fig.add_trace(go.Scatter(
-            x=np.asarray(h["step"]), y=running_mean(y, window) * scale, mode="lines", name=f"{name} (training)",
+            x=np.asarray(h["step"]), y=running_mean(y, window) * scale, mode="lines", name=name,
             legendgroup=kind, line=dict(color=color), meta={"role": "train", "kind": kind},
             hovertemplate=f"{name}<br>step %{{x}}<br>mean of last {window} batches: %{{y:.3g}}<extra></extra>"))
         fig.add_trace(go.Scatter(
             x=np.asarray(h["eval_step"]), y=ey * scale, mode="markers", name=f"{name} (held-out)",
-            legendgroup=kind, marker=dict(color=color, size=MARKER_SIZE + 2, symbol="circle-open", line=dict(width=3)),
+            legendgroup=kind, showlegend=False, marker=dict(color=color, size=MARKER_SIZE + 2, symbol="circle-open", line=dict(width=3)),
             meta={"role": "eval", "kind": kind},
             hovertemplate=f"{name} held-out<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"))
+    if histories:   # one legend entry for the rings of every cell
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="held-out",
+                                 marker=dict(color=GUIDE_COLOR, size=MARKER_SIZE + 2, symbol="circle-open",
+                                             line=dict(width=3)), meta={"role": "legend", "kind": ""}))
     fig.update_xaxes(range=[0, max(int(total_steps), 1) * 1.02])
     if is_loss:
-        floor, ceil = log_limits(*values, np.array([baseline]), pad_decades=0.3, min_span_decades=1.0)
-        fig.update_yaxes(range=[np.log10(floor), np.log10(ceil)])
+        floor, ceil = log_limits(*values, np.array([baseline]), pad_decades=0.3, min_span_decades=2.0)
+        fig.update_yaxes(range=[np.log10(floor), np.log10(ceil)], dtick=1)
         _guide(fig, baseline, baseline_label)
     else:
         fig.update_yaxes(range=[0, 103], ticksuffix="%")
@@ -94,11 +98,8 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
             hovertemplate="t = %{x}, unit %{y}<br>kept %{z:.3f}<extra>" + CELL_LABELS.get(k, k) + "</extra>"),
             row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
-        for t, label in marks:
+        for t, _label in marks:   # lines only: the page's reading guide names them (text would hit the titles)
             fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
-            if row == 1:
-                fig.add_annotation(x=t, y=1.0, yref="y domain", text=label, showarrow=False, yanchor="bottom",
-                                   font=dict(size=TICK_SIZE), row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
     fig.update_layout(height=max(height, 300 * len(kinds)), margin=dict(l=10, r=10, t=60, b=10))
     return fig
@@ -121,9 +122,11 @@ def gradient_norms(norms: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int
 
 
 def replay_figure(keep: np.ndarray, retention: np.ndarray, kind: str, *, title: str,
-                  marks: Sequence[tuple[int, str]] = (), height: int = CHART_HEIGHT + 120) -> go.Figure:
+                  best: np.ndarray | None = None, marks: Sequence[tuple[int, str]] = (),
+                  height: int = CHART_HEIGHT + 120) -> go.Figure:
     """Replay of one snapshot: keep-share heatmap (T, H) on top; below, the share of the step-1 memory still
-    held at each step (``retention`` (T,), the mean over units of the running product of the keep share)."""
+    held at each step (``retention`` (T,), the mean over units of the running product of the keep share; ``best``
+    (T,), the same for the unit that holds best, dashed)."""
     keep = np.asarray(keep, dtype=np.float64)
     T, H = keep.shape
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.62, 0.38],
@@ -136,7 +139,14 @@ def replay_figure(keep: np.ndarray, retention: np.ndarray, kind: str, *, title: 
     fig.add_trace(go.Scatter(
         x=np.arange(1, T + 1), y=np.asarray(retention, dtype=np.float64), mode="lines", showlegend=False,
         line=dict(color=CELL_COLORS.get(kind, GUIDE_COLOR)), meta={"role": "retention", "kind": kind},
-        hovertemplate="t = %{x}<br>held %{y:.3g}<extra></extra>"), row=2, col=1)
+        name="mean over units", hovertemplate="t = %{x}<br>held %{y:.3g} (mean)<extra></extra>"), row=2, col=1)
+    if best is not None:
+        fig.add_trace(go.Scatter(
+            x=np.arange(1, T + 1), y=np.asarray(best, dtype=np.float64), mode="lines", showlegend=False,
+            line=dict(color=CELL_COLORS.get(kind, GUIDE_COLOR), dash="dash"), meta={"role": "best", "kind": kind},
+            name="best unit", hovertemplate="t = %{x}<br>held %{y:.3g} (best unit)<extra></extra>"), row=2, col=1)
+        fig.add_annotation(x=T, y=float(best[-1]), text="best unit", showarrow=False, xanchor="right",
+                           yanchor="bottom", font=dict(size=TICK_SIZE), row=2, col=1)
     fig.update_yaxes(title_text="unit", autorange="reversed", row=1, col=1)
     fig.update_yaxes(title_text="held", range=[0, 1.05], row=2, col=1)
     fig.update_xaxes(title_text="sequence step t", row=2, col=1)

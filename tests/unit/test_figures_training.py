@@ -34,6 +34,8 @@ def test_accuracy_curves_hold_the_trainers_numbers_in_percent(trained):
     js = fig.to_plotly_json()
     for t in js["data"]:
         kind, role = t["meta"]["kind"], t["meta"]["role"]
+        if role == "legend":
+            continue
         h = hist[kind]
         if role == "train":
             np.testing.assert_allclose(_arr(t["y"]), 100 * running_mean(h["acc"], 5))
@@ -41,7 +43,7 @@ def test_accuracy_curves_hold_the_trainers_numbers_in_percent(trained):
             assert t["line"]["color"] == CELL_COLORS[kind]
         else:
             np.testing.assert_allclose(_arr(t["y"]), 100 * h["eval_acc"])
-    assert {t["meta"]["kind"] for t in js["data"]} == {"rnn", "gru", "lstm"}
+    assert {t["meta"]["kind"] for t in js["data"]} == {"rnn", "gru", "lstm", ""}
     assert any(s.get("y0") == 25.0 for s in js["layout"]["shapes"])          # the chance line
     assert js["layout"]["xaxis"]["range"][1] >= 40
 
@@ -91,9 +93,12 @@ def test_replay_figure_holds_keep_share_and_retention(trained):
     keep = keep_share(a)
     assert ret[0] == 1.0
     np.testing.assert_allclose(ret[2], np.mean(keep[1] * keep[2]))
-    fig = replay_figure(keep, ret, "gru", title="step 0")
+    best = retention(a, "max")
+    assert best[-1] >= ret[-1]
+    fig = replay_figure(keep, ret, "gru", title="step 0", best=best)
     roles = {t.meta["role"]: t for t in fig.data}
     np.testing.assert_allclose(np.asarray(roles["retention"].y), ret)
+    np.testing.assert_allclose(np.asarray(roles["best"].y), best)
     np.testing.assert_allclose(np.asarray(roles["keep"].z), keep.T, atol=1e-6)
 
 
