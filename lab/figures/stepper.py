@@ -155,17 +155,16 @@ def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
     """
     fig = go.Figure()
     heads = []
+    # Wires are layout shapes below the nodes (one SVG path each: far cheaper for the browser to redraw on every
+    # step than one trace per wire). Each carries its name and value in `name` / `templateitemname`-free fields.
     for wire in diagram_wires(s):
-        xs, ys = zip(*wire.points)
+        path = "M " + " L ".join(f"{x},{y}" for x, y in wire.points)
         neutral = wire.scale == "neutral"
-        if not neutral:   # dark outline so pale (near-zero) wires stay visible on white
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
-                                     line=dict(color="#555555", width=10), name=wire.name + " outline"))
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", name=wire.name, showlegend=False, hoverinfo="skip",
-            line=dict(color=_color(wire.scale, wire.value), width=3 if neutral else 7),
-            customdata=[wire.value] * len(xs),
-        ))
+        if not neutral:   # dark outline so pale (near-zero) wires stay visible on a white background
+            fig.add_shape(type="path", path=path, xref="x", yref="y", layer="below",
+                          line=dict(color="#555555", width=10), name=wire.name + " outline")
+        fig.add_shape(type="path", path=path, xref="x", yref="y", layer="below", name=wire.name,
+                      line=dict(color=_color(wire.scale, wire.value), width=3 if neutral else 7))
         if not neutral:
             heads.append(wire.points)
     # one arrow head half-way along the last segment of every coloured wire (marker angle: 0 = up, clockwise)
@@ -176,14 +175,14 @@ def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
         hy.append(0.5 * (y0 + y1))
         ha.append(float(np.degrees(np.arctan2(x1 - x0, y1 - y0))))
     fig.add_trace(go.Scatter(x=hx, y=hy, mode="markers", showlegend=False, hoverinfo="skip", name="arrows",
-                             marker=dict(symbol="triangle-up", size=15, angle=ha, color="#333333")))
+                             marker=dict(symbol="triangle-up", size=15, angle=ha, color="#777777")))
     nodes = list(diagram_nodes(s).values())
     fig.add_trace(go.Scatter(
         x=[n.x for n in nodes], y=[n.y for n in nodes], mode="markers+text", name="parts", showlegend=False,
         text=[f"<b>{n.symbol}</b>" for n in nodes], textposition="middle center",
         textfont=dict(size=18, color=[_text_on(n) for n in nodes]),
         marker=dict(size=[n.size for n in nodes], color=[_color(n.scale, n.value) for n in nodes],
-                    line=dict(color="#333333", width=2), symbol="circle"),
+                    line=dict(color="#333333", width=2), symbol="circle", opacity=1.0),
         customdata=np.array([[n.value] for n in nodes], dtype=float),
         hovertext=[n.label for n in nodes], hovertemplate="%{hovertext}<extra></extra>",
         ids=[n.key for n in nodes], meta={"role": "parts", "ids": [n.key for n in nodes]},
