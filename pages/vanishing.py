@@ -105,19 +105,21 @@ ui.download_arrays("Download these numbers (CSV)",
                     **({"rnn_bound": curves["rnn"].bound} if "rnn" in curves else {})},
                    "vanishing_grad_norms.csv", key="vg_dl_norms")
 
-# ------------------------------------------------------------------------------------------------ 2. heatmap
-st.subheader("2 · Unit by unit")
-ui.chart(
-    V.unit_heatmap_figure(curves), key="vg_chart_units",
-    predict="Do all hidden units lose their gradient at the same rate, or do some units carry it further back?",
-    how_to_read="Each row is one hidden unit and each column a distance k from the loss; the colour is log10 "
-                "|∂L/∂h_t| for that unit, on one scale shared by all panels (dark = vanished). A unit whose gate "
-                "keeps its state shows up as a bright streak running far to the right.",
-)
+# ------------------------------------------------------------------------------------------------ 2-5 in tabs
+def units_section() -> None:
+    ui.chart(
+        V.unit_heatmap_figure(curves), key="vg_chart_units",
+        predict="Do all hidden units lose their gradient at the same rate, or do some units carry it further back?",
+        how_to_read="Each row is one hidden unit and each column a distance k from the loss; the colour is log10 "
+                    "|∂L/∂h_t| for that unit, on one scale shared by all panels (dark = vanished). A unit whose gate "
+                    "keeps its state shows up as a bright streak running far to the right.",
+    )
 
-# ------------------------------------------------------------------------------------------------ 3. the gate
-st.subheader("3 · Why a GRU can keep its gradient: the update gate")
-if "gru" in curves:
+
+def gate_section() -> None:
+    if "gru" not in curves:
+        st.info("Add the GRU to the cells to see its update gate next to its gradient.", icon=":material/info:")
+        return
     ui.chart(
         V.gate_alignment_figure(curves["gru"]), key="vg_chart_gate",
         predict="If z_t were exactly 1 for every unit, what would the step Jacobian ∂h_t/∂h_{t−1} be, and what would "
@@ -129,16 +131,12 @@ if "gru" in curves:
                     "Where z is near 1 the share is near 1 and the gradient line stays flat.",
     )
     st.markdown(V.gru_story(curves["gru"]))
-else:
-    st.info("Add the GRU to the cells to see its update gate next to its gradient.", icon=":material/info:")
 
 
-# ------------------------------------------------------------------------------------------------ 4. phase diagram
 @st.fragment(parallel=True)
 def phase_section(settings: V.Settings, current: dict) -> None:
-    """Runs beside the rest of the page (its sweep is the slowest piece), so charts 1-3 and 5 do not wait for it."""
+    """Runs beside the rest of the page: its sweep is the slowest piece of the page."""
     T2, H2 = V.phase_sizes(settings)
-    st.subheader("4 · Phase diagram: vanishing, the edge, exploding")
     try:
         phases = {kind: phase_for(kind, astuple(V.phase_key(kind, settings))) for kind in ("rnn", "gru")}
     except ValueError as err:
@@ -149,24 +147,20 @@ def phase_section(settings: V.Settings, current: dict) -> None:
         predict="At which σ_max(W_hh) does the RNN's gradient neither vanish nor explode? Is it the same for the GRU?",
         how_to_read=f"Each column is one network with every recurrent block rescaled to that σ_max ({V.PHASE_SCALES} "
                     "networks per cell in one batched engine call); each row is a distance k. The colour is "
-                    "log10 ‖∂h_T/∂h_t‖₂: blue vanishing, red exploding, white about 1; the black line is where the "
-                    "norm is exactly 1 (the edge) and the dashed line marks this page's σ_max.",
+                    "log10 ‖∂h_T/∂h_t‖₂: blue vanishing, red exploding, white about 1 (saturating at 10^±"
+                    f"{V.PHASE_DECADES}); the black line is where the norm is exactly 1 (the edge) and the dashed "
+                    "line marks this page's σ_max.",
     )
     capped = (T2 < settings.steps) or (H2 < settings.hidden)
     st.caption(f"Sweep: T = {T2}, H = {H2}, σ_max from {V.PHASE_SIGMA[0]} to {V.PHASE_SIGMA[1]}, other settings as "
-               "above." + (f" (Capped at T ≤ {V.PHASE_MAX_STEPS}, H ≤ {V.PHASE_MAX_HIDDEN}: every cell of the map "
-                           "needs one singular value decomposition, so the full size would take minutes.)"
-                           if capped else ""))
+               "in the sidebar." + (f" (Capped at T ≤ {V.PHASE_MAX_STEPS}, H ≤ {V.PHASE_MAX_HIDDEN}: every cell of "
+                                    "the map needs one singular value decomposition, so the full size would take "
+                                    "minutes.)" if capped else ""))
 
 
-phase_section(settings, {k: c.sigma_max for k, c in curves.items() if k in ("rnn", "gru")})
-
-
-# ------------------------------------------------------------------------------------------------ 5. clipping
 @st.fragment
 def clipping_section(rnn: V.CellCurves | None) -> None:
     """Its own controls rerun only this section."""
-    st.subheader("5 · Exploding gradients and clipping")
     if rnn is None:
         st.info("Add the RNN to the cells to see what gradient clipping does to it.", icon=":material/info:")
         return
@@ -202,4 +196,20 @@ def clipping_section(rnn: V.CellCurves | None) -> None:
                     "*Exploding RNN*, or lower c.")
 
 
-clipping_section(curves.get("rnn"))
+# Only the open tab is computed and drawn (lazy tabs); the open tab is part of the link (?vg_view=...).
+TABS = {"gate": "Why the GRU survives: the update gate", "units": "Unit by unit", "phase": "Phase diagram",
+        "clip": "Exploding gradients and clipping"}
+st.subheader("2 · Look closer")
+tabs = st.tabs(list(TABS.values()), key="vg_view", bind="query-params", on_change="rerun")
+for tab, name in zip(tabs, TABS):
+    with tab:
+        if not tab.open:
+            continue
+        if name == "gate":
+            gate_section()
+        elif name == "units":
+            units_section()
+        elif name == "phase":
+            phase_section(settings, {k: c.sigma_max for k, c in curves.items() if k in ("rnn", "gru")})
+        else:
+            clipping_section(curves.get("rnn"))

@@ -11,7 +11,9 @@ import lab.figures.vanishing as V
 from lab.figures.common import decode
 from tests.app.conftest import exceptions, run_app, trace_values, warnings_text
 
-CHARTS = ("vg_chart_norms", "vg_chart_units", "vg_chart_gate", "vg_chart_phase", "vg_chart_clip")
+TAB_CHARTS = {"Why the GRU survives: the update gate": "vg_chart_gate", "Unit by unit": "vg_chart_units",
+              "Phase diagram": "vg_chart_phase", "Exploding gradients and clipping": "vg_chart_clip"}
+PHASE, CLIP = "Phase diagram", "Exploding gradients and clipping"
 
 
 def chart(at, key: str) -> dict:
@@ -42,7 +44,7 @@ def default_app():
 def test_defaults_show_every_chart_with_the_engines_numbers(default_app):
     at = default_app
     assert not exceptions(at)
-    assert chart_keys(at) == list(CHARTS)
+    assert chart_keys(at) == ["vg_chart_norms", "vg_chart_gate"]  # lazy tabs: only the open one is drawn
     spec = chart(at, "vg_chart_norms")
     s = V.Settings()
     for kind, name in (("rnn", "RNN"), ("gru", "GRU"), ("lstm", "LSTM")):
@@ -114,7 +116,7 @@ def test_choice_controls_change_the_chart_data():
 
 @pytest.mark.parametrize("key,lo,hi,setup", [
     ("vg_sigma", 0.1, 3.0, {"vg_rescale": "true"}),  # only drawn when rescaling: the generic test cannot reach it
-    ("vg_clip_c", -3.0, 8.0, {"vg_init": "Orthogonal", "vg_rescale": "true", "vg_sigma": "2"}),
+    ("vg_clip_c", -3.0, 8.0, {"vg_init": "Orthogonal", "vg_rescale": "true", "vg_sigma": "2", "vg_view": CLIP}),
 ])
 def test_hidden_or_fragment_sliders_at_min_and_max(key, lo, hi, setup):
     at = run_app("vanishing", **setup)
@@ -123,8 +125,15 @@ def test_hidden_or_fragment_sliders_at_min_and_max(key, lo, hi, setup):
         assert not exceptions(at), f"{key}={v}: {exceptions(at)}"
 
 
+@pytest.mark.parametrize("tab,key", TAB_CHARTS.items())
+def test_a_tab_in_the_link_opens_that_tab_and_draws_only_its_chart(tab, key):
+    at = run_app("vanishing", vg_view=tab)
+    assert not exceptions(at)
+    assert chart_keys(at) == ["vg_chart_norms", key]
+
+
 def test_largest_sizes_run_and_the_phase_diagram_is_capped():
-    at = run_app("vanishing", vg_len="500", vg_hidden="128")
+    at = run_app("vanishing", vg_len="500", vg_hidden="128", vg_view=PHASE)
     assert not exceptions(at)
     spec = chart(at, "vg_chart_phase")
     heat = [t for t in spec["data"] if t["type"] == "heatmap"]
@@ -146,7 +155,7 @@ def test_each_preset_sets_its_controls_and_the_link():
 
 
 def test_overflow_preset_shows_messages_not_a_traceback():
-    at = run_app("vanishing")
+    at = run_app("vanishing", vg_view=CLIP)
     i = next(i for i, p in enumerate(V.PRESETS) if p.name == "Overflow to inf")
     at.button(key=f"vg_preset_{i}").click().run()
     assert not exceptions(at)
@@ -156,7 +165,7 @@ def test_overflow_preset_shows_messages_not_a_traceback():
 
 
 def test_clipping_threshold_rescales_the_gradient_by_c_over_norm():
-    at = run_app("vanishing", vg_init="Orthogonal", vg_rescale="true", vg_sigma="2")
+    at = run_app("vanishing", vg_init="Orthogonal", vg_rescale="true", vg_sigma="2", vg_view=CLIP)
     at.slider(key="vg_clip_c").set_value(-1.0).run()  # c = 0.1
     meta = chart(at, "vg_chart_clip")["layout"]["meta"]
     assert meta["threshold"] == pytest.approx(0.1)

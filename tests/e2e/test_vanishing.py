@@ -12,7 +12,8 @@ from tests.e2e.conftest import chart_data, location, move_slider
 
 pytestmark = pytest.mark.e2e
 
-N_CHARTS = 5  # norms, units, gate, phase, clipping
+N_CHARTS = 2  # gradient norms + the open tab (the update gate by default; tabs are lazy)
+CLIP = "Exploding gradients and clipping"
 
 
 def line(page, name: str, i: int = 0) -> dict:
@@ -76,8 +77,20 @@ def test_a_preset_sets_the_controls_and_the_link(open_page):
 
 def test_overflow_shows_a_message_on_the_chart_not_a_traceback(open_page):
     page = open_page("vanishing", vg_cells="RNN", vg_len=500, vg_init="Orthogonal", vg_rescale="true", vg_sigma=3,
-                     vg_nonlin="ReLU")
+                     vg_nonlin="ReLU", vg_view=CLIP)
     no_exception(page)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     expect(chart.get_by_text("Overflow", exact=False).first).to_be_visible()
     expect(page.get_by_text("clipping cannot rescale it", exact=False).first).to_be_visible()
+
+
+def test_opening_a_tab_draws_its_chart_and_puts_it_in_the_link(open_page):
+    page = open_page("vanishing")
+    page.get_by_role("tab", name="Phase diagram").click()
+    page.wait_for_function("() => location.search.includes('vg_view=')")
+    assert "Phase" in location(page)
+    phase = page.locator('[data-testid="stPlotlyChart"]').nth(1)
+    expect(phase.get_by_text("dashed: this page", exact=False).first).to_be_visible(timeout=60_000)
+    heat = [t for t in chart_data(page, 1) if t["type"] == "heatmap"]
+    assert len(heat) == 2 and len(heat[0]["z"]) == 100  # RNN and GRU, k = 0 .. 99
+    no_exception(page)
