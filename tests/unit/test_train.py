@@ -153,3 +153,43 @@ def test_analysis_gradients_equal_torch_autograd_of_the_task_loss(kind):
     assert (keep is None) == (kind == "rnn")
     if keep is not None:
         assert keep.shape == (cfg.spec.seq_len, 8) and np.all((keep >= 0) & (keep <= 1))
+
+
+def test_checkpoint_round_trip_keeps_final_weights_exactly_and_loads_without_pickle(tmp_path):
+    from gru_core.train import load_checkpoint, save_checkpoint
+
+    tr = train(TrainConfig(**{**TINY, "steps": 30}), ("rnn", "gru"))
+    path = tmp_path / "ck.npz"
+    save_checkpoint(path, tr, snapshot_steps=[0, 10])
+    with np.load(path, allow_pickle=False) as z:          # plain arrays only: no object arrays to unpickle
+        assert all(z[k].dtype != object for k in z.files)
+    ck = load_checkpoint(path)
+    assert ck.config == tr.config and ck.cells == ("rnn", "gru")
+    for kind in ck.cells:
+        assert [s.step for s in ck.snapshots[kind]] == [0, 10, 30]
+        for k, v in tr.runs[kind].snapshots[-1].params.items():
+            np.testing.assert_array_equal(ck.snapshot(kind).params[k], v)
+        np.testing.assert_allclose(ck.histories[kind].loss, tr.runs[kind].history.loss, rtol=1e-6)
+        assert ck.final[kind] == tr.final[kind]
+    a = ck.analysis("gru", -1, 0)
+    b = analyse("gru", tr.config, tr.runs["gru"].snapshots[-1].params, 30, 0)
+    np.testing.assert_array_equal(a.grad_norm, b.grad_norm)
+
+
+def test_shipped_checkpoint_loads_and_matches_its_recorded_accuracy():
+    from pathlib import Path
+
+    from gru_core.train import evaluate_params, load_checkpoint
+
+    path = Path(__file__).resolve().parents[2] / "checkpoints" / "recall_default.npz"
+    assert path.stat().st_size < 400_000
+    ck = load_checkpoint(path)
+    assert ck.config == TrainConfig()                    # made with the page's (and the CLI's) defaults
+    assert ck.cells == CELLS
+    for kind in CELLS:
+        loss, acc = evaluate_params(kind, ck.config, ck.snapshot(kind).params)
+        assert acc == ck.final[kind]["accuracy"]
+        assert loss == pytest.approx(ck.final[kind]["loss"], rel=1e-5)
+        assert ck.snapshots[kind][0].step == 0 and ck.snapshots[kind][-1].step == ck.config.steps
+        assert len(ck.histories[kind].loss) == ck.config.steps
+    assert ck.final["gru"]["accuracy"] >= 0.95 and ck.final["rnn"]["accuracy"] < 0.6
