@@ -622,7 +622,7 @@ def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, fl
     Colours saturate at 10^-decades and 10^+decades (hover shows the true value); inf/NaN take the top colour."""
     kinds = list(phases)
     n = len(kinds)
-    titles = [CELL_LABELS[k] + (f" (dashed: this page, σ_max = {current_sigma[k]:.2f})"
+    titles = [CELL_LABELS[k] + (f"<br><sup>dashed: this page's σ_max = {current_sigma[k]:.2f}</sup>"
                                 if current_sigma and k in current_sigma else "") for k in kinds]
     fig = _panels(n, titles=titles, legend=False, height=CHART_HEIGHT + 20)
     floor, ceil = 10.0 ** -decades, 10.0 ** decades
