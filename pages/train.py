@@ -12,7 +12,7 @@ from lab import controls as C
 from lab import ui
 from lab.cache import engine_cache
 from lab.figures.common import sci
-from lab.figures.training import (accuracy_vs_delay, gradient_norms, keep_heatmaps, replay_figure,
+from lab.figures.training import (accuracy_vs_delay, gate_grid, gradient_norms, keep_heatmaps, replay_figure,
                                   training_curves)
 from lab.theme import CELL_LABELS
 
@@ -238,6 +238,8 @@ def live_panel() -> None:
             st.error(f"{CELL_LABELS[k]}: {v.message}", icon=":material/error:")
         elif v.status == "stopped" and v.message:
             st.warning(f"{CELL_LABELS[k]}: {v.message}; the result so far is kept.", icon=":material/pause:")
+        elif v.message:
+            st.caption(f"{CELL_LABELS[k]}: {v.message}.")
     if getattr(r, "error", ""):
         st.error(f"Training stopped by an error: {r.error}", icon=":material/error:")
     # -- headline
@@ -321,6 +323,18 @@ def live_panel() -> None:
                              "the unit that holds best. Slide the replay from 0% to 100% to watch the gate learn "
                              "to hold through the delay.",
                  predict="At 0% (untrained, chrono init) is the memory already held? What changes by 100%?")
+    with st.expander("Every gate of one model on this test sequence"):
+        pick = C.select("Model", "tr_gates_cell", TR.CELLS, "gru", labels=CELL_LABELS, style="segmented")
+        if pick not in analyses:
+            st.info(f"{CELL_LABELS[pick]} was not trained in this run.", icon=":material/info:")
+        else:
+            a = analyses[pick]
+            gates = dict(a.gates) if a.gates else {}
+            gates["h"] = a.h
+            ui.chart(gate_grid(gates), key="tr_gates_chart",
+                     how_to_read="One row per gate (or state), units down, sequence steps across. Gates run from 0 "
+                                 "(dark) to 1 (yellow); candidates and states from −1 (blue) to +1 (red). "
+                                 + ("The plain RNN has only its state h." if pick == "rnn" else ""))
     ui.download_arrays("Download the training curves (CSV)", _curve_columns(views), "training_curves.csv",
                        key="tr_dl_curves")
     if r.finished and running is False and live_now:

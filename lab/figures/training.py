@@ -179,3 +179,31 @@ def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray],
     fig.update_yaxes(range=[0, 103], ticksuffix="%")
     _guide(fig, chance * 100.0, f"chance {chance * 100:.0f}%")
     return fig
+
+
+GATE_TITLES = {"r": "reset gate r", "z": "update gate z (share of h kept)", "n": "candidate n",
+               "i": "input gate i", "f": "forget gate f (share of c kept)", "g": "candidate g", "o": "output gate o",
+               "c": "cell state c", "h": "hidden state h"}
+
+
+def gate_grid(gates: Mapping[str, np.ndarray], *, height_per_row: int = 230) -> go.Figure:
+    """Heatmaps of every gate (each (T, H)) of one model, one row per gate, sequence step on x, unit on y.
+
+    Gates in [0, 1] (sigmoid) share a 0..1 viridis scale; tanh quantities (n, g, c, h) a -1..1 diverging one."""
+    names = list(gates)
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.25 / max(len(names), 1),
+                        subplot_titles=[GATE_TITLES.get(n, n) for n in names])
+    for row, name in enumerate(names, start=1):
+        g = np.asarray(gates[name], dtype=np.float64)
+        T, H = g.shape
+        signed = name in ("n", "g", "c", "h")
+        lim = max(1.0, float(np.nanmax(np.abs(g)))) if name == "c" else 1.0
+        fig.add_trace(go.Heatmap(
+            z=g.T.astype(np.float32), x=np.arange(1, T + 1), y=np.arange(1, H + 1),
+            zmin=-lim if signed else 0.0, zmax=lim, colorscale="RdBu_r" if signed else SEQUENTIAL_SCALE,
+            showscale=False, meta={"role": "gate", "gate": name},
+            hovertemplate=f"{name}" + " = %{z:.3f}<br>t = %{x}, unit %{y}<extra></extra>"), row=row, col=1)
+        fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
+    fig.update_xaxes(title_text="sequence step t", row=len(names), col=1)
+    fig.update_layout(height=80 + height_per_row * len(names), margin=dict(l=10, r=10, t=50, b=10))
+    return fig

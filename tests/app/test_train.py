@@ -136,3 +136,27 @@ def test_accuracy_vs_delay_chart_holds_the_shipped_table():
         k = t["meta"]["kind"]
         np.testing.assert_allclose(np.asarray(decode(t["y"]), dtype=float), 100 * np.asarray(table["cells"][k]["mean"]))
         np.testing.assert_array_equal(np.asarray(decode(t["x"])), table["delays"])
+
+
+def test_time_budget_stops_the_run_by_time():
+    at = run_app("train", tr_delay="5", tr_hidden="8", tr_stop="time budget", tr_budget="5")
+    assert not exceptions(at)
+    at.button(key="tr_train_btn").click().run()
+    run = wait_finished(at)
+    assert run.config.time_budget == 5 and run.stop_reason == "time budget"
+    assert all(r.status == "done" and 0 < r.steps_done for r in run.runs.values())
+    assert any("time budget of 5 s used" in c.value for c in at.caption)
+    assert not exceptions(at)
+
+
+def test_every_gate_of_a_model_is_shown_on_request():
+    at = run_app("train", tr_gates_cell="LSTM")
+    assert not exceptions(at)
+    run = at.session_state["_tr_run"]
+    spec = next(s for s in plotly_specs(at) if any((t.get("meta") or {}).get("role") == "gate" for t in s["data"]))
+    gates = [t["meta"]["gate"] for t in spec["data"]]
+    assert gates == ["i", "f", "g", "o", "c", "h"]
+    a = TR.analyse("lstm", run.config, run.snapshot("lstm").params, run.config.steps, 0)
+    f = next(t for t in spec["data"] if t["meta"]["gate"] == "f")
+    np.testing.assert_allclose(np.asarray(decode(f["z"]), dtype=float).reshape(a.gates["f"].T.shape),
+                               a.gates["f"].T, atol=1e-6)

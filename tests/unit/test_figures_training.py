@@ -110,3 +110,16 @@ def test_accuracy_vs_delay_in_percent_with_seed_spread():
     np.testing.assert_allclose(np.asarray(tr["rnn"].error_y.array), [0, 10, 5])
     np.testing.assert_allclose(np.asarray(tr["rnn"].error_y.arrayminus), [0, 5, 5])
     assert tr["gru"].error_y.array is None
+
+
+def test_gate_grid_shows_every_gate_of_the_analysis(trained):
+    from lab.figures.training import gate_grid
+
+    cfg, tr = trained
+    a = analyse("lstm", cfg, tr.runs["lstm"].snapshots[-1].params)
+    fig = gate_grid({**a.gates, "h": a.h})
+    got = {t.meta["gate"]: t for t in fig.data}
+    assert list(got) == ["i", "f", "g", "o", "c", "h"]
+    for name, t in got.items():
+        np.testing.assert_allclose(np.asarray(t.z), (a.h if name == "h" else a.gates[name]).T, atol=1e-6)
+    assert got["f"].zmin == 0.0 and got["g"].zmin == -1.0

@@ -193,3 +193,28 @@ def test_shipped_checkpoint_loads_and_matches_its_recorded_accuracy():
         assert ck.snapshots[kind][0].step == 0 and ck.snapshots[kind][-1].step == ck.config.steps
         assert len(ck.histories[kind].loss) == ck.config.steps
     assert ck.final["gru"]["accuracy"] >= 0.95 and ck.final["rnn"]["accuracy"] < 0.6
+
+
+def test_background_runs_beyond_the_slot_limit_wait_their_turn():
+    from gru_core.train import MAX_CONCURRENT_RUNS
+
+    cfg = TrainConfig(**{**TINY, "steps": 50_000})
+    runs = [Trainer(cfg, ("rnn",)) for _ in range(MAX_CONCURRENT_RUNS + 1)]
+    import time
+    for r in runs:
+        r.start()
+    time.sleep(1.0)
+    try:
+        assert sum(r.waiting for r in runs) == 1
+        runs[0].request_stop()
+        runs[0].join(20)
+        deadline = time.time() + 20
+        while any(r.waiting for r in runs) and time.time() < deadline:
+            time.sleep(0.05)
+        assert not any(r.waiting for r in runs)
+    finally:
+        for r in runs:
+            r.request_stop()
+        for r in runs:
+            r.join(20)
+    assert all(r.finished for r in runs)
