@@ -7,11 +7,13 @@ import streamlit as st
 import gru_core
 from lab import controls as C
 from lab import inside_gru as G
-from lab import ui
+from lab import routing, ui
 from lab.cache import engine_cache
 from lab.figures.common import sci
 from lab.figures.gates import (cobweb_figure, gate_heatmaps, intervention_effect, saturation_chart, scalar_lines,
                                state_lines)
+
+routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 MODE_LABELS = {"scalar": "Scalar GRU (1 unit)", "multi": "Multi-unit GRU"}
 CLAMP_R_LABELS = {"off": "free", "1": "r = 1 (see all of h)", "0": "r = 0 (ignore h)"}

@@ -2,10 +2,12 @@
 import streamlit as st
 
 from lab import controls as C
-from lab import ui
+from lab import routing, ui
 from lab.cache import CellSpec, SignalSpec, cached_record
 from lab.figures.common import sci
 from lab.figures.home import gradient_over_distance, gradient_share
+
+routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 T, H = 100, 32  # sequence length and hidden size of the home chart
 

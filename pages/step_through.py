@@ -8,10 +8,12 @@ import gru_core
 from lab import controls as C
 from lab import equations as E
 from lab import inside_gru as G
-from lab import ui
+from lab import routing, ui
 from lab.cache import engine_cache
 from lab.figures.common import sci
 from lab.figures.stepper import cell_diagram, convention_figure, step_context
+
+routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 DEFAULT_SEQ = "1, 0, 0, 0, -1, 0.5, 0.5, 0, 0, 1"
 PLAY_INTERVAL_S = 1.2
