@@ -76,17 +76,23 @@ def pretrained_name(task: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Controls
 
-left, right = st.columns([1, 2.7], gap="large")
-with left:
+controls = st.container(border=True)
+c1, c2, c3 = controls.columns(3, gap="large")
+with c1:
     task = C.select("Task", "tr_task", TASKS, D.task, labels=TASK_TITLES,
                     help="Delayed recall: name the token shown D steps ago. Adding: add the two marked numbers of "
                          "a length-D sequence. Copy: repeat 10 symbols after a gap of D steps.")
     delay = int(C.slider("Delay D (steps to remember across)", "tr_delay", 5, DELAY_MAX, D.delay, 5,
                          help=f"Up to {DELAY_MAX}. Training time grows with D."))
     cells = C.cell_kinds("tr", options=TR.CELLS, default=TR.CELLS, label="Cells to train")
+with c2:
     hidden = int(C.slider("Hidden size H", "tr_hidden", 4, 128, D.hidden_size, 4))
     lr = C.select("Learning rate (Adam)", "tr_lr", LR_OPTIONS, D.lr, labels=lambda v: f"{v:g}",
                   help="Too large and training diverges: the run stops and keeps the best weights it had.")
+    clip = float(C.slider("Clip gradient norm at (0 = off)", "tr_clip", 0.0, 10.0, D.clip, 0.25, format="%.2f",
+                          help="Pascanu et al. 2013: if ||g|| > c, rescale g to length c."))
+    seed = C.seed("tr")
+with c3:
     stop_by = C.select("Stop after", "tr_stop", tuple(STOP_LABELS), "steps", labels=STOP_LABELS, style="segmented")
     if stop_by == "steps":
         steps = int(C.slider("Training steps", "tr_steps", 50, 5000, D.steps, 50,
@@ -95,15 +101,13 @@ with left:
     else:
         budget = float(C.slider("Time budget (seconds)", "tr_budget", 5, 300, 30, 5))
         steps = TR.LIMITS["steps"][1]
-    clip = float(C.slider("Clip gradient norm at (0 = off)", "tr_clip", 0.0, 10.0, D.clip, 0.25, format="%.2f",
-                          help="Pascanu et al. 2013: if ||g|| > c, rescale g to length c."))
-    chrono = C.toggle("Chrono init of the GRU update gate / LSTM forget gate", "tr_chrono", D.chrono,
-                      help="Tallec & Ollivier 2018: keep-gate bias ~ log U[1, T-1] (T = sequence length), so units "
-                           "start out remembering for up to T steps. Off: PyTorch's default init.")
-    bias = float(C.slider("Update-gate bias (added, + = keep memory)", "tr_bias", -4.0, 8.0, D.update_bias, 0.25,
+    chrono = C.toggle("Chrono init", "tr_chrono", D.chrono,
+                      help="GRU update gate and LSTM forget gate. Tallec & Ollivier 2018: keep-gate bias ~ "
+                           "log U[1, T-1] (T = sequence length), so units start out remembering for up to T steps. "
+                           "Off: PyTorch's default init.")
+    bias = float(C.slider("Update-gate bias (added, + = keep)", "tr_bias", -4.0, 8.0, D.update_bias, 0.25,
                           format="%.2f", help="Added to the GRU update-gate bias and the LSTM forget-gate bias. "
                                               "The RNN has no gate."))
-    seed = C.seed("tr")
 
 config_error = None
 try:
@@ -144,17 +148,17 @@ def _show_pretrained() -> None:
         st.session_state[RUN_KEY] = pre
 
 
-with left:
+with controls:
     if config_error:
         st.error(f"These settings cannot be trained: {config_error}", icon=":material/error:")
-    b1, b2 = st.columns(2)
+    b1, b2, b3, _ = st.columns([1, 1, 1.7, 2.3])
     is_running = run is not None and run.running
     b1.button("Train", type="primary", icon=":material/play_arrow:", on_click=_start, width="stretch",
               disabled=config is None, key="tr_train_btn",
               help="Start training the chosen cells with these settings (a running run is stopped first).")
     b2.button("Stop", icon=":material/stop:", on_click=_stop, width="stretch", disabled=not is_running,
               key="tr_stop_btn", help="Stop now and keep what was learned so far.")
-    st.button("Show pretrained results", icon=":material/inventory_2:", on_click=_show_pretrained,
+    b3.button("Pretrained results", icon=":material/inventory_2:", on_click=_show_pretrained,
               width="stretch", key="tr_pretrained_btn",
               help="Load the shipped checkpoint (trained with the page's defaults) at once.")
     if ERROR_KEY in st.session_state:
@@ -353,8 +357,7 @@ def _curve_columns(views) -> dict[str, np.ndarray]:
     return cols
 
 
-with right:
-    live_panel()
+live_panel()
 
 
 # ---------------------------------------------------------------------------------------------------------------
