@@ -9,7 +9,7 @@ import streamlit as st
 from gru_core import train as TR
 from gru_core.tasks import DELAY_MAX, TASK_TITLES, TASKS
 from lab import controls as C
-from lab import ui
+from lab import routing, ui
 from lab.cache import engine_cache
 from lab.figures.common import sci
 from lab.figures.training import (accuracy_vs_delay, gate_grid, gradient_norms, keep_heatmaps, replay_figure,
@@ -28,6 +28,8 @@ STOP_LABELS = {"steps": "steps", "time": "time budget"}
 MARK_WORDS = {"recall": "the token at t = 1 and the query at the last step",
               "copy": "the last symbol to copy and the delimiter"}
 D = TR.TrainConfig()            # the defaults: the CLI and the benchmarks use the same
+
+routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 ui.page_header(
     "Train on a task",
