@@ -1,6 +1,7 @@
 """Recording a run: every gate, every hidden state, exact dL/dh_t by hand-derived BPTT, Jacobians on demand."""
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,13 +51,18 @@ class Trace:
         """||dL/dh_t||_2, (T, B)."""
         return np.linalg.norm(self.grad_h, axis=-1)
 
+    @cached_property
+    def _stacked_caches(self) -> dict:
+        """The per-step caches as arrays with a leading step axis (T, B, H) (None / scalars kept as they are)."""
+        first = self._caches[0]
+        return {k: (v if v is None or np.isscalar(v) else np.stack([c[k] for c in self._caches]))
+                for k, v in first.items()}
+
     def _jacobians(self, t0: int, t1: int) -> np.ndarray:
         """Step Jacobians of steps t0..t1-1, (t1 - t0, B, S, S), built in one vectorised call."""
-        caches = self._caches[t0:t1]
-        stacked = {k: (None if v is None or np.isscalar(v) else np.stack([c[k] for c in caches]))
-                   for k, v in caches[0].items()}
+        block = {k: (v if v is None or np.isscalar(v) else v[t0:t1]) for k, v in self._stacked_caches.items()}
         with np.errstate(all="ignore"):
-            return self.cell.spec.jacobian(self._params, stacked)
+            return self.cell.spec.jacobian(self._params, block)
 
     @cached_property
     def step_jacobians(self) -> np.ndarray:
@@ -76,11 +82,8 @@ class Trace:
         if split is None:
             raise ValueError(f"jacobian_split: got a {self.kind!r} trace; allowed: the GRU family")
         self.step_jacobians                                           # same size limit
-        caches = self._caches
-        stacked = {k: (None if v is None or np.isscalar(v) else np.stack([c[k] for c in caches]))
-                   for k, v in caches[0].items()}
         with np.errstate(all="ignore"):
-            direct, weights = split(self._params, stacked)
+            direct, weights = split(self._params, self._stacked_caches)
         return dict(direct=direct, weights=weights)
 
     @cached_property
@@ -92,7 +95,7 @@ class Trace:
         S = self.cell.hidden_size * self.cell.spec.n_state
         # Step Jacobians are built a few steps at a time (a block that stays in the CPU cache); the products are
         # kept until one batched top-singular-value call, or handed over block by block when they would not fit.
-        steps_per_block = max(1, 2 ** 17 // (B * S * S))
+        steps_per_block = max(1, 2 ** 15 // (B * S * S))
         keep_all = T * B * S * S <= V.MAX_ELEMENTS // 4
         products = np.empty((T, B, S, S)) if keep_all else None
         out = np.empty((T, B))
@@ -107,24 +110,31 @@ class Trace:
                     P = P @ J[t - t0]                                 # dh_T/dh_{t-1} = dh_T/dh_t  dh_t/dh_{t-1}
                 if not keep_all:
                     out[t0:t1] = _spectral_norm(block)
-            if keep_all:
-                out[:] = _spectral_norm(products)
+            if keep_all:                                              # dh_T/dh_T = I has norm 1 exactly
+                out[:-1], out[-1] = _spectral_norm(products[:-1]), 1.0
         out[:-1, self.nonfinite_from >= 0] = np.nan                   # undefined: the path crosses an overflowed state
         return out
 
 
 def _spectral_norm(M: np.ndarray) -> np.ndarray:
     """Largest singular value of each matrix in (..., S, S); inf where a matrix overflowed, NaN where undefined."""
-    out = np.full(M.shape[:-2], np.nan)
-    ok = np.all(np.isfinite(M), axis=(-2, -1))
-    if ok.any():
-        out[ok] = top_singular_values(M[ok])
-    big = ~ok & ~np.any(np.isnan(M), axis=(-2, -1))
-    out[big] = np.inf
-    return out
+    flat = M.reshape((-1,) + M.shape[-2:])
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(np.einsum("nij->n", flat))                  # a finite sum means every entry is finite
+    bad = np.flatnonzero(~ok)
+    if bad.size:                                                     # the sum may overflow with finite entries
+        ok[bad] = np.all(np.isfinite(flat[bad]), axis=(1, 2))
+    out = np.full(flat.shape[0], np.nan)
+    if ok.all():
+        out[:] = top_singular_values(flat)
+    elif ok.any():
+        out[ok] = top_singular_values(flat[ok])
+    nan = np.any(np.isnan(flat[~ok]), axis=(1, 2))
+    out[np.flatnonzero(~ok)[~nan]] = np.inf                          # overflowed: inf, and no NaN anywhere
+    return out.reshape(M.shape[:-2])
 
 
-def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_iter: int = 8) -> np.ndarray:
+def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_iter: int = 4) -> np.ndarray:
     """sigma_max of each matrix of a finite stack (N, S, S), exact to ~1e-13 relative.
 
     A full SVD of every product costs O(S^3) flops each and dominated `jacobian_norm`. Block subspace iteration on
@@ -135,23 +145,29 @@ def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_i
     """
     N, S, _ = M.shape
     out = np.zeros(N)
-    scale = np.abs(M).max(axis=(1, 2))                               # rescale against underflow in M^T M
-    live = np.flatnonzero(scale > 0)
-    if S <= 2 * block or live.size == 0:
-        if live.size:
-            out[live] = np.linalg.svd(M[live], compute_uv=False)[:, 0]
-        return out
-    A = M[live] / scale[live, None, None]
-    U = np.linalg.qr(np.broadcast_to(np.random.default_rng(0).standard_normal((S, block)), (live.size, S, block)))[0]
+    if S <= 2 * block:
+        return np.linalg.svd(M, compute_uv=False)[:, 0] if N else out
+    # M^T M squares the entries: rescale the (rare) matrices whose Frobenius norm is near under- or overflow.
+    fro = np.sqrt(np.einsum("nij,nij->n", M, M))
+    odd = np.flatnonzero(~((fro > 1e-120) & (fro < 1e120)))
+    scale = np.ones(N)
+    if odd.size:
+        scale[odd] = np.abs(M[odd]).max(axis=(1, 2))
+        M = M.copy()
+        M[odd] /= np.where(scale[odd] > 0, scale[odd], 1.0)[:, None, None]
+    live = np.flatnonzero(scale > 0)                                 # an all-zero matrix has sigma_max 0
+    A = M if live.size == N else M[live]
+    U = np.broadcast_to(_start_block(S, block), (live.size, S, block))
     todo = np.arange(live.size)                                      # rows of A not yet accepted
     for it in range(1, max_iter + 1):
-        U = np.linalg.qr(np.swapaxes(A, 1, 2) @ (A @ U))[0]          # one step of subspace iteration on A^T A
-        if it < 3 or (it % 2 and it != max_iter):
-            continue                                                 # check convergence at iterations 4, 6, 8
+        At = np.swapaxes(A, 1, 2)
+        U = np.linalg.qr(At @ (A @ (At @ (A @ U))))[0]               # two steps of subspace iteration on A^T A
+        if it % 2:
+            continue                                                 # check convergence after 2 and 4 rounds
         W = A @ U
         theta, Y = np.linalg.eigh(np.swapaxes(W, 1, 2) @ W)          # Rayleigh-Ritz, ascending
         v = U @ Y[:, :, -1:]                                         # top Ritz vector (n, S, 1)
-        r = np.swapaxes(A, 1, 2) @ (A @ v) - theta[:, -1, None, None] * v
+        r = At @ (A @ v) - theta[:, -1, None, None] * v
         res = np.linalg.norm(r[..., 0], axis=1)
         done = (res <= rtol * theta[:, -1]) & (theta[:, -1] - theta[:, -2] >= 1e-3 * theta[:, -1])
         out[live[todo[done]]] = np.sqrt(theta[done, -1]) * scale[live[todo[done]]]
@@ -159,8 +175,14 @@ def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_i
         if todo.size == 0:
             return out
     rest = live[todo]
-    out[rest] = np.linalg.svd(M[rest], compute_uv=False)[:, 0]
+    out[rest] = np.linalg.svd(M[rest], compute_uv=False)[:, 0] * scale[rest]
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _start_block(S: int, block: int) -> np.ndarray:
+    """A fixed orthonormal (S, block) starting block (deterministic: results never depend on a random draw)."""
+    return np.linalg.qr(np.random.default_rng(0).standard_normal((S, block)))[0]
 
 
 def _override_arrays(cell: Cell, override, shape) -> list[dict]:

@@ -483,6 +483,80 @@ def train(config: TrainConfig, cells=("gru",)) -> Trainer:
     return Trainer(config, cells).run()
 
 
+class DelaySweep:
+    """Accuracy against delay for the selected cells with one config: one ``Trainer`` per delay, run one after the
+    other in a background thread (same slot limit as single runs). ``results()`` -> {kind: [accuracy per delay done]}.
+    """
+
+    def __init__(self, config: TrainConfig, cells=CELLS, delays=(10, 25, 50, 100, 150, 200)):
+        self.config, self.cells = config, tuple(cells)
+        self.delays = tuple(int(d) for d in delays)
+        for d in self.delays:
+            replace(config, delay=d)            # validates every delay before anything runs
+        self.done: list[int] = []
+        self.accuracy: dict[str, list[float]] = {k: [] for k in self.cells}
+        self.current: Trainer | None = None
+        self.seconds = 0.0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.error = ""
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="gru-lab-sweep", daemon=True)
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        cur = self.current
+        if cur is not None:
+            cur.request_stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            for d in self.delays:
+                if self._stop.is_set():
+                    break
+                tr = Trainer(replace(self.config, delay=d), self.cells)
+                self.current = tr
+                tr._run_safely()                   # in this thread, holding a slot while it trains
+                if tr.stop_reason == "stopped" or tr.error:
+                    self.error = tr.error
+                    break
+                with self._lock:
+                    self.done.append(d)
+                    for k in self.cells:
+                        self.accuracy[k].append(tr.final[k]["accuracy"])
+                self.seconds = time.perf_counter() - t0
+        except Exception as e:  # pragma: no cover - reported on the page
+            self.error = f"{type(e).__name__}: {e}"
+        finally:
+            self.current = None
+            self.seconds = time.perf_counter() - t0
+
+    def progress(self) -> float:
+        cur = self.current
+        part = cur.progress() if cur is not None else 0.0
+        return min(1.0, (len(self.done) + part) / max(len(self.delays), 1))
+
+    def results(self) -> tuple[list[int], dict[str, list[float]]]:
+        with self._lock:
+            return list(self.done), {k: list(v) for k, v in self.accuracy.items()}
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Checkpoints: plain arrays in one .npz (loaded with allow_pickle=False)
 

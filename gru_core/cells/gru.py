@@ -140,28 +140,36 @@ def backward(p: GRUParams, cache: dict, dh: Array, dc):
     return dh_prev, None
 
 
-def jacobian_split(p: GRUParams, cache: dict) -> tuple[Array, Array]:
-    """dh_t/dh_{t-1} (B, H, H) split into the direct path diag(k_t) and the path through the weights."""
+def _weight_paths(p: GRUParams, cache: dict) -> Array:
+    """The part of dh_t/dh_{t-1} (..., B, H, H) that goes through W_hr, W_hz, W_hn."""
     r, z, n, h_prev, k = cache["r"], cache["z"], cache["n"], cache["h_prev"], cache["k"]
     c_n = (1.0 - k) * (1.0 - n * n)                                      # dh/da_n
     s_r = r * (1.0 - r) * _mask(cache["m_r"])
     if p.reset_after:
         weights = diag_mm(c_n * r, p.U_n)
         if p.U_r is not None:
-            weights = weights + diag_mm(c_n * cache["hn"] * s_r, p.U_r)
+            weights += diag_mm(c_n * cache["hn"] * s_r, p.U_r)
     else:
         inner = diag(r)
         if p.U_r is not None:
             inner = inner + diag_mm(h_prev * s_r, p.U_r)
         weights = diag_mm(c_n, np.matmul(p.U_n, inner))
     if p.U_z is not None:
-        weights = weights + diag_mm((h_prev - n) * p.keep_sign * z * (1.0 - z) * _mask(cache["m_z"]), p.U_z)
-    return diag(k), weights
+        weights += diag_mm((h_prev - n) * p.keep_sign * z * (1.0 - z) * _mask(cache["m_z"]), p.U_z)
+    return weights
+
+
+def jacobian_split(p: GRUParams, cache: dict) -> tuple[Array, Array]:
+    """dh_t/dh_{t-1} (..., B, H, H) split into the direct path diag(k_t) and the path through the weights."""
+    return diag(cache["k"]), _weight_paths(p, cache)
 
 
 def jacobian(p: GRUParams, cache: dict) -> Array:
-    direct, weights = jacobian_split(p, cache)
-    return direct + weights
+    """dh_t/dh_{t-1} = diag(k_t) + the weight paths, (..., B, H, H)."""
+    J = _weight_paths(p, cache)
+    idx = np.arange(p.H)
+    J[..., idx, idx] += cache["k"]                                      # + diag(k_t), on the diagonal only
+    return J
 
 
 def gru_kind(name: str, title: str, gates_see: str, mix: str, reset: str, equations: str) -> CellKind:
