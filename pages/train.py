@@ -367,18 +367,82 @@ live_panel()
 
 st.divider()
 st.subheader("How far back can each cell remember?")
+SWEEP_KEY = "_tr_sweep"
+SWEEP_DELAYS = (5, 10, 25, 50, 100, 150, 200, 300)
 table = load_delay_table(DELAY_TABLE)
-if table is None:
-    st.info("The accuracy-versus-delay table is not installed (run scripts/make_delay_table.py).",
-            icon=":material/info:")
-else:
-    acc = {k: np.asarray(v["mean"]) for k, v in table["cells"].items()}
-    spread = {k: (np.asarray(v["min"]), np.asarray(v["max"])) for k, v in table["cells"].items()}
-    ui.chart(accuracy_vs_delay(table["delays"], acc, chance=table["chance"], spread=spread),
-             key="tr_delay_chart",
-             how_to_read=f"Each point: held-out accuracy after {table['config']['steps']} training steps with the "
-                         f"page's defaults, mean of seeds {', '.join(map(str, table['seeds']))} (bars: lowest to "
-                         "highest seed). Where a line falls to the dashed chance line, that cell no longer remembers.",
-             predict="Before you look: at which delay does the plain RNN drop to chance?")
-    st.caption(f"Precomputed by `scripts/make_delay_table.py` ({table.get('seconds', 0):.0f} s of training on a "
-               f"2-core machine); settings: {_describe(TR.TrainConfig(**table['config']))}.")
+s1, s2 = st.columns([3, 1.2], gap="large")
+with s2:
+    st.markdown("**Or compute it for your settings** (the controls above, one run per delay; this takes a while: "
+                "every delay is a full training run).")
+    sweep_delays = C.multiselect("Delays to train", "tr_sweep_delays", SWEEP_DELAYS, (10, 50, 100), style="pills",
+                                 min_selections=1)
+
+
+def _start_sweep() -> None:
+    old = st.session_state.get(SWEEP_KEY)
+    if old is not None:
+        old.request_stop()
+    try:
+        sw = TR.DelaySweep(config, tuple(cells), delays=tuple(sorted(sweep_delays)))
+    except ValueError as e:
+        st.session_state[ERROR_KEY] = str(e)
+        return
+    sw.start()
+    st.session_state[SWEEP_KEY] = sw
+
+
+def _stop_sweep() -> None:
+    sw = st.session_state.get(SWEEP_KEY)
+    if sw is not None:
+        sw.request_stop()
+
+
+sweep = st.session_state.get(SWEEP_KEY)
+sweep_live = sweep is not None and sweep.running
+with s2:
+    a1, a2 = st.columns(2)
+    a1.button("Compute", icon=":material/play_arrow:", on_click=_start_sweep, disabled=config is None,
+              key="tr_sweep_btn", width="stretch")
+    a2.button("Stop", icon=":material/stop:", on_click=_stop_sweep, disabled=not sweep_live,
+              key="tr_sweep_stop_btn", width="stretch")
+
+
+@st.fragment(run_every=LIVE_REFRESH_S * 2 if sweep_live else None)
+def delay_panel() -> None:
+    sw = st.session_state.get(SWEEP_KEY)
+    mine = None
+    if sw is not None:
+        done, acc = sw.results()
+        mine = (done, acc)
+        if sw.running:
+            st.progress(sw.progress(), text=f"Your sweep: {len(done)} of {len(sw.delays)} delays done, "
+                                            f"{sw.seconds:.0f} s")
+        else:
+            st.caption(f"Your sweep ({_describe(sw.config)}; delays {', '.join(map(str, sw.delays))}): "
+                       f"{len(done)} of {len(sw.delays)} delays done in {sw.seconds:.0f} s"
+                       + (f"; stopped: {sw.error}" if sw.error else "") + ".")
+    if table is None and mine is None:
+        st.info("The accuracy-versus-delay table is not installed (run scripts/make_delay_table.py); press "
+                "Compute to make one for your settings.", icon=":material/info:")
+    else:
+        delays = table["delays"] if table else []
+        acc = {k: np.asarray(v["mean"]) for k, v in table["cells"].items()} if table else {}
+        spread = {k: (np.asarray(v["min"]), np.asarray(v["max"])) for k, v in table["cells"].items()} if table else None
+        chance = table["chance"] if table else (sw.config.spec.chance_accuracy)
+        how = ("Solid: held-out accuracy after {steps} training steps with the page's defaults, mean of seeds "
+               "{seeds} (bars: lowest to highest seed). Dotted: your own sweep. Where a line falls to the dashed "
+               "chance line, that cell no longer remembers.").format(
+                   steps=table["config"]["steps"] if table else "?",
+                   seeds=", ".join(map(str, table["seeds"])) if table else "-")
+        ui.chart(accuracy_vs_delay(delays, acc, chance=chance, spread=spread, mine=mine), key="tr_delay_chart",
+                 how_to_read=how, predict="Before you look: at which delay does the plain RNN drop to chance?")
+        if table:
+            st.caption(f"Precomputed by `scripts/make_delay_table.py` ({table.get('seconds', 0):.0f} s of training "
+                       f"on a 2-core machine); settings: {_describe(TR.TrainConfig(**table['config']))}, "
+                       f"delays {', '.join(map(str, table['delays']))}.")
+    if sw is not None and sw.finished and sweep_live:
+        st.rerun()
+
+
+with s1:
+    delay_panel()

@@ -160,9 +160,11 @@ def replay_figure(keep: np.ndarray, retention: np.ndarray, kind: str, *, title: 
 
 def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray], *, chance: float,
                       spread: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                      mine: tuple[Sequence[int], Mapping[str, Sequence[float]]] | None = None,
                       height: int = CHART_HEIGHT) -> go.Figure:
     """Held-out accuracy (%) against delay D, one line per cell; ``spread``: kind -> (low, high) over seeds,
-    drawn as error bars. Chance is drawn dashed."""
+    drawn as error bars. ``mine``: (delays, kind -> accuracies) of an on-demand sweep, drawn dotted with open
+    markers. Chance is drawn dashed."""
     fig = base_figure(None, "delay D (steps between the token and the query)", "held-out accuracy",
                       height=height)
     d = np.asarray(delays)
@@ -176,6 +178,18 @@ def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray],
                                  line=dict(color=CELL_COLORS.get(kind, GUIDE_COLOR)), error_y=err,
                                  meta={"role": "delay", "kind": kind},
                                  hovertemplate=CELL_LABELS.get(kind, kind) + "<br>D = %{x}<br>%{y:.1f}%<extra></extra>"))
+    if mine is not None:
+        md, macc = mine
+        for kind, acc in macc.items():
+            if not len(acc):
+                continue
+            name = CELL_LABELS.get(kind, kind) + " (your settings)"
+            fig.add_trace(go.Scatter(
+                x=np.asarray(md[:len(acc)]), y=np.asarray(acc, dtype=np.float64) * 100.0, mode="lines+markers",
+                name=name, line=dict(color=CELL_COLORS.get(kind, GUIDE_COLOR), dash="dot"),
+                marker=dict(symbol="diamond-open", size=MARKER_SIZE + 3, line=dict(width=3)),
+                meta={"role": "mine", "kind": kind},
+                hovertemplate=name + "<br>D = %{x}<br>%{y:.1f}%<extra></extra>"))
     fig.update_yaxes(range=[0, 103], ticksuffix="%")
     _guide(fig, chance * 100.0, f"chance {chance * 100:.0f}%")
     return fig

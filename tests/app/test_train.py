@@ -160,3 +160,19 @@ def test_every_gate_of_a_model_is_shown_on_request():
     f = next(t for t in spec["data"] if t["meta"]["gate"] == "f")
     np.testing.assert_allclose(np.asarray(decode(f["z"]), dtype=float).reshape(a.gates["f"].T.shape),
                                a.gates["f"].T, atol=1e-6)
+
+
+def test_accuracy_vs_delay_on_demand_for_the_students_settings():
+    at = run_app("train", tr_steps="50", tr_hidden="8", tr_cells=["GRU"], tr_sweep_delays=["5", "10"])
+    assert not exceptions(at)
+    at.button(key="tr_sweep_btn").click().run()
+    sw = at.session_state["_tr_sweep"]
+    sw.join(120)
+    at.run()
+    assert not exceptions(at)
+    delays, acc = sw.results()
+    assert delays == [5, 10] and sw.config.steps == 50 and sw.cells == ("gru",)
+    spec = next(s for s in plotly_specs(at) if any((t.get("meta") or {}).get("role") == "mine" for t in s["data"]))
+    mine = next(t for t in spec["data"] if (t.get("meta") or {}).get("role") == "mine")
+    np.testing.assert_allclose(np.asarray(decode(mine["y"]), dtype=float), 100 * np.asarray(acc["gru"]))
+    assert any("Your sweep" in c.value for c in at.caption)

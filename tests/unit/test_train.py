@@ -218,3 +218,18 @@ def test_background_runs_beyond_the_slot_limit_wait_their_turn():
         for r in runs:
             r.join(20)
     assert all(r.finished for r in runs)
+
+
+def test_delay_sweep_trains_one_run_per_delay_with_the_same_recipe():
+    from gru_core.train import DelaySweep
+
+    cfg = TrainConfig(**{**TINY, "steps": 20})
+    sw = DelaySweep(cfg, ("gru",), delays=(3, 6))
+    sw.start()
+    sw.join(60)
+    delays, acc = sw.results()
+    assert sw.finished and delays == [3, 6] and not sw.error
+    from dataclasses import replace
+    assert acc["gru"][1] == train(replace(cfg, delay=6), ("gru",)).final["gru"]["accuracy"]
+    with pytest.raises(ValueError, match="delay"):
+        DelaySweep(cfg, ("gru",), delays=(3, 1000))
