@@ -190,7 +190,7 @@ def _snapshot_index(steps: list[int], fraction: float, live: bool) -> int:
     if not steps:
         return 0
     target = fraction * steps[-1]
-    idx = [i for i, s in enumerate(steps) if not live or s % LIVE_ANALYSIS_EVERY == 0] or [0]
+    idx = [i for i, s in enumerate(steps) if not live or s % LIVE_ANALYSIS_EVERY == 0] or [len(steps) - 1]
     return min(idx, key=lambda i: (abs(steps[i] - target), -steps[i]))
 
 

@@ -176,3 +176,16 @@ def test_accuracy_vs_delay_on_demand_for_the_students_settings():
     mine = next(t for t in spec["data"] if (t.get("meta") or {}).get("role") == "mine")
     np.testing.assert_allclose(np.asarray(decode(mine["y"]), dtype=float), 100 * np.asarray(acc["gru"]))
     assert any("Your sweep" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("task, label", [("adding", "Adding problem"), ("copy", "Copy task")])
+def test_adding_and_copy_tasks_train_and_are_analysed(task, label):
+    at = run_app("train", tr_task=label, tr_delay="10", tr_steps="50", tr_hidden="8")
+    assert not exceptions(at)
+    at.button(key="tr_train_btn").click().run()
+    run = wait_finished(at)
+    assert run.config.task == task and not exceptions(at)
+    spec = run.config.spec
+    assert any(f"Chance is {100 * spec.chance_accuracy:.1f}%" in i.value for i in at.info)
+    loss_chart = plotly_specs(at)[1]
+    assert any(abs(s.get("y0", 0) - spec.baseline_loss) < 1e-12 for s in loss_chart["layout"]["shapes"])
