@@ -291,8 +291,9 @@ def live_panel() -> None:
     g1, g2 = st.columns(2)
     if keeps:
         ui.chart(keep_heatmaps(keeps, marks=marks), key="tr_keep_chart", container=g1,
-                 how_to_read="Each row is one hidden unit, each column a step of the test sequence (dotted lines: "
-                             + MARK_WORDS.get(cfg.task, "") + "). Bright = the gate keeps the old state "
+                 how_to_read="Each row is one hidden unit, each column a step of the test sequence"
+                             + (f" (dotted lines: {MARK_WORDS[cfg.task]})" if cfg.task in MARK_WORDS else "")
+                             + ". Bright = the gate keeps the old state "
                              "(h_t ≈ h_{t−1}); a unit that stays bright from the token to the query holds the memory.")
     else:
         g1.info("The plain RNN has no gates: nothing decides to keep or overwrite.", icon=":material/info:")
@@ -325,9 +326,10 @@ def live_panel() -> None:
                                title=f"{CELL_LABELS[who]} at training step {a.step}{step_acc}", marks=marks),
                  key="tr_replay_chart",
                  how_to_read="Top: the keep gate per unit and step. Bottom: how much of what the units held at step "
-                             "1 is still there (the running product of the keep gate): averaged over units, and for "
-                             "the unit that holds best. Slide the replay from 0% to 100% to watch the gate learn "
-                             "to hold through the delay.",
+                             "1 is still there (the running product of the keep gate): averaged over units (solid), "
+                             "and for the unit that holds best (dashed)"
+                             + (f"; dotted lines: {MARK_WORDS[cfg.task]}" if cfg.task in MARK_WORDS else "")
+                             + ". Slide the replay from 0% to 100% to watch the gate learn to hold through the delay.",
                  predict="At 0% (untrained, chrono init) is the memory already held? What changes by 100%?")
     with st.expander("Every gate of one model on this test sequence"):
         pick = C.select("Model", "tr_gates_cell", TR.CELLS, "gru", labels=CELL_LABELS, style="segmented")
