@@ -105,9 +105,10 @@ PRESETS: tuple[Preset, ...] = (
     _preset("Exploding RNN", "An orthogonal RNN scaled to sigma_max = 2: the gradient grows by up to 2x per step "
             "back. Turn clipping on below and see it rescale the whole gradient.", cells=["rnn", "gru"],
             init="orthogonal", rescale=True, sigma=2.0),
-    _preset("Overflow to inf", "A ReLU RNN with sigma_max = 3 over 500 steps: the gradient passes 1e308 and "
-            "becomes inf. Overflowed points sit on the top edge of the log chart, not hidden.", cells=["rnn"],
-            len=500, init="orthogonal", rescale=True, sigma=3.0, nonlin="relu"),
+    _preset("Overflow to inf", "A ReLU RNN, orthogonal with sigma_max = 3, 128 units, 500 steps: the gradient "
+            "passes float64's largest number (about 1.8e308) and becomes inf. Overflowed points sit on the top "
+            "edge of the log chart, not hidden.", cells=["rnn"], len=500, hidden=128, init="orthogonal",
+            rescale=True, sigma=3.0, nonlin="relu"),
     _preset("Underflow to 0", "sigma_max = 0.1 over 500 steps: the RNN's gradient falls below the smallest "
             "float64 (about 5e-324) and becomes exactly 0, drawn on the bottom edge.", cells=["rnn", "gru"],
             len=500, rescale=True, sigma=0.1),
@@ -166,6 +167,21 @@ def make_input(s: Settings, steps: int | None = None) -> np.ndarray:
     return gru_core.signal(s.signal, steps or s.steps, s.input_size, seed=s.seed)
 
 
+def safe_norm(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Euclidean norm along ``axis`` that does not underflow: ||x|| = m ||x / m|| with m = max |x_i|.
+
+    ``np.linalg.norm`` squares the entries, so a vector whose entries are all about 1e-162 gets norm exactly 0
+    (1e-324 is below the smallest float64) although it is not zero. Exactly 0 only for a zero vector; inf/NaN stay."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        m = np.max(np.abs(x), axis=axis, keepdims=True)
+        ok = np.isfinite(m) & (m > 0)
+        scaled = np.where(ok, x / np.where(ok, m, 1.0), 0.0)
+        out = np.squeeze(m, axis=axis) * np.sqrt(np.sum(scaled ** 2, axis=axis))
+        bad = ~np.all(np.isfinite(x), axis=axis)  # an inf or NaN entry: the norm is inf (or NaN) as numpy says
+        return np.where(bad, np.linalg.norm(x, axis=axis), out)
+
+
 def sigma_max(weight_hh: np.ndarray, hidden: int) -> float:
     """Largest singular value over the H x H recurrent blocks of weight_hh (G*H, H) (the RNN has one block)."""
     blocks = weight_hh.reshape(-1, hidden, hidden)
@@ -207,7 +223,7 @@ def direct_path_only(z: np.ndarray, direct: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for i in range(len(g) - 2, -1, -1):
             g[i] = direct[i] + z[i + 1] * g[i + 1]
-        return np.linalg.norm(g, axis=-1)
+        return safe_norm(g)
 
 
 def jacobian_share(direct: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -243,13 +259,12 @@ def rnn_param_grad(x: np.ndarray, h0: np.ndarray, h: np.ndarray, grad_h: np.ndar
     fprime = (h > 0).astype(np.float64) if nonlinearity == "relu" else 1.0 - h ** 2
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         delta = fprime * grad_h
-        per_step = np.linalg.norm(delta, axis=-1) * np.sqrt(
-            np.sum(x ** 2, axis=-1) + np.sum(h_prev ** 2, axis=-1) + 2.0)
+        per_step = safe_norm(delta) * np.sqrt(np.sum(x ** 2, axis=-1) + np.sum(h_prev ** 2, axis=-1) + 2.0)
         dW_ih = delta.T @ x
         dW_hh = delta.T @ h_prev
         db = delta.sum(axis=0)
         total = np.concatenate([dW_ih.ravel(), dW_hh.ravel(), db, db])
-        total_norm = float(np.linalg.norm(total))
+        total_norm = float(safe_norm(total))
     return ParamGrad(per_step, total, total_norm)
 
 
@@ -266,10 +281,10 @@ def clip_factor(norm: float, threshold: float) -> float:
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """cos(a, b) = a.b / (||a|| ||b||); NaN if either is 0 or not finite."""
     with np.errstate(all="ignore"):
-        na, nb = np.linalg.norm(a), np.linalg.norm(b)
+        na, nb = float(safe_norm(a)), float(safe_norm(b))
         if not (np.isfinite(na) and np.isfinite(nb)) or na == 0 or nb == 0:
             return math.nan
-        return float(np.dot(a, b) / (na * nb))
+        return float(np.dot(a / na, b / nb))
 
 
 def retained(grad_norm: np.ndarray, k: int) -> float:
@@ -315,8 +330,8 @@ def cell_curves(kind: str, s: Settings) -> CellCurves:
         tr = gru_core.record(cell, x, loss=s.loss)
         h, grad_h = tr.h[:, 0], tr.grad_h[:, 0]
         out = CellCurves(
-            kind=kind, settings=s, grad_norm=np.linalg.norm(grad_h, axis=-1), grad_abs=np.abs(grad_h),
-            direct_norm=np.linalg.norm(direct_parts(h, s.loss), axis=-1), nonfinite_from=int(tr.nonfinite_from[0]),
+            kind=kind, settings=s, grad_norm=safe_norm(grad_h), grad_abs=np.abs(grad_h),
+            direct_norm=safe_norm(direct_parts(h, s.loss)), nonfinite_from=int(tr.nonfinite_from[0]),
             sigma_max=sigma_max(cell.params["weight_hh"], s.hidden),
         )
         if kind == "gru":
@@ -499,8 +514,8 @@ def _limits(*arrays, **kw) -> tuple[float, float]:
 
 
 def _message(fig: go.Figure, text: str) -> None:
-    """A clear message written on the chart (e.g. overflow), top centre."""
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.98, xanchor="center", yanchor="top",
+    """A clear message written on the chart (e.g. overflow), centred below the overflow line's own label."""
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.86, xanchor="center", yanchor="top",
                        showarrow=False, font=dict(size=FONT_SIZE), bgcolor="rgba(213,94,0,0.15)",
                        bordercolor="#D55E00", borderwidth=1.5, borderpad=6, name="message")
 
@@ -526,7 +541,7 @@ def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool =
     series = {kind: c.grad_norm for kind, c in curves.items()}
     rnn = curves.get("rnn")
     bound = rnn.bound if (rnn is not None and show_bound) else None
-    floor, ceil = _limits(*series.values())
+    floor, ceil = _limits(*series.values(), lowest=1e-323)  # down to float64's smallest (subnormal) numbers
     if bound is not None:
         # the bound may run far above the curves (exploding regime); let it widen the axis by at most 10 decades
         bfin = bound[np.isfinite(bound) & (bound > 0)]

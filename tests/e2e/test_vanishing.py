@@ -76,8 +76,8 @@ def test_a_preset_sets_the_controls_and_the_link(open_page):
 
 
 def test_overflow_shows_a_message_on_the_chart_not_a_traceback(open_page):
-    page = open_page("vanishing", vg_cells="RNN", vg_len=500, vg_init="Orthogonal", vg_rescale="true", vg_sigma=3,
-                     vg_nonlin="ReLU", vg_view=CLIP)
+    page = open_page("vanishing", vg_cells="RNN", vg_len=500, vg_hidden=128, vg_init="Orthogonal", vg_rescale="true",
+                     vg_sigma=3, vg_nonlin="ReLU", vg_view=CLIP)
     no_exception(page)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     expect(chart.get_by_text("Overflow", exact=False).first).to_be_visible()

@@ -184,10 +184,22 @@ def test_gradient_norm_figure_holds_the_engine_norms_against_steps_back():
     assert fig.layout.yaxis.type == "log"
 
 
+def test_safe_norm_does_not_underflow_or_overflow_where_the_vector_is_finite_and_nonzero():
+    x = np.array([[3e-170, 4e-170], [0.0, 0.0], [3e200, 4e200], [np.inf, 1.0]])
+    np.testing.assert_allclose(V.safe_norm(x)[:3], [5e-170, 0.0, 5e200], rtol=1e-15)
+    with np.errstate(over="ignore", under="ignore"):  # what the naive norm would draw
+        assert np.linalg.norm(x[0]) == 0 and np.linalg.norm(x[2]) == np.inf
+    assert V.safe_norm(x)[3] == np.inf
+
+
 def test_underflow_is_drawn_at_the_floor_with_its_true_value_zero():
     s = V.Settings(steps=500, hidden=8, scale=0.1, cells=("rnn",))
     c = V.cell_curves("rnn", s)
     assert np.any(c.grad_norm == 0)
+    _, _, tr = engine_trace("rnn", s)
+    # exactly 0 only where every entry of dL/dh_t is exactly 0 (not where squaring the entries underflows)
+    np.testing.assert_array_equal(c.grad_norm == 0, np.all(tr.grad_h[:, 0] == 0, axis=-1))
+    assert c.grad_norm[c.grad_norm > 0].min() < 1e-300
     fig = V.gradient_norm_figure({"rnn": c})
     (under,) = traces_by_role(fig, "underflow")
     assert np.all(decode(under.customdata) == 0)
