@@ -387,10 +387,15 @@ def phase_sweep(kind: str, s: Settings, n: int = PHASE_SCALES) -> PhaseData:
 # 3. Words
 
 
-def _share_words(kind: str, r: float, first: bool) -> str:
+def _share_words(kind: str, grad_norm: np.ndarray, k: int, first: bool) -> str:
+    """One cell's part of the headline: the share of the gradient left k steps back, in words."""
     name = CELL_LABELS[kind]
-    if math.isnan(r):
-        return f"the {name}'s share is undefined (its gradient at the loss step is 0 or not finite)"
+    last, back = float(grad_norm[-1]), float(grad_norm[len(grad_norm) - 1 - k])
+    if not math.isfinite(last) or last == 0:
+        return f"the {name}'s share is undefined (its gradient at the loss step is {sci(last)})"
+    if math.isnan(back) or math.isinf(back):
+        return f"the {name}'s gradient has overflowed to **{'inf' if math.isinf(back) else 'NaN'}**"
+    r = back / last
     if r > 1:
         return f"the {name}'s gradient has grown to **{sci(r)}×** its size at the loss"
     return f"the {name} keeps **{sci(r)}**" + (" of its gradient" if first else "")
@@ -404,7 +409,7 @@ def headline(curves: Mapping[str, CellCurves], k: int = HEADLINE_STEPS) -> str:
     T = next(iter(curves.values())).settings.steps
     out = []
     for kk in sorted({min(k, T - 1), T - 1}):
-        parts = [_share_words(kind, retained(c.grad_norm, kk), i == 0) for i, (kind, c) in enumerate(curves.items())]
+        parts = [_share_words(kind, c.grad_norm, kk, i == 0) for i, (kind, c) in enumerate(curves.items())]
         lead = f"After {kk} steps back" if not out else f"At the first step ({kk} steps back)"
         out.append(f"{lead} {'; '.join(parts)}.")
     return " ".join(out)
