@@ -93,7 +93,8 @@ sigma_rnn = curves["rnn"].sigma_max if "rnn" in curves else None
 ui.chart(
     V.gradient_norm_figure(curves), key="vg_chart_norms",
     predict=(f"The RNN's W_hh has largest singular value σ_max = {sigma_rnn:.2f} here. After {k_head} steps, will "
-             "its gradient be closer to 1, to 10⁻³ or to 10⁻¹⁵? And the GRU's?") if sigma_rnn is not None else
+             "its gradient be closer to 1, to 10⁻³ or to 10⁻¹⁵?" + (" And the GRU's?" if "gru" in curves else ""))
+    if sigma_rnn is not None else
     f"After {k_head} steps, will the gradient be closer to 1, to 10⁻³ or to 10⁻¹⁵?",
     how_to_read="Each line is the size ‖∂L/∂h_t‖ of the gradient reaching the hidden state k steps before the loss; "
                 "the y-axis is logarithmic, so a straight falling line is exponential decay. The dotted line is "
