@@ -37,6 +37,7 @@ PHASE_MAX_STEPS = 120  # the sweep's sequence length is min(T, this) ...
 PHASE_MAX_HIDDEN = 32  # ... and its hidden size min(H, this): ||dh_T/dh_t|| needs one SVD per step and setting
 PHASE_SIGMA = (0.1, 3.0)
 PHASE_DECADES = 16  # phase colours saturate at 1e-16 and 1e16 (float64 keeps about 16 digits)
+HEATMAP_TEXT_CELLS = 60_000  # above this many heatmap cells per figure, hover text (true values) is left out
 HEADLINE_STEPS = 50  # "after 50 steps the RNN keeps ..."
 
 # -----------------------------------------------------------------------------------------------------------------
@@ -587,6 +588,9 @@ def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
                          colorbar_title="log10 |∂L/∂h|", floor=floor, ceil=ceil, name=CELL_LABELS[kind],
                          hover_x="k", hover_y="unit")
         hm.update(showscale=(j == n), meta={**hm.meta, "kind": kind}, **_axes(j))
+        if n * T * H > HEATMAP_TEXT_CELLS:  # big maps: hover shows log10 only, and the chart stays ~1 MB, not ~7 MB
+            hm.update(z=np.asarray(hm.z, dtype=np.float32), text=None, customdata=None,
+                      hovertemplate="k = %{x}<br>unit = %{y}<br>log10 |∂L/∂h| = %{z:.2f}<extra></extra>")
         traces.append(hm)
         fig.layout[_axis_key("x", j)].title.text = "steps back k"
     fig.add_traces(traces)

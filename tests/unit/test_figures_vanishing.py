@@ -312,3 +312,15 @@ def test_presets_show_what_they_promise():
     exploding = run("Exploding RNN")["rnn"]
     assert V.retained(exploding.grad_norm, 50) > 1
     assert np.any(run("Underflow to 0")["rnn"].grad_norm == 0)
+
+
+def test_big_unit_heatmaps_drop_hover_text_but_keep_the_numbers():
+    s = V.Settings(steps=500, hidden=64)
+    curves = {k: V.cell_curves(k, s) for k in ("rnn", "gru")}  # 2 x 500 x 64 cells > HEATMAP_TEXT_CELLS
+    fig = V.unit_heatmap_figure(curves)
+    for hm in fig.data:
+        assert hm.text is None
+        c = curves[hm.meta["kind"]]
+        want = np.log10(np.clip(c.grad_abs.T[:, ::-1], hm.meta["floor"], hm.meta["ceil"]))
+        np.testing.assert_allclose(np.asarray(hm.z, dtype=float), want, rtol=1e-6, atol=1e-4)
+    assert len(fig.to_json()) < 2_000_000
