@@ -8,8 +8,9 @@ gradient and Jacobian exactly, in numpy (float64). No Streamlit here; see README
 """
 from .cell import CELL_KINDS, INITS, Cell, make_cell, stack_cells
 from .interop import from_torch, to_torch
+from .linalg import vector_norm
 from .record import LOSSES, Trace, record, step, step_source
 from .signals import SIGNALS, signal
 
 __all__ = ["CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "Trace", "from_torch", "make_cell", "record",
-           "signal", "stack_cells", "step", "step_source", "to_torch"]
+           "signal", "stack_cells", "step", "step_source", "to_torch", "vector_norm"]

@@ -1,7 +1,6 @@
 """Recording a run: every gate, every hidden state, exact dL/dh_t by hand-derived BPTT, Jacobians on demand."""
 from __future__ import annotations
 
-import functools
 import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,6 +9,7 @@ import numpy as np
 
 from . import validate as V
 from .cell import Cell
+from .linalg import spectral_norm, vector_norm
 
 LOSSES = ("last", "all")
 
@@ -48,8 +48,8 @@ class Trace:
 
     @property
     def grad_norm(self) -> np.ndarray:
-        """||dL/dh_t||_2, (T, B)."""
-        return np.linalg.norm(self.grad_h, axis=-1)
+        """||dL/dh_t||_2, (T, B), without underflow (see `vector_norm`)."""
+        return vector_norm(self.grad_h)
 
     @cached_property
     def _stacked_caches(self) -> dict:
@@ -109,80 +109,11 @@ class Trace:
                     block[t - t0] = P
                     P = P @ J[t - t0]                                 # dh_T/dh_{t-1} = dh_T/dh_t  dh_t/dh_{t-1}
                 if not keep_all:
-                    out[t0:t1] = _spectral_norm(block)
+                    out[t0:t1] = spectral_norm(block)
             if keep_all:                                              # dh_T/dh_T = I has norm 1 exactly
-                out[:-1], out[-1] = _spectral_norm(products[:-1]), 1.0
+                out[:-1], out[-1] = spectral_norm(products[:-1]), 1.0
         out[:-1, self.nonfinite_from >= 0] = np.nan                   # undefined: the path crosses an overflowed state
         return out
-
-
-def _spectral_norm(M: np.ndarray) -> np.ndarray:
-    """Largest singular value of each matrix in (..., S, S); inf where a matrix overflowed, NaN where undefined."""
-    flat = M.reshape((-1,) + M.shape[-2:])
-    with np.errstate(all="ignore"):
-        ok = np.isfinite(np.einsum("nij->n", flat))                  # a finite sum means every entry is finite
-    bad = np.flatnonzero(~ok)
-    if bad.size:                                                     # the sum may overflow with finite entries
-        ok[bad] = np.all(np.isfinite(flat[bad]), axis=(1, 2))
-    out = np.full(flat.shape[0], np.nan)
-    if ok.all():
-        out[:] = top_singular_values(flat)
-    elif ok.any():
-        out[ok] = top_singular_values(flat[ok])
-    nan = np.any(np.isnan(flat[~ok]), axis=(1, 2))
-    out[np.flatnonzero(~ok)[~nan]] = np.inf                          # overflowed: inf, and no NaN anywhere
-    return out.reshape(M.shape[:-2])
-
-
-def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_iter: int = 4) -> np.ndarray:
-    """sigma_max of each matrix of a finite stack (N, S, S), exact to ~1e-13 relative.
-
-    A full SVD of every product costs O(S^3) flops each and dominated `jacobian_norm`. Block subspace iteration on
-    A = M^T M (block of 8 vectors, a few batched matmuls) then Rayleigh-Ritz gives Ritz values theta_1 >= theta_2.
-    For a symmetric matrix the top Ritz value is within ||r||^2 / gap of an eigenvalue (r = A v - theta_1 v), so a
-    matrix is accepted when ||r|| <= rtol * theta_1 and the Ritz gap is at least 1e-3 * theta_1 (error <= 1e-15
-    relative). Matrices that do not pass (clustered spectra, e.g. the identity) get an exact LAPACK SVD.
-    """
-    N, S, _ = M.shape
-    out = np.zeros(N)
-    if S <= 2 * block:
-        return np.linalg.svd(M, compute_uv=False)[:, 0] if N else out
-    # M^T M squares the entries: rescale the (rare) matrices whose Frobenius norm is near under- or overflow.
-    fro = np.sqrt(np.einsum("nij,nij->n", M, M))
-    odd = np.flatnonzero(~((fro > 1e-120) & (fro < 1e120)))
-    scale = np.ones(N)
-    if odd.size:
-        scale[odd] = np.abs(M[odd]).max(axis=(1, 2))
-        M = M.copy()
-        M[odd] /= np.where(scale[odd] > 0, scale[odd], 1.0)[:, None, None]
-    live = np.flatnonzero(scale > 0)                                 # an all-zero matrix has sigma_max 0
-    A = M if live.size == N else M[live]
-    U = np.broadcast_to(_start_block(S, block), (live.size, S, block))
-    todo = np.arange(live.size)                                      # rows of A not yet accepted
-    for it in range(1, max_iter + 1):
-        At = np.swapaxes(A, 1, 2)
-        U = np.linalg.qr(At @ (A @ (At @ (A @ U))))[0]               # two steps of subspace iteration on A^T A
-        if it % 2:
-            continue                                                 # check convergence after 2 and 4 rounds
-        W = A @ U
-        theta, Y = np.linalg.eigh(np.swapaxes(W, 1, 2) @ W)          # Rayleigh-Ritz, ascending
-        v = U @ Y[:, :, -1:]                                         # top Ritz vector (n, S, 1)
-        r = At @ (A @ v) - theta[:, -1, None, None] * v
-        res = np.linalg.norm(r[..., 0], axis=1)
-        done = (res <= rtol * theta[:, -1]) & (theta[:, -1] - theta[:, -2] >= 1e-3 * theta[:, -1])
-        out[live[todo[done]]] = np.sqrt(theta[done, -1]) * scale[live[todo[done]]]
-        todo, A, U = todo[~done], A[~done], U[~done]
-        if todo.size == 0:
-            return out
-    rest = live[todo]
-    out[rest] = np.linalg.svd(M[rest], compute_uv=False)[:, 0] * scale[rest]
-    return out
-
-
-@functools.lru_cache(maxsize=8)
-def _start_block(S: int, block: int) -> np.ndarray:
-    """A fixed orthonormal (S, block) starting block (deterministic: results never depend on a random draw)."""
-    return np.linalg.qr(np.random.default_rng(0).standard_normal((S, block)))[0]
 
 
 def _override_arrays(cell: Cell, override, shape) -> list[dict]:

@@ -127,11 +127,6 @@ class RecordResult:
         return bool(np.all(self.nonfinite_from < 0))
 
 
-def _grad_norm(grad_h: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.linalg.norm(grad_h, axis=-1)
-
-
 def _run(cells: tuple[CellSpec, ...], signal: SignalSpec, loss: str, jacobian: bool, step_jacobians: bool,
          split: bool) -> RecordResult:
     import gru_core
@@ -144,7 +139,7 @@ def _run(cells: tuple[CellSpec, ...], signal: SignalSpec, loss: str, jacobian: b
         res = RecordResult(
             cells=cells, signal=signal, loss_kind=loss, x=np.asarray(x), h=np.asarray(tr.h), h0=np.asarray(tr.h0),
             gates={k: np.asarray(v) for k, v in tr.gates.items()}, grad_h=np.asarray(tr.grad_h),
-            grad_norm=_grad_norm(np.asarray(tr.grad_h)), loss=np.asarray(tr.loss),
+            grad_norm=np.asarray(tr.grad_norm), loss=np.asarray(tr.loss),
             nonfinite_from=np.asarray(tr.nonfinite_from),
         )
         if jacobian:

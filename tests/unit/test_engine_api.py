@@ -159,3 +159,11 @@ def test_export_cli_writes_weights_and_every_recorded_array(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "gru_core", "export", "--hidden", "5000", "--out", str(out)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "hidden_size" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_gradient_norms_neither_underflow_nor_overflow():
+    g = np.array([[3e-170, 4e-170], [3e200, 4e200], [0.0, 0.0], [np.inf, 1.0]])
+    n = gru_core.vector_norm(g)
+    assert n[0] == pytest.approx(5e-170, rel=1e-15) and n[1] == pytest.approx(5e200, rel=1e-15)
+    assert n[2] == 0.0 and n[3] == np.inf
+    assert np.linalg.norm(g[0]) == 0.0                     # what the naive norm gives

@@ -105,7 +105,7 @@ def test_reference_numbers_vanishing_ratio_rnn_gru_default_and_chrono():
 
 @pytest.mark.parametrize("case", ["gaussian", "identity", "zeros", "decaying", "tiny", "clustered", "rank_one"])
 def test_top_singular_values_equal_lapack_on_hard_spectra(case):
-    from gru_core.record import top_singular_values
+    from gru_core.linalg import top_singular_values
     rng = np.random.default_rng(7)
     S = 48
     M = {"gaussian": lambda: rng.standard_normal((30, S, S)),
