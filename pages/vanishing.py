@@ -125,9 +125,9 @@ def gate_section() -> None:
         V.gate_alignment_figure(curves["gru"]), key="vg_chart_gate",
         predict="If z_t were exactly 1 for every unit, what would the step Jacobian ∂h_t/∂h_{t−1} be, and what would "
                 "happen to the gradient?",
-        how_to_read="All three panels share the x-axis (steps back k). Top: the GRU's gradient, and dashed, what it "
-                    "would be if only the direct path diag(z_t) carried it; middle: the update gate z_t (line = mean "
-                    "over units, band = 10–90% of units); bottom: the direct path's share of the step Jacobian, "
+        how_to_read="Both panels share the x-axis (steps back k). Top: the GRU's gradient, and dashed, what it "
+                    "would be if only the direct path diag(z_t) carried it. Bottom: the update gate z_t (line = mean "
+                    "over units, band = 10–90% of units) and, dotted, the direct path's share of the step Jacobian, "
                     "‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂) with spectral norms (engine: trace.jacobian_split). "
                     "Where z is near 1 the share is near 1 and the gradient line stays flat.",
     )
@@ -197,20 +197,18 @@ def clipping_section(rnn: V.CellCurves | None) -> None:
                     "*Exploding RNN*, or lower c.")
 
 
-# Only the open tab is computed and drawn (lazy tabs); the open tab is part of the link (?vg_view=...).
-TABS = {"gate": "Why the GRU survives: the update gate", "units": "Unit by unit", "phase": "Phase diagram",
-        "clip": "Exploding gradients and clipping"}
+# One view at a time (the chosen one is the only one computed and drawn; it is part of the link, ?vg_view=...).
+# A segmented control rather than st.tabs: a chart inside lazy tabs is redrawn from scratch on every rerun, which
+# measured ~140 ms more per slider move in Chromium.
+VIEWS = {"gate": "Why the GRU survives: the update gate", "units": "Unit by unit", "phase": "Phase diagram",
+         "clip": "Exploding gradients and clipping"}
 st.subheader("2 · Look closer")
-tabs = st.tabs(list(TABS.values()), key="vg_view", bind="query-params", on_change="rerun")
-for tab, name in zip(tabs, TABS):
-    with tab:
-        if not tab.open:
-            continue
-        if name == "gate":
-            gate_section()
-        elif name == "units":
-            units_section()
-        elif name == "phase":
-            phase_section(settings, {k: c.sigma_max for k, c in curves.items() if k in ("rnn", "gru")})
-        else:
-            clipping_section(curves.get("rnn"))
+view = C.select("View", "vg_view", list(VIEWS), "gate", labels=VIEWS, style="segmented")
+if view == "gate":
+    gate_section()
+elif view == "units":
+    units_section()
+elif view == "phase":
+    phase_section(settings, {k: c.sigma_max for k, c in curves.items() if k in ("rnn", "gru")})
+else:
+    clipping_section(curves.get("rnn"))

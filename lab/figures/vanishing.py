@@ -602,20 +602,21 @@ def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
 
 
 def gate_alignment_figure(gru: CellCurves) -> go.Figure:
-    """Chart 3: the GRU's gradient, its update gate z_t and the direct-path share of dh_t/dh_{t-1}, aligned on the
-    same x (steps back k). Row 1 also shows the gradient if only diag(z) carried it."""
+    """Chart 3: the GRU's gradient (top) and, below on the same x (steps back k), its update gate z_t and the share
+    of the step Jacobian dh_t/dh_{t-1} that is the direct path diag(z_t) (both in [0, 1]). The top panel also shows
+    the gradient if only diag(z) carried it."""
     T = len(gru.grad_norm)
     k = steps_back(T)
-    fig = _panels(3, along="rows", spacing=0.07, sizes=[0.42, 0.29, 0.29], height=CHART_HEIGHT + 200,
-                  titles=["GRU ‖∂L/∂h_t‖ (log scale)", "update gate z_t over units (1 = keep old state)",
-                          "direct share ‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂)"])
+    fig = _panels(2, along="rows", spacing=0.1, sizes=[0.55, 0.45], height=CHART_HEIGHT + 120,
+                  titles=["GRU ‖∂L/∂h_t‖ (log scale)",
+                          "update gate z_t (1 = keep the old state) and the direct path's share of ∂h_t/∂h_{t−1}"])
     floor, ceil = _limits(gru.grad_norm, gru.direct_only)
     # panel 1 is on the default axes (x, y), where lab.figures.common's log-line helpers draw
     add_log_line(fig, k, gru.grad_norm, name="GRU ‖∂L/∂h_t‖", color=CELL_COLORS["gru"], floor=floor, ceil=ceil,
                  hover_x="k")
     add_log_line(fig, k, gru.direct_only, name="through diag(z) alone", color=GATE_COLORS["z"], dash="dash",
                  width=2.5, floor=floor, ceil=ceil, hover_x="k")
-    finish_log_axis(fig, floor, ceil)  # sets every y-axis to log: panels 2 and 3 are set back below
+    finish_log_axis(fig, floor, ceil)  # sets every y-axis to log: panel 2 is set back below
     fig.layout.yaxis.exponentformat = "power"
     zc = GATE_COLORS["z"]
     fig.add_traces([
@@ -626,13 +627,12 @@ def gate_alignment_figure(gru: CellCurves) -> go.Figure:
                    hoverinfo="skip", **_axes(2)),
         go.Scatter(x=k, y=gru.z_mean, mode="lines", line=dict(color=zc, width=LINE_WIDTH), name="z: mean over units",
                    meta={"role": "z_mean"}, hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>", **_axes(2)),
-        go.Scatter(x=k, y=gru.share, mode="lines", line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH),
-                   name="direct share of dh_t/dh_{t−1}", meta={"role": "share"},
-                   hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>", **_axes(3)),
+        go.Scatter(x=k, y=gru.share, mode="lines", line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH, dash="dot"),
+                   name="direct share ‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂)", meta={"role": "share"},
+                   hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>", **_axes(2)),
     ])
-    fig.layout.yaxis2.update(type="linear", range=[0, 1.02], title_text="z", exponentformat=None)
-    fig.layout.yaxis3.update(type="linear", range=[0, 1.02], title_text="share", exponentformat=None)
-    fig.layout.xaxis3.title.text = "steps back from the loss, k = T − t"
+    fig.layout.yaxis2.update(type="linear", range=[0, 1.02], title_text="z, share", exponentformat=None)
+    fig.layout.xaxis2.title.text = "steps back from the loss, k = T − t"
     if gru.nonfinite_from >= 0 or not np.all(np.isfinite(gru.grad_norm)):
         _message(fig, overflow_message({"gru": gru}) or "Overflow")
     return fig

@@ -44,7 +44,7 @@ def default_app():
 def test_defaults_show_every_chart_with_the_engines_numbers(default_app):
     at = default_app
     assert not exceptions(at)
-    assert chart_keys(at) == ["vg_chart_norms", "vg_chart_gate"]  # lazy tabs: only the open one is drawn
+    assert chart_keys(at) == ["vg_chart_norms", "vg_chart_gate"]  # only the chosen view is computed and drawn
     spec = chart(at, "vg_chart_norms")
     s = V.Settings()
     for kind, name in (("rnn", "RNN"), ("gru", "GRU"), ("lstm", "LSTM")):
@@ -126,7 +126,7 @@ def test_hidden_or_fragment_sliders_at_min_and_max(key, lo, hi, setup):
 
 
 @pytest.mark.parametrize("tab,key", TAB_CHARTS.items())
-def test_a_tab_in_the_link_opens_that_tab_and_draws_only_its_chart(tab, key):
+def test_a_view_in_the_link_opens_that_view_and_draws_only_its_chart(tab, key):
     at = run_app("vanishing", vg_view=tab)
     assert not exceptions(at)
     assert chart_keys(at) == ["vg_chart_norms", key]

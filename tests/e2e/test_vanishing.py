@@ -12,7 +12,7 @@ from tests.e2e.conftest import chart_data, location, move_slider
 
 pytestmark = pytest.mark.e2e
 
-N_CHARTS = 2  # gradient norms + the open tab (the update gate by default; tabs are lazy)
+N_CHARTS = 2  # gradient norms + the chosen view (the update gate by default; only that one is drawn)
 CLIP = "Exploding gradients and clipping"
 
 
@@ -84,9 +84,9 @@ def test_overflow_shows_a_message_on_the_chart_not_a_traceback(open_page):
     expect(page.get_by_text("clipping cannot rescale it", exact=False).first).to_be_visible()
 
 
-def test_opening_a_tab_draws_its_chart_and_puts_it_in_the_link(open_page):
+def test_choosing_a_view_draws_its_chart_and_puts_it_in_the_link(open_page):
     page = open_page("vanishing")
-    page.get_by_role("tab", name="Phase diagram").click()
+    page.locator('[data-testid="stButtonGroup"]').get_by_text("Phase diagram", exact=True).click()
     page.wait_for_function("() => location.search.includes('vg_view=')")
     assert "Phase" in location(page)
     phase = page.locator('[data-testid="stPlotlyChart"]').nth(1)
