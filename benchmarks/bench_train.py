@@ -1,7 +1,7 @@
 """Training benchmarks for the Train page (issue 5). Not a test: prints numbers, asserts nothing.
 
     .venv/bin/python benchmarks/bench_train.py            # both parts (a few minutes on 2 shared cores)
-    .venv/bin/python benchmarks/bench_train.py --part targets|overhead
+    .venv/bin/python benchmarks/bench_train.py --part targets|overhead|page
 
 targets:  with the page's defaults (gru_core.train.TrainConfig()) at delay 100, the GRU's held-out accuracy after
           1,000 steps (target >= 95%, about 20 s at most) and the RNN's with the same steps (target < 60%).
@@ -10,6 +10,10 @@ overhead: the page's training loop (Trainer in a background thread, polled once 
           each new 100-step snapshot) against a plain PyTorch loop doing the same steps on the same batches with
           the same model and optimiser. Reported as a ratio of wall-clock times measured alternately in this one
           process (target <= 1.1x), so load from other processes hits both sides alike.
+page:     the real thing: a `streamlit run` server and headless Chromium on this machine, the Train page with
+          only the GRU and 400 steps, Train clicked; the page's own "Finished: N steps in S s" against the plain
+          loop in this process, alternately. The browser renders on the same 2 cores here (in a classroom it runs
+          on the student's machine), so this is an upper bound.
 """
 from __future__ import annotations
 
@@ -119,19 +123,50 @@ def part_overhead(steps: int, rounds: int, kind: str) -> None:
           f"ratio of sums {sum(page) / sum(plain):.3f}")
 
 
+def part_page(steps: int, rounds: int) -> None:
+    import os
+    import re
+
+    os.environ.setdefault("GRU_LAB_PORTS", "8661-8679")
+    from scripts.serve import chromium, page_url, running_server, wait_for_app_idle, wait_for_charts
+
+    cfg = replace(TR.TrainConfig(), steps=steps)
+    print(f"== page: real server + Chromium, GRU only, D={cfg.delay}, {steps} steps, {rounds} alternating rounds ==")
+    ratios = []
+    with running_server("app.py") as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.set_default_timeout(600_000)
+        page.goto(page_url(base, "train", tr_steps=steps, tr_cells="GRU"))
+        wait_for_app_idle(page)
+        wait_for_charts(page)
+        for r in range(rounds):
+            plain = plain_loop(cfg, "gru")
+            page.locator('[data-testid="stButton"] button').filter(has_text=re.compile("Train$")).first.click()
+            page.wait_for_function("() => document.body.innerText.includes('Training: step')")
+            page.wait_for_function("() => document.body.innerText.includes('Finished:')")
+            txt = page.inner_text('[data-testid="stMain"]')
+            secs = float(re.search(rf"Finished: {steps} steps in ([0-9.]+) s", txt).group(1))
+            ratios.append(secs / plain)
+            print(f"round {r + 1}: plain loop {plain:.2f} s, page {secs:.2f} s, ratio {ratios[-1]:.3f}", flush=True)
+    print(f"median ratio {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--part", choices=("targets", "overhead", "all"), default="all")
+    p.add_argument("--part", choices=("targets", "overhead", "page", "all"), default="all")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--steps", type=int, default=400, help="steps per overhead round")
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--cell", default="gru")
     a = p.parse_args(argv)
+    torch.set_num_threads(1)          # as the page and the CLI train
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, defaults {TR.TrainConfig()}")
     if a.part in ("targets", "all"):
         part_targets(a.seeds)
     if a.part in ("overhead", "all"):
         part_overhead(a.steps, a.rounds, a.cell)
+    if a.part in ("page", "all"):
+        part_page(a.steps, a.rounds)
     return 0
 
 

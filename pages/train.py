@@ -21,7 +21,8 @@ CHECKPOINTS = ROOT / "checkpoints"
 DELAY_TABLE = CHECKPOINTS / "accuracy_vs_delay.json"
 RUN_KEY = "_tr_run"             # session_state: the run shown (a live Trainer or a PretrainedRun); kept across pages
 ERROR_KEY = "_tr_error"
-LIVE_REFRESH_S = 1.0
+LIVE_REFRESH_S = 2.0            # progress and curves redraw this often while training
+ANALYSIS_REFRESH_S = 6.0        # the engine analysis below them only this often (it is the costly part)
 LIVE_ANALYSIS_EVERY = 100       # while training, the analysis follows the newest snapshot at a multiple of this
 LR_OPTIONS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
 STOP_LABELS = {"steps": "steps", "time": "time budget"}
@@ -268,6 +269,19 @@ def live_panel() -> None:
              key="tr_loss_chart", container=c2,
              how_to_read=f"Training loss on a log scale (lower is better). The dashed line is the best a model "
                          f"without memory can do ({spec.baseline_loss:.3g}); only memory gets below it.")
+    if r.finished and running is False and live_now:
+        st.rerun()   # training just ended: one full rerun so the page stops polling and the Stop button greys out
+
+
+@st.fragment(run_every=ANALYSIS_REFRESH_S if live_now else None)
+def analysis_panel() -> None:
+    r = st.session_state.get(RUN_KEY)
+    if r is None:
+        return
+    cfg = r.config
+    spec = cfg.spec
+    views = r.view()
+    running = r.running
     # -- analysis of the snapshot picked by the replay slider
     st.subheader("Inside the trained models")
     frac = C.slider("Replay: point in training (% of the run)", "tr_replay", 0, 100, 100, 1,
@@ -280,8 +294,9 @@ def live_panel() -> None:
         idx = _snapshot_index(views[k].snapshot_steps, frac / 100.0, running)
         analyses[k] = _analysis(r, k, idx, seq)
     shown_steps = ", ".join(f"{CELL_LABELS[k]} at step {a.step}" for k, a in analyses.items())
-    st.caption(f"Snapshots shown: {shown_steps}." + (" While training, the analysis follows every "
-                                                     f"{LIVE_ANALYSIS_EVERY} steps." if running else ""))
+    st.caption(f"Snapshots shown: {shown_steps}." + (f" While training, this part follows every "
+                                                     f"{LIVE_ANALYSIS_EVERY} steps and redraws every "
+                                                     f"{ANALYSIS_REFRESH_S:g} s." if running else ""))
     ok = "; ".join(f"{CELL_LABELS[k]} {'right' if a.correct >= 0.5 else 'wrong'} (loss {a.loss:.3g})"
                    if spec.kind != "classify_seq" else f"{CELL_LABELS[k]} {100 * a.correct:.0f}% of symbols"
                    for k, a in analyses.items())
@@ -343,10 +358,9 @@ def live_panel() -> None:
                      how_to_read="One row per gate (or state), units down, sequence steps across. Gates run from 0 "
                                  "(dark) to 1 (yellow); candidates and states from −1 (blue) to +1 (red). "
                                  + ("The plain RNN has only its state h." if pick == "rnn" else ""))
-    ui.download_arrays("Download the training curves (CSV)", _curve_columns(views), "training_curves.csv",
-                       key="tr_dl_curves")
-    if r.finished and running is False and live_now:
-        st.rerun()   # training just ended: one full rerun so the page stops polling and the Stop button greys out
+    if not running:
+        ui.download_arrays("Download the training curves (CSV)", _curve_columns(views), "training_curves.csv",
+                           key="tr_dl_curves")
 
 
 def _curve_columns(views) -> dict[str, np.ndarray]:
@@ -362,6 +376,7 @@ def _curve_columns(views) -> dict[str, np.ndarray]:
 
 
 live_panel()
+analysis_panel()
 
 
 # ---------------------------------------------------------------------------------------------------------------
