@@ -128,7 +128,7 @@ def gate_section() -> None:
         how_to_read="Both panels share the x-axis (steps back k). Top: the GRU's gradient, and dashed, what it "
                     "would be if only the direct path diag(z_t) carried it. Bottom: the update gate z_t (line = mean "
                     "over units, band = 10–90% of units) and, dotted, the direct path's share of the step Jacobian, "
-                    "‖diag(z_t)‖₂ / (‖diag(z_t)‖₂ + ‖rest‖₂) with spectral norms (engine: trace.jacobian_split). "
+                    "‖diag(z_t)‖_F / (‖diag(z_t)‖_F + ‖rest‖_F) with Frobenius norms (engine: trace.jacobian_split). "
                     "Where z is near 1 the share is near 1 and the gradient line stays flat.",
     )
     st.markdown(V.gru_story(curves["gru"]))
