@@ -156,6 +156,7 @@ def record(cell: Cell, x, loss="last", h0=None, c0=None, override: dict | None =
     p = spec.prepare(cell)
     ovs = _override_arrays(cell, override, (T, B, H))
     hs = np.empty((T, B, H), dtype=dtype)
+    gates = {name: np.empty((T, B, H), dtype=dtype) for name in spec.gates}
     caches = []
     with np.errstate(all="ignore"):
         gx = p.input_projection(x)
@@ -163,16 +164,15 @@ def record(cell: Cell, x, loss="last", h0=None, c0=None, override: dict | None =
         for t in range(T):
             h_prev, c_prev, cache = spec.forward(p, gx[t], h_prev, c_prev, ovs[t])
             hs[t] = h_prev
+            for name, arr in gates.items():
+                arr[t] = cache[name]
             caches.append(cache)
 
-        if isinstance(loss, str):
-            g = np.zeros_like(hs)
-            if loss == "last":
-                g[-1] = hs[-1]
-            else:
-                g[:] = hs
-            L = 0.5 * np.sum(g * hs, axis=(0, 2))
-            loss_name = loss
+        # g_t: the direct part of dL/dh_t (through h_t alone); g = None when only g_T = h_T is non-zero
+        if isinstance(loss, str) and loss == "last":
+            g, L, loss_name = None, 0.5 * np.sum(hs[-1] ** 2, axis=-1), "last"
+        elif isinstance(loss, str):                          # "all"
+            g, L, loss_name = hs, 0.5 * np.sum(hs ** 2, axis=(0, 2)), "all"
         else:
             try:
                 g = np.broadcast_to(np.asarray(loss, dtype=dtype), hs.shape)
@@ -182,14 +182,13 @@ def record(cell: Cell, x, loss="last", h0=None, c0=None, override: dict | None =
             loss_name = "custom"
 
         grad = np.empty_like(hs)
-        dh = g[-1].copy()
+        dh = hs[-1].copy() if g is None else g[-1].copy()
         dc = np.zeros_like(dh) if spec.n_state == 2 else None
         for t in range(T - 1, -1, -1):
             grad[t] = dh
             dh_prev, dc = spec.backward(p, caches[t], dh, dc)
-            dh = dh_prev + g[t - 1] if t > 0 else dh_prev
+            dh = dh_prev + g[t - 1] if t > 0 and g is not None else dh_prev
 
-    gates = {name: np.stack([c[name] for c in caches]) for name in spec.gates}
     bad_step = ~np.all(np.isfinite(hs), axis=2)                                  # (T, B)
     nonfinite_from = np.where(bad_step.any(axis=0), bad_step.argmax(axis=0), -1)
     return Trace(kind=cell.kind, x=x, h0=h0_arr, h=hs, gates=gates, grad_h=grad, grad_h0=dh, loss=L,

@@ -29,15 +29,40 @@ Array = np.ndarray
 sigmoid = expit
 
 
-def mv(W: Array, v: Array) -> Array:
-    """W v for a batch: W (R, C) or (B, R, C), v (B, C) -> (B, R)."""
+@dataclass(frozen=True)
+class RowScaled:
+    """A stack of weights W_b = diag(s_b) W, kept as W (R, C) and s (B, R). A sweep over the scale of one seeded
+    matrix is such a stack: its products are then one matrix product for the whole batch, not B of them (the B
+    matrices of a 64-cell sweep do not fit in the CPU cache; one does)."""
+
+    W: Array
+    s: Array
+
+
+def row_scaled(W: Array) -> Array | RowScaled:
+    """W (B, R, C) as a RowScaled when every W_b is W_0 with its rows rescaled (to rounding), else W itself."""
+    if W.ndim != 3 or W.shape[0] < 2:
+        return W
+    with np.errstate(all="ignore"):
+        s = np.linalg.norm(W, axis=2) / np.linalg.norm(W[0], axis=1)
+        if not np.all(np.isfinite(s) & (s > 0)) or not np.allclose(W, s[:, :, None] * W[0], rtol=1e-14, atol=0):
+            return W
+    return RowScaled(W[0], s)
+
+
+def mv(W: Array | RowScaled, v: Array) -> Array:
+    """W v for a batch: W (R, C), (B, R, C) or RowScaled, v (B, C) -> (B, R)."""
+    if isinstance(W, RowScaled):
+        return (v @ W.W.T) * W.s
     if W.ndim == 2:
         return v @ W.T
     return np.matmul(W, v[:, :, None])[:, :, 0]
 
 
-def vm(u: Array, W: Array) -> Array:
-    """u^T W for a batch (a vector-Jacobian product): u (B, R), W (R, C) or (B, R, C) -> (B, C)."""
+def vm(u: Array, W: Array | RowScaled) -> Array:
+    """u^T W for a batch (a vector-Jacobian product): u (B, R), W (R, C), (B, R, C) or RowScaled -> (B, C)."""
+    if isinstance(W, RowScaled):
+        return (u * W.s) @ W.W
     if W.ndim == 2:
         return u @ W
     return np.matmul(u[:, None, :], W)[:, 0, :]
@@ -46,9 +71,14 @@ def vm(u: Array, W: Array) -> Array:
 def project(x: Array, W: Array) -> Array:
     """W x_t for every step at once: x (T, B, I), W (R, I) or (B, R, I) -> (T, B, R), as one or B matrix products."""
     T, B, I = x.shape
+    W = row_scaled(W)
+    if isinstance(W, RowScaled):
+        out = (x.reshape(T * B, I) @ W.W.T).reshape(T, B, -1)
+        out *= W.s
+        return out
     if W.ndim == 2:
         return (x.reshape(T * B, I) @ W.T).reshape(T, B, -1)
-    return np.matmul(x.transpose(1, 0, 2), W.transpose(0, 2, 1)).transpose(1, 0, 2)
+    return np.ascontiguousarray(np.matmul(x.transpose(1, 0, 2), W.transpose(0, 2, 1)).transpose(1, 0, 2))
 
 
 # The Jacobian helpers take any leading axes, so one call builds the step Jacobians of every step at once:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Array, CellKind, project, diag, diag_mm, entries, mv, register, rows, sigmoid, vm
+from .base import Array, CellKind, RowScaled, project, row_scaled, diag, diag_mm, entries, mv, register, rows, sigmoid, vm
 
 
 @dataclass
@@ -30,14 +30,15 @@ class GRUParams:
     U_r: Array | None         # (H, H) or (B, H, H); None if the gates do not see h_prev
     U_z: Array | None
     U_n: Array
-    U_hh: Array | None        # all of weight_hh (3H, H) when the gates see h_prev and the reset comes after
+    U_hh: Array | RowScaled | None  # all of weight_hh (3H, H) when the gates see h_prev and the reset comes after
     b_hn: Array               # (H,) or (B, H): the hidden bias of n (inside r * (...) when reset_after, else 0)
 
     def input_projection(self, x: Array) -> Array:
         """x (T, B, I) -> gx (T, B, 3H): input-side pre-activations of r, z, n (zero where a gate ignores x)."""
         wx = project(x, self.W_ih)
         if self.ih_blocks == ("r", "z", "n"):
-            return wx + self.b_x
+            wx += self.b_x
+            return wx
         H = self.H
         gx = np.zeros(wx.shape[:2] + (3 * H,), dtype=x.dtype)
         for k, name in enumerate(self.ih_blocks):
@@ -74,7 +75,7 @@ def make_prepare(kind_name: str):
             U_r=rows(W_hh, kind.hh_blocks, "r", H) if gated_h else None,
             U_z=rows(W_hh, kind.hh_blocks, "z", H) if gated_h else None,
             U_n=rows(W_hh, kind.hh_blocks, "n", H), b_hn=b_hn,
-            U_hh=W_hh if gated_h and reset == "after" else None,
+            U_hh=row_scaled(W_hh) if gated_h and reset == "after" else None,
         )
     return prepare
 

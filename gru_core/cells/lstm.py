@@ -22,7 +22,8 @@ class LSTMParams:
 
     def input_projection(self, x: Array) -> Array:
         wx = project(x, self.W_ih)
-        return wx + self.b
+        wx += self.b
+        return wx
 
 
 def prepare(cell) -> LSTMParams:

@@ -25,7 +25,8 @@ class MGUParams:
 
     def input_projection(self, x: Array) -> Array:
         wx = project(x, self.W_ih)
-        return wx + self.b
+        wx += self.b
+        return wx
 
 
 def prepare(cell) -> MGUParams:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Array, CellKind, project, diag_mm, mv, register, vm
+from .base import Array, CellKind, RowScaled, project, row_scaled, diag_mm, mv, register, vm
 
 
 @dataclass
@@ -15,29 +15,32 @@ class RNNParams:
     W_ih: Array      # (H, I) or (B, H, I)
     b: Array         # (H,) or (B, H): b_ih + b_hh
     W_hh: Array      # (H, H) or (B, H, H)
+    W_hh_mv: Array | RowScaled   # the same, for the products of the forward and backward passes
 
     def input_projection(self, x: Array) -> Array:
         """x (T, B, I) -> W_ih x_t + b_ih + b_hh, (T, B, H)."""
         wx = project(x, self.W_ih)
-        return wx + self.b
+        wx += self.b
+        return wx
 
 
 def prepare(cell) -> RNNParams:
     P = cell.params
     return RNNParams(H=cell.hidden_size, relu=cell.options.get("nonlinearity", "tanh") == "relu",
-                     W_ih=P["weight_ih"], b=P["bias_ih"] + P["bias_hh"], W_hh=P["weight_hh"])
+                     W_ih=P["weight_ih"], b=P["bias_ih"] + P["bias_hh"], W_hh=P["weight_hh"],
+                     W_hh_mv=row_scaled(P["weight_hh"]))
 
 
 def forward(p: RNNParams, gx: Array, h_prev: Array, c_prev, ov: dict):
     """One step. gx (B, H), h_prev (B, H) -> h (B, H)."""
-    a = gx + mv(p.W_hh, h_prev)                               # pre-activation
+    a = gx + mv(p.W_hh_mv, h_prev)                               # pre-activation
     h = np.maximum(a, 0.0) if p.relu else np.tanh(a)
     slope = (a > 0).astype(a.dtype) if p.relu else 1.0 - h * h  # f'(a)
     return h, None, dict(slope=slope)
 
 
 def backward(p: RNNParams, cache: dict, dh: Array, dc):
-    return vm(dh * cache["slope"], p.W_hh), None               # dL/dh_prev = W_hh^T (f'(a) * dL/dh)
+    return vm(dh * cache["slope"], p.W_hh_mv), None               # dL/dh_prev = W_hh^T (f'(a) * dL/dh)
 
 
 def jacobian(p: RNNParams, cache: dict) -> Array:

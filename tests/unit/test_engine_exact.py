@@ -186,3 +186,21 @@ def test_stack_of_cells_equals_each_cell_recorded_alone():
         close(stacked.h[:, b], alone.h[:, 0], 1e-13)
         close(stacked.grad_h[:, b], alone.grad_h[:, 0], 1e-13)
         close(stacked.jacobian_norm[:, b], alone.jacobian_norm[:, 0], 1e-10)
+
+
+def test_a_sweep_over_scale_uses_one_matrix_product_and_stays_exact():
+    from gru_core.cells.base import RowScaled, row_scaled
+    cells = [gru_core.make_cell(k, 2, 8, seed=22, init="gaussian", scale=s) for k in ("gru", "rnn")
+             for s in (0.5, 1.5, 2.5)]
+    for kind in ("gru", "rnn"):
+        group = [c for c in cells if c.kind == kind]
+        stack = gru_core.stack_cells(group)
+        assert isinstance(row_scaled(stack.params["weight_hh"]), RowScaled)
+        x = np.random.default_rng(23).standard_normal((25, 2))
+        tr = gru_core.record(stack, x, loss="all")
+        for b, c in enumerate(group):
+            alone = gru_core.record(c, x, loss="all")
+            close(tr.h[:, b], alone.h[:, 0], 1e-13)
+            close(tr.grad_h[:, b], alone.grad_h[:, 0], 1e-12)
+    different = gru_core.stack_cells([gru_core.make_cell("gru", 1, 4, seed=s) for s in (1, 2)])
+    assert not isinstance(row_scaled(different.params["weight_hh"]), RowScaled)
