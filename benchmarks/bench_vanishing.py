@@ -9,8 +9,8 @@ Measures (median of --repeat runs, caches cold unless said otherwise):
                  (record + GRU Jacobian split + spectral norms + RNN parameter gradient)
   phase sweep    the phase diagram: phase_sweep for RNN and GRU (one batched call of 32 cells each + jacobian_norm)
   figures        building the five figures from those numbers
-  page rerun     the real page through AppTest (app.py -> pages/vanishing.py), with the default tab open and with
-                 the phase-diagram tab open (tabs are lazy: only the open one is computed): cold = st.cache_data
+  page rerun     the real page through AppTest (app.py -> pages/vanishing.py), with the default view and with
+                 the phase-diagram view chosen (only the chosen view is computed): cold = st.cache_data
                  cleared before each run, warm = same settings again (cache hits)
 Absolute times depend on the machine and its load; the ratios are the result.
 """
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 st.cache_data.clear()
                 at.run()
 
-            tab = "default tab (update gate)" if view.startswith("Why") else "phase-diagram tab"
+            tab = "default view (update gate)" if view.startswith("Why") else "phase-diagram view"
             rows.append((f"page rerun, cold, {tab}", median_ms(cold, args.repeat)))
             at.run()
             rows.append((f"page rerun, warm, {tab}", median_ms(at.run, args.repeat)))
