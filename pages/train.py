@@ -387,10 +387,11 @@ st.subheader("How far back can each cell remember?")
 SWEEP_KEY = "_tr_sweep"
 SWEEP_DELAYS = (5, 10, 25, 50, 100, 150, 200, 300)
 table = load_delay_table(DELAY_TABLE)
-s1, s2 = st.columns([3, 1.2], gap="large")
+s1 = st.container()
+s2 = st.container(border=True)
 with s2:
-    st.markdown("**Or compute it for your settings** (the controls above, one run per delay; this takes a while: "
-                "every delay is a full training run).")
+    st.markdown("**Or compute it for your settings**: the controls at the top, one full training run per delay "
+                "(this takes a while; the dotted lines fill in as each delay finishes).")
     sweep_delays = C.multiselect("Delays to train", "tr_sweep_delays", SWEEP_DELAYS, (10, 50, 100), style="pills",
                                  min_selections=1)
 
@@ -417,7 +418,7 @@ def _stop_sweep() -> None:
 sweep = st.session_state.get(SWEEP_KEY)
 sweep_live = sweep is not None and sweep.running
 with s2:
-    a1, a2 = st.columns(2)
+    a1, a2, _ = st.columns([1, 1, 3.5])
     a1.button("Compute", icon=":material/play_arrow:", on_click=_start_sweep, disabled=config is None,
               key="tr_sweep_btn", width="stretch")
     a2.button("Stop", icon=":material/stop:", on_click=_stop_sweep, disabled=not sweep_live,
