@@ -38,6 +38,7 @@ EVAL_SIZE_LIVE = 256          # the first 256 of them for the curve while traini
 BLOWUP_WINDOW = 20            # a run also counts as diverged when the mean loss of the last 20 steps exceeds
 BLOWUP_FACTOR = 10.0          # 10x its starting value (Adam rarely reaches NaN; it blows the logits up instead)
 MAX_CONCURRENT_RUNS = 3       # background runs training at the same time in one server process; others wait
+MAX_BACKGROUND_SECONDS = 900.0  # a background run (the page) stops after 15 min even if nobody pressed Stop
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 MAX_SNAPSHOTS = 80            # older snapshots are thinned (every other one dropped) beyond this
 LIMITS = {                    # (min, max) of every setting the page and the CLI accept
@@ -338,6 +339,7 @@ class Trainer:
         self.final: dict[str, dict] = {}
         self.waiting = False
         self._memo: dict = {}
+        self._max_seconds = math.inf
 
     # -- control
     @property
@@ -351,9 +353,12 @@ class Trainer:
     def request_stop(self) -> None:
         self._stop.set()
 
-    def start(self) -> None:
+    def start(self, max_seconds: float = MAX_BACKGROUND_SECONDS) -> None:
+        """Train in a background thread (at most ``max_seconds`` of training, so a closed browser tab cannot keep
+        a training slot forever)."""
         if self._thread is not None:
             raise RuntimeError("this trainer has already been started")
+        self._max_seconds = float(max_seconds)
         self._thread = threading.Thread(target=self._run_safely, name="gru-lab-train", daemon=True)
         self._thread.start()
 
@@ -407,6 +412,8 @@ class Trainer:
                 reason = "steps"
             elif cfg.time_budget is not None and elapsed >= cfg.time_budget:
                 reason = "time budget"
+            elif elapsed >= self._max_seconds:
+                reason = "time limit"
             elif not self.active():
                 reason = "diverged"
             if reason:
@@ -431,6 +438,9 @@ class Trainer:
                         r.message = f"stopped by request after {r.steps_done} steps"
                     elif reason == "time budget":
                         r.message = f"time budget of {cfg.time_budget:g} s used after {r.steps_done} steps"
+                    elif reason == "time limit":
+                        r.message = (f"stopped by the page's limit of {self._max_seconds:g} s per run after "
+                                     f"{r.steps_done} steps")
                 last = r.history.step[-1] if r.history.step else 0
                 if r.status != "diverged":
                     r.take_snapshot(last)

@@ -233,3 +233,12 @@ def test_delay_sweep_trains_one_run_per_delay_with_the_same_recipe():
     assert acc["gru"][1] == train(replace(cfg, delay=6), ("gru",)).final["gru"]["accuracy"]
     with pytest.raises(ValueError, match="delay"):
         DelaySweep(cfg, ("gru",), delays=(3, 1000))
+
+
+def test_a_background_run_stops_at_its_time_limit_with_a_message():
+    tr = Trainer(TrainConfig(**{**TINY, "steps": 50_000}), ("gru",))
+    tr.start(max_seconds=0.5)
+    tr.join(30)
+    r = tr.runs["gru"]
+    assert tr.stop_reason == "time limit" and r.status == "done" and "limit of 0.5 s" in r.message
+    assert 0 < r.steps_done < 50_000
