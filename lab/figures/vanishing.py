@@ -518,6 +518,12 @@ def _limits(*arrays, **kw) -> tuple[float, float]:
     return float(floor), float(ceil)
 
 
+def _decades(axis, floor: float, ceil: float) -> None:
+    """One tick per decade on a short log axis (Plotly would add 2 and 5 in between and crowd the labels)."""
+    if math.log10(ceil / floor) <= 8:
+        axis.update(dtick=1)
+
+
 def _message(fig: go.Figure, text: str) -> None:
     """A clear message written on the chart (e.g. overflow), centred below the overflow line's own label."""
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.86, xanchor="center", yanchor="top",
@@ -567,6 +573,7 @@ def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool =
             line=dict(color=CELL_COLORS["rnn"], width=2, dash="dot"), meta={"role": "bound", "name": "RNN bound"},
             hovertemplate="Pascanu bound<br>k = %{x}<br>%{customdata:.3g}<extra></extra>"))
     finish_log_axis(fig, floor, ceil)
+    _decades(fig.layout.yaxis, floor, ceil)
     msg = overflow_message(curves)
     if msg:
         _message(fig, msg)
@@ -617,6 +624,7 @@ def gate_alignment_figure(gru: CellCurves) -> go.Figure:
                  width=2.5, floor=floor, ceil=ceil, hover_x="k")
     finish_log_axis(fig, floor, ceil)  # sets every y-axis to log: panel 2 is set back below
     fig.layout.yaxis.exponentformat = "power"
+    _decades(fig.layout.yaxis, floor, ceil)
     zc = GATE_COLORS["z"]
     fig.add_traces([
         go.Scatter(x=k, y=gru.z_hi, mode="lines", line=dict(width=0, color=zc), showlegend=False, hoverinfo="skip",
@@ -706,6 +714,7 @@ def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
         add_log_line(fig, k, clipped, name="after clipping", color=CELL_COLORS["gru"], dash="dash", floor=floor,
                      ceil=ceil, hover_x="k")
     finish_log_axis(fig, floor, ceil)
+    _decades(fig.layout.yaxis, floor, ceil)
     _level(fig, pg.total_norm, f"total ‖g‖ = {sci(pg.total_norm)}", CELL_COLORS["rnn"], "dot", "total_raw")
     if threshold is not None:
         if factor < 1:
