@@ -9,10 +9,12 @@ import streamlit as st
 
 import lab.figures.vanishing as V
 from lab import controls as C
-from lab import ui
+from lab import routing, ui
 from lab.cache import engine_cache
 from lab.figures.common import sci, steps_back
 from lab.theme import CELL_LABELS
+
+routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 PASCANU = "[Pascanu, Mikolov & Bengio 2013](https://arxiv.org/abs/1211.5063)"
 CHRONO = "[Tallec & Ollivier 2018](https://arxiv.org/abs/1804.11188)"

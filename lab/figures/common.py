@@ -81,8 +81,8 @@ def log_limits(*arrays: np.ndarray, pad_decades: float = 0.5, min_span_decades: 
     if hi - lo < min_span_decades:
         mid = (hi + lo) / 2
         lo, hi = mid - min_span_decades / 2, mid + min_span_decades / 2
-    floor = 10 ** math.floor(lo - pad_decades)
-    ceil = 10 ** math.ceil(hi + pad_decades)
+    floor = 10.0 ** math.floor(lo - pad_decades)    # floats: a Python int like 10**40 breaks the JSON encoder
+    ceil = 10.0 ** min(math.ceil(hi + pad_decades), 300)
     return max(floor, lowest), min(ceil, 1e300)
 
 

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 import gru_core
+from gru_core import vector_norm
 from lab.figures.common import (add_log_line, base_figure, finish_log_axis, log_heatmap, log_limits, sci,
                                 steps_back)
 from lab.theme import (CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS,
@@ -168,21 +169,6 @@ def make_input(s: Settings, steps: int | None = None) -> np.ndarray:
     return gru_core.signal(s.signal, steps or s.steps, s.input_size, seed=s.seed)
 
 
-def safe_norm(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Euclidean norm along ``axis`` that does not underflow: ||x|| = m ||x / m|| with m = max |x_i|.
-
-    ``np.linalg.norm`` squares the entries, so a vector whose entries are all about 1e-162 gets norm exactly 0
-    (1e-324 is below the smallest float64) although it is not zero. Exactly 0 only for a zero vector; inf/NaN stay."""
-    x = np.asarray(x, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        m = np.max(np.abs(x), axis=axis, keepdims=True)
-        ok = np.isfinite(m) & (m > 0)
-        scaled = np.where(ok, x / np.where(ok, m, 1.0), 0.0)
-        out = np.squeeze(m, axis=axis) * np.sqrt(np.sum(scaled ** 2, axis=axis))
-        bad = ~np.all(np.isfinite(x), axis=axis)  # an inf or NaN entry: the norm is inf (or NaN) as numpy says
-        return np.where(bad, np.linalg.norm(x, axis=axis), out)
-
-
 def sigma_max(weight_hh: np.ndarray, hidden: int) -> float:
     """Largest singular value over the H x H recurrent blocks of weight_hh (G*H, H) (the RNN has one block)."""
     blocks = weight_hh.reshape(-1, hidden, hidden)
@@ -224,7 +210,7 @@ def direct_path_only(z: np.ndarray, direct: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         for i in range(len(g) - 2, -1, -1):
             g[i] = direct[i] + z[i + 1] * g[i + 1]
-        return safe_norm(g)
+        return vector_norm(g)
 
 
 def jacobian_share(direct: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -235,8 +221,8 @@ def jacobian_share(direct: np.ndarray, weights: np.ndarray) -> np.ndarray:
     squared entries; ||D_t||_F = sqrt(sum_i z_{t,i}^2)): exact and cheap at every size, where the spectral norm
     needs one SVD per step (~10 s at T = 500, H = 128). 1 means the step only copies the kept units, 0 means the
     weights decide."""
-    d = safe_norm(np.diagonal(direct, axis1=-2, axis2=-1))
-    w = safe_norm(weights.reshape(len(weights), -1))
+    d = vector_norm(np.diagonal(direct, axis1=-2, axis2=-1))
+    w = vector_norm(weights.reshape(len(weights), -1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return d / (d + w)
 
@@ -259,12 +245,12 @@ def rnn_param_grad(x: np.ndarray, h0: np.ndarray, h: np.ndarray, grad_h: np.ndar
     fprime = (h > 0).astype(np.float64) if nonlinearity == "relu" else 1.0 - h ** 2
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         delta = fprime * grad_h
-        per_step = safe_norm(delta) * np.sqrt(np.sum(x ** 2, axis=-1) + np.sum(h_prev ** 2, axis=-1) + 2.0)
+        per_step = vector_norm(delta) * np.sqrt(np.sum(x ** 2, axis=-1) + np.sum(h_prev ** 2, axis=-1) + 2.0)
         dW_ih = delta.T @ x
         dW_hh = delta.T @ h_prev
         db = delta.sum(axis=0)
         total = np.concatenate([dW_ih.ravel(), dW_hh.ravel(), db, db])
-        total_norm = float(safe_norm(total))
+        total_norm = float(vector_norm(total))
     return ParamGrad(per_step, total, total_norm)
 
 
@@ -281,7 +267,7 @@ def clip_factor(norm: float, threshold: float) -> float:
 def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
     """cos(a, b) = a.b / (||a|| ||b||); NaN if either is 0 or not finite."""
     with np.errstate(all="ignore"):
-        na, nb = float(safe_norm(a)), float(safe_norm(b))
+        na, nb = float(vector_norm(a)), float(vector_norm(b))
         if not (np.isfinite(na) and np.isfinite(nb)) or na == 0 or nb == 0:
             return math.nan
         return float(np.dot(a / na, b / nb))
@@ -330,8 +316,8 @@ def cell_curves(kind: str, s: Settings) -> CellCurves:
         tr = gru_core.record(cell, x, loss=s.loss)
         h, grad_h = tr.h[:, 0], tr.grad_h[:, 0]
         out = CellCurves(
-            kind=kind, settings=s, grad_norm=safe_norm(grad_h), grad_abs=np.abs(grad_h),
-            direct_norm=safe_norm(direct_parts(h, s.loss)), nonfinite_from=int(tr.nonfinite_from[0]),
+            kind=kind, settings=s, grad_norm=vector_norm(grad_h), grad_abs=np.abs(grad_h),
+            direct_norm=vector_norm(direct_parts(h, s.loss)), nonfinite_from=int(tr.nonfinite_from[0]),
             sigma_max=sigma_max(cell.params["weight_hh"], s.hidden),
         )
         if kind == "gru":
@@ -511,13 +497,6 @@ def _axis_key(letter: str, i: int) -> str:
     return f"{letter}axis" if i == 1 else f"{letter}axis{i}"
 
 
-def _limits(*arrays, **kw) -> tuple[float, float]:
-    """``common.log_limits`` as floats: it can return a Python int like 10**40 for a large ceiling, which the JSON
-    encoder (orjson) rejects as 'Integer exceeds 64-bit range'."""
-    floor, ceil = log_limits(*arrays, **kw)
-    return float(floor), float(ceil)
-
-
 def _decades(axis, floor: float, ceil: float) -> None:
     """One tick per decade on a short log axis (Plotly would add 2 and 5 in between and crowd the labels)."""
     if math.log10(ceil / floor) <= 8:
@@ -552,7 +531,7 @@ def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool =
     series = {kind: c.grad_norm for kind, c in curves.items()}
     rnn = curves.get("rnn")
     bound = rnn.bound if (rnn is not None and show_bound) else None
-    floor, ceil = _limits(*series.values(), lowest=1e-323)  # down to float64's smallest (subnormal) numbers
+    floor, ceil = log_limits(*series.values(), lowest=1e-323)  # down to float64's smallest (subnormal) numbers
     if bound is not None:
         # the bound may run far above the curves (exploding regime); let it widen the axis by at most 10 decades
         bfin = bound[np.isfinite(bound) & (bound > 0)]
@@ -585,7 +564,7 @@ def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
     kinds = list(curves)
     n = len(kinds)
     fig = _panels(n, titles=[CELL_LABELS[k] for k in kinds], legend=False, spacing=0.04)
-    floor, ceil = _limits(*(c.grad_abs for c in curves.values()), pad_decades=0.0, min_span_decades=1.0)
+    floor, ceil = log_limits(*(c.grad_abs for c in curves.values()), pad_decades=0.0, min_span_decades=1.0)
     traces = []
     for j, kind in enumerate(kinds, start=1):
         c = curves[kind]
@@ -616,7 +595,7 @@ def gate_alignment_figure(gru: CellCurves) -> go.Figure:
     fig = _panels(2, along="rows", spacing=0.1, sizes=[0.55, 0.45], height=CHART_HEIGHT + 120,
                   titles=["GRU ‖∂L/∂h_t‖ (log scale)",
                           "update gate z_t (1 = keep the old state) and the direct path's share of ∂h_t/∂h_{t−1}"])
-    floor, ceil = _limits(gru.grad_norm, gru.direct_only)
+    floor, ceil = log_limits(gru.grad_norm, gru.direct_only)
     # panel 1 is on the default axes (x, y), where lab.figures.common's log-line helpers draw
     add_log_line(fig, k, gru.grad_norm, name="GRU ‖∂L/∂h_t‖", color=CELL_COLORS["gru"], floor=floor, ceil=ceil,
                  hover_x="k")
@@ -706,7 +685,7 @@ def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
     factor = 1.0 if threshold is None else clip_factor(pg.total_norm, threshold)
     clipped = pg.per_step * factor
     total_after = pg.total_norm * factor
-    floor, ceil = _limits(pg.per_step, clipped, np.array([pg.total_norm, total_after,
+    floor, ceil = log_limits(pg.per_step, clipped, np.array([pg.total_norm, total_after,
                                                               threshold if threshold else np.nan]))
     add_log_line(fig, k, pg.per_step, name="step t's share of ∂L/∂θ, raw", color=CELL_COLORS["rnn"], floor=floor,
                  ceil=ceil, hover_x="k")

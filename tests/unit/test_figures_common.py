@@ -16,6 +16,11 @@ def test_log_limits_pad_half_a_decade_around_positive_finite_values():
     assert log_limits(np.array([0.0, np.nan])) == (1e-16, 1.0)
 
 
+def test_log_limits_are_floats_even_for_huge_ceilings():
+    floor, ceil = log_limits(np.array([1e-3, 1e38]))
+    assert type(floor) is float and type(ceil) is float and ceil == 1e39   # an int 10**39 breaks orjson
+
+
 def test_log_display_puts_zeros_at_floor_and_nonfinite_at_ceiling():
     y = np.array([0.5, 0.0, np.inf, np.nan, -np.inf, 1e-5])
     plot, under, over = log_display(y, 1e-8, 10.0)
