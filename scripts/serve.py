@@ -133,10 +133,11 @@ def wait_for_app_idle(page, timeout: float = 60_000) -> None:
 
 
 def wait_for_charts(page, timeout: float = 60_000) -> int:
-    """Wait until every stPlotlyChart on the page has drawn (.main-svg); returns the number of charts."""
+    """Wait until the page shows at least one stPlotlyChart and every one has drawn (.main-svg); returns how many.
+    (Every lab page has a chart; 'at least one' also waits out a run that ended in st.rerun before drawing.)"""
     page.wait_for_function("""() => {
       const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-      return charts.every(c => c.querySelector('.main-svg'));
+      return charts.length > 0 && charts.every(c => c.querySelector('.main-svg'));
     }""", timeout=timeout)
     return page.locator('[data-testid="stPlotlyChart"]').count()
 
