@@ -18,22 +18,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def median_ms(fn, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts)
+from common import ROOT, median_ms  # noqa: E402  (benchmarks/common.py: repo on sys.path, the timer)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -313,6 +313,16 @@ class RunView:
     seconds: float
 
 
+def memoised_analysis(memo: dict, kind: str, config: "TrainConfig", snap: Snapshot, seq: int) -> "Analysis":
+    """``analyse`` of one snapshot, memoised in ``memo`` (at most 64 entries, oldest dropped first)."""
+    key = (kind, snap.step, seq)
+    if key not in memo:
+        if len(memo) >= 64:
+            memo.pop(next(iter(memo)))
+        memo[key] = analyse(kind, config, snap.params, snap.step, seq)
+    return memo[key]
+
+
 class Trainer:
     """Trains the selected cells side by side on the same batches: step s of every cell sees batch s.
 
@@ -472,13 +482,7 @@ class Trainer:
 
     def analysis(self, kind: str, index: int = -1, seq: int = 0) -> "Analysis":
         """``analyse`` of snapshot ``index`` of ``kind`` on held-out sequence ``seq``, memoised on this run."""
-        snap = self.snapshot(kind, index)
-        key = (kind, snap.step, seq)
-        if key not in self._memo:
-            if len(self._memo) >= 64:
-                self._memo.pop(next(iter(self._memo)))
-            self._memo[key] = analyse(kind, self.config, snap.params, snap.step, seq)
-        return self._memo[key]
+        return memoised_analysis(self._memo, kind, self.config, self.snapshot(kind, index), seq)
 
     def progress(self) -> float:
         """0..1: steps done over steps asked, or time used over the budget, whichever is further."""
@@ -603,13 +607,7 @@ class PretrainedRun:
 
     def analysis(self, kind: str, index: int = -1, seq: int = 0) -> "Analysis":
         """``analyse`` of snapshot ``index`` of ``kind`` on held-out sequence ``seq``, memoised on this run."""
-        snap = self.snapshot(kind, index)
-        key = (kind, snap.step, seq)
-        if key not in self._memo:
-            if len(self._memo) >= 64:
-                self._memo.pop(next(iter(self._memo)))
-            self._memo[key] = analyse(kind, self.config, snap.params, snap.step, seq)
-        return self._memo[key]
+        return memoised_analysis(self._memo, kind, self.config, self.snapshot(kind, index), seq)
 
     def request_stop(self) -> None:
         pass
@@ -762,7 +760,7 @@ def analyse(kind: str, config: TrainConfig, params: dict[str, np.ndarray], step:
             output = p[-10:]
             correct = float(np.mean(p[-10:].argmax(-1) == target[-10:]))
         tr = gru_core.record(cell, x, loss=direct)
-        grad_norm = np.linalg.norm(tr.grad_h[:, 0, :], axis=-1)
+        grad_norm = tr.grad_norm[:, 0]
     gates = {g: np.asarray(v[:, 0, :]) for g, v in tr.gates.items()}
     return Analysis(kind, int(step), np.asarray(tr.h[:, 0, :]), gates, grad_norm, float(loss), output, correct,
                     int(tr.nonfinite_from[0]))

@@ -29,10 +29,11 @@ def test_page_renders_charts_without_exception(open_page, stem):
     page = open_page(stem)
     assert page.locator('[data-testid="stException"]').count() == 0
     charts = page.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() >= 1
     for i in range(charts.count()):
-        expect(charts.nth(i).locator(".main-svg").first).to_be_visible()
-    if stem == "home":
-        assert charts.count() >= 1
+        # drawn; a chart inside a collapsed expander is drawn but not visible
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+    expect(charts.first.locator(".main-svg").first).to_be_visible()
 
 
 def test_shared_link_parameters_are_applied(open_page):
