@@ -24,9 +24,12 @@ from scipy.special import expit
 Array = np.ndarray
 
 
-# sigmoid(a) = 1 / (1 + exp(-a)). scipy's expit computes it in one ufunc pass, without overflow warnings; the
-# four-op numpy form costs twice as long, and the per-step loops are dominated by such small-array calls.
-sigmoid = expit
+def sigmoid(a: Array) -> Array:
+    """1 / (1 + exp(-a)). For the small arrays of one step (B = 1) scipy's expit, one ufunc call, is twice as fast
+    as the four numpy calls; for large batches numpy's vectorised exp wins (expit is ~3x slower at 4096 values)."""
+    if a.size <= 1024:
+        return expit(a)
+    return 1.0 / (1.0 + np.exp(-a))
 
 
 @dataclass(frozen=True)
