@@ -1,5 +1,5 @@
 """gru_core: recurrent cells (RNN, GRU and its variants, LSTM) that record every gate, hidden state, per-step
-gradient and Jacobian exactly, in numpy (float64). No Streamlit here; see README "Engine" and docs/ENGINE_API.md.
+gradient and Jacobian exactly, in numpy (float64). No Streamlit here; the API is documented in the README ("The engine").
 
     import gru_core
     cell = gru_core.make_cell("gru", input_size=1, hidden_size=32, seed=0)

@@ -4,7 +4,7 @@ Pure functions (no Streamlit). ``step_terms`` splits one GRU step of one unit in
 the equations (each matrix-vector product, each bias), computed from the cell's own parameters; the page
 shows them under the symbolic equations and a test checks they add up to the engine's gate values.
 
-Conventions (see docs/ENGINE_API.md):
+Conventions (see README, "The engine"):
 - mix "torch" (PyTorch, Cho et al. 2014):  h_t = (1 - z_t) * n_t + z_t * h_{t-1}   (z = share of the OLD state kept)
 - mix "wiki"  (Chung et al. 2014, Wikipedia): h_t = (1 - z_t) * h_{t-1} + z_t * n_t  (z = share of the NEW candidate)
 - reset "after"  (PyTorch):  n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
