@@ -24,6 +24,9 @@ PAGES = [
 
 st.navigation(PAGES).run()
 
+# Keep the garbage collector off the start-up heap (torch alone is ~1M objects): see lab.freeze_long_lived_objects.
+lab.freeze_long_lived_objects()
+
 # A bad link parameter was replaced by its nearest valid value on this run: rerun once so the value is also
 # written back into the address bar (see lab.controls).
 flush_url_fixes()
