@@ -300,6 +300,19 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _numeric(min_value, max_value, default, step, *, float_step: float) -> tuple:
+    """(integer?, min, max, default, step) for a numeric widget: integer when min, max, default (and step) are ints,
+    else all floats; a missing step is 1 for integers and `float_step` for floats."""
+    integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (min_value, max_value, default)) and (
+        step is None or isinstance(step, int)
+    )
+    if step is None:
+        step = 1 if integer else float_step
+    if not integer:
+        min_value, max_value, default, step = float(min_value), float(max_value), float(default), float(step)
+    return integer, min_value, max_value, default, step
+
+
 def slider(
     label: str,
     key: str,
@@ -314,13 +327,8 @@ def slider(
     disabled: bool = False,
 ) -> int | float:
     """A URL-bound slider. Integer if min, max, default (and step) are ints, else float. Returns the value."""
-    integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (min_value, max_value, default)) and (
-        step is None or isinstance(step, int)
-    )
-    if step is None:
-        step = 1 if integer else round((max_value - min_value) / 100, 6)
-    if not integer:
-        min_value, max_value, default, step = float(min_value), float(max_value), float(default), float(step)
+    integer, min_value, max_value, default, step = _numeric(min_value, max_value, default, step,
+                                                            float_step=round((max_value - min_value) / 100, 6))
     _before_widget(key, lambda raw: nearest_number(raw[-1], min_value, max_value, step, default, integer))
     value = container.slider(
         label, min_value=min_value, max_value=max_value, value=default, step=step, key=key,
@@ -343,13 +351,7 @@ def number(
     container: Any = st,
 ) -> int | float:
     """A URL-bound number input (typed value), clamped to [min_value, max_value] on the nearest step."""
-    integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (min_value, max_value, default)) and (
-        step is None or isinstance(step, int)
-    )
-    if step is None:
-        step = 1 if integer else 0.01
-    if not integer:
-        min_value, max_value, default, step = float(min_value), float(max_value), float(default), float(step)
+    integer, min_value, max_value, default, step = _numeric(min_value, max_value, default, step, float_step=0.01)
     _before_widget(key, lambda raw: nearest_number(raw[-1], min_value, max_value, step, default, integer))
     value = container.number_input(
         label, min_value=min_value, max_value=max_value, value=default, step=step, key=key,
