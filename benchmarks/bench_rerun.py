@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import ROOT, median_ms  # noqa: E402  (benchmarks/common.py: repo on sys.path, the timer)
+from common import ROOT, median_ms, page_rerun_ms  # noqa: E402  (benchmarks/common.py: repo on sys.path, the timer)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     import gru_core
@@ -60,13 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"page {args.page} raised: {at.exception[0].message}", file=sys.stderr)
         return 1
 
-    def cold():
-        st.cache_data.clear()
-        at.run()
-
-    cold_ms = median_ms(cold, args.repeat)
-    at.run()
-    warm_ms = median_ms(at.run, args.repeat)
+    cold_ms, warm_ms = page_rerun_ms(at, args.repeat)
     ref_name = f"record({args.ref_kind}, T={args.ref_T}, H={args.ref_H}{', +jacobian_norm' if args.ref_jacobian else ''})"
     print(f"reference {ref_name:<44} {ref_ms:8.2f} ms")
     print(f"page {args.page:<10} cold rerun (caches cleared)            {cold_ms:8.1f} ms  = {cold_ms / ref_ms:6.1f} x reference")

@@ -20,7 +20,7 @@ import argparse
 import logging
 import sys
 
-from common import ROOT, median_ms  # noqa: E402  (benchmarks/common.py: repo on sys.path, the timer)
+from common import ROOT, median_ms, page_rerun_ms  # noqa: E402  (benchmarks/common.py: repo on sys.path, the timer)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("five figures", median_ms(figures, args.repeat)))
 
     if not args.no_app:
-        import streamlit as st
         from streamlit.testing.v1 import AppTest
 
         for view in ("Why the GRU survives: the update gate", "Phase diagram"):
@@ -78,14 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"page raised: {at.exception[0].message}", file=sys.stderr)
                 return 1
 
-            def cold():
-                st.cache_data.clear()
-                at.run()
-
             tab = "default view (update gate)" if view.startswith("Why") else "phase-diagram view"
-            rows.append((f"page rerun, cold, {tab}", median_ms(cold, args.repeat)))
-            at.run()
-            rows.append((f"page rerun, warm, {tab}", median_ms(at.run, args.repeat)))
+            cold_ms, warm_ms = page_rerun_ms(at, args.repeat)
+            rows.append((f"page rerun, cold, {tab}", cold_ms))
+            rows.append((f"page rerun, warm, {tab}", warm_ms))
 
     print(f"T={args.T}, H={args.H}; medians of {args.repeat} runs")
     print(f"{'reference: one record(gru) call':<52} {ref:9.2f} ms")

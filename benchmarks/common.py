@@ -19,3 +19,16 @@ def median_ms(fn, repeat: int) -> float:
         fn()
         ts.append((time.perf_counter() - t) * 1000)
     return statistics.median(ts)
+
+
+def page_rerun_ms(at, repeat: int) -> tuple[float, float]:
+    """(cold, warm) median rerun times in ms of an AppTest `at` already on its page: cold clears the caches first."""
+    import streamlit as st
+
+    def cold():
+        st.cache_data.clear()
+        at.run()
+
+    cold_ms = median_ms(cold, repeat)
+    at.run()
+    return cold_ms, median_ms(at.run, repeat)

@@ -64,15 +64,19 @@ class Trace:
         with np.errstate(all="ignore"):
             return self.cell.spec.jacobian(self._params, block)
 
-    @cached_property
-    def step_jacobians(self) -> np.ndarray:
-        """dstate_t/dstate_{t-1} for t = 1..T, (T, B, S, S) (entry 0 is dh_1/dh_0)."""
+    def _require_room(self, what: str) -> None:
+        """Refuse a full (T, B, S, S) stack of Jacobians beyond the size limit (jacobian_norm works in blocks)."""
         T, B = self.h.shape[:2]
         S = self.cell.hidden_size * self.cell.spec.n_state
         if T * B * S * S > V.MAX_ELEMENTS:
-            raise V.bad("step_jacobians", f"T*B*S*S = {T}*{B}*{S}*{S}",
+            raise V.bad(what, f"T*B*S*S = {T}*{B}*{S}*{S}",
                         f"at most {V.MAX_ELEMENTS:,} values; use jacobian_norm, which works in blocks")
-        return self._jacobians(0, T)
+
+    @cached_property
+    def step_jacobians(self) -> np.ndarray:
+        """dstate_t/dstate_{t-1} for t = 1..T, (T, B, S, S) (entry 0 is dh_1/dh_0)."""
+        self._require_room("step_jacobians")
+        return self._jacobians(0, self.steps)
 
     @cached_property
     def jacobian_split(self) -> dict[str, np.ndarray]:
@@ -81,7 +85,7 @@ class Trace:
         split = self.cell.spec.jacobian_split
         if split is None:
             raise ValueError(f"jacobian_split: got a {self.kind!r} trace; allowed: the GRU family")
-        self.step_jacobians                                           # same size limit
+        self._require_room("jacobian_split")
         with np.errstate(all="ignore"):
             direct, weights = split(self._params, self._stacked_caches)
         return dict(direct=direct, weights=weights)

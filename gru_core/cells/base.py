@@ -71,17 +71,21 @@ def vm(u: Array, W: Array | RowScaled) -> Array:
     return np.matmul(u[:, None, :], W)[:, 0, :]
 
 
-def project(x: Array, W: Array) -> Array:
-    """W x_t for every step at once: x (T, B, I), W (R, I) or (B, R, I) -> (T, B, R), as one or B matrix products."""
+def project(x: Array, W: Array, b: Array | None = None) -> Array:
+    """W x_t (+ b) for every step at once: x (T, B, I), W (R, I) or (B, R, I), b (R,) or (B, R) -> (T, B, R), as one
+    or B matrix products (one for a stack of row-rescaled copies of a matrix, see RowScaled)."""
     T, B, I = x.shape
     W = row_scaled(W)
     if isinstance(W, RowScaled):
         out = (x.reshape(T * B, I) @ W.W.T).reshape(T, B, -1)
         out *= W.s
-        return out
-    if W.ndim == 2:
-        return (x.reshape(T * B, I) @ W.T).reshape(T, B, -1)
-    return np.ascontiguousarray(np.matmul(x.transpose(1, 0, 2), W.transpose(0, 2, 1)).transpose(1, 0, 2))
+    elif W.ndim == 2:
+        out = (x.reshape(T * B, I) @ W.T).reshape(T, B, -1)
+    else:
+        out = np.ascontiguousarray(np.matmul(x.transpose(1, 0, 2), W.transpose(0, 2, 1)).transpose(1, 0, 2))
+    if b is not None:
+        out += b
+    return out
 
 
 # The Jacobian helpers take any leading axes, so one call builds the step Jacobians of every step at once:

@@ -35,10 +35,9 @@ class GRUParams:
 
     def input_projection(self, x: Array) -> Array:
         """x (T, B, I) -> gx (T, B, 3H): input-side pre-activations of r, z, n (zero where a gate ignores x)."""
-        wx = project(x, self.W_ih)
         if self.ih_blocks == ("r", "z", "n"):
-            wx += self.b_x
-            return wx
+            return project(x, self.W_ih, self.b_x)
+        wx = project(x, self.W_ih)
         H = self.H
         gx = np.zeros(wx.shape[:2] + (3 * H,), dtype=x.dtype)
         for k, name in enumerate(self.ih_blocks):

@@ -21,9 +21,7 @@ class LSTMParams:
     W_hh: Array      # (4H, H) or (B, 4H, H)
 
     def input_projection(self, x: Array) -> Array:
-        wx = project(x, self.W_ih)
-        wx += self.b
-        return wx
+        return project(x, self.W_ih, self.b)
 
 
 def prepare(cell) -> LSTMParams:

@@ -24,9 +24,7 @@ class MGUParams:
     U_n: Array
 
     def input_projection(self, x: Array) -> Array:
-        wx = project(x, self.W_ih)
-        wx += self.b
-        return wx
+        return project(x, self.W_ih, self.b)
 
 
 def prepare(cell) -> MGUParams:

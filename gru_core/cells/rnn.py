@@ -19,9 +19,7 @@ class RNNParams:
 
     def input_projection(self, x: Array) -> Array:
         """x (T, B, I) -> W_ih x_t + b_ih + b_hh, (T, B, H)."""
-        wx = project(x, self.W_ih)
-        wx += self.b
-        return wx
+        return project(x, self.W_ih, self.b)
 
 
 def prepare(cell) -> RNNParams:
