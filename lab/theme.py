@@ -91,6 +91,19 @@ CHART_HEIGHT = 460
 
 TEMPLATE_NAME = "gru_lab"
 
+# Fixed chart margins (px). Axis automargin is OFF on every chart (lab.figures.common.fixed_margins): with it on,
+# Plotly measures every tick label after drawing and, when the labels need more room than the margin, draws the
+# whole chart a second time. Streamlit draws each changed chart from scratch on every rerun, so that measuring and
+# second draw were half of the browser's work per slider move (vanishing page, norms chart: 52 ms -> 22 ms in
+# Chromium). These margins fit the lab's labels at TICK_SIZE / FONT_SIZE ("10⁻³⁰⁰" tick labels plus a rotated axis
+# title on the left, tick labels plus the axis title below, a one-line legend above). Legends and colour bars
+# still widen a margin when they need more (a legend wrapping on a narrow screen), so nothing is ever cut off;
+# tests/e2e/test_chart_layout.py checks that no chart needs that at 1280 and 1920 px and that no label is clipped.
+MARGIN: dict[str, int] = dict(l=100, r=24, t=64, b=84)
+MARGIN_TITLE = 104   # top margin of a chart with a title line above its one-line legend
+MARGIN_COLORBAR = 130  # right margin of a chart with a colour bar (bar, tick labels, title)
+LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
+
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
 # figure with colours of the active theme (streamlit/elements/lib/streamlit_plotly_theme.py: GRAY_90 = "#000037"
 # becomes the theme's strong text colour, dark on light and light on dark). Its default axis grey (#808495) is
@@ -110,9 +123,9 @@ def _build_template() -> go.layout.Template:
         colorway=list(OKABE_ITO_ORDER),
         legend=dict(font=dict(size=LEGEND_SIZE)),
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
-        xaxis=dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=True),
-        yaxis=dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=True),
-        margin=dict(l=10, r=10, t=60, b=10),
+        xaxis=dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=False),
+        yaxis=dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=False),
+        margin=dict(MARGIN),
     )
     tpl.data.scatter = [go.Scatter(line=dict(width=LINE_WIDTH), marker=dict(size=MARKER_SIZE))]
     tpl.data.heatmap = [go.Heatmap(colorscale=SEQUENTIAL_SCALE)]

@@ -28,22 +28,34 @@ from __future__ import annotations
 import math
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
-from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, OKABE_ITO_ORDER, LEGEND_SIZE, LINE_WIDTH, MARKER_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME,
-                       TICK_SIZE, TITLE_SIZE, FONT_SIZE)
+from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, FONT_SIZE, LEGEND_ROW, LEGEND_SIZE, LINE_WIDTH, MARGIN, MARGIN_TITLE,
+                       MARKER_SIZE, OKABE_ITO_ORDER, SEQUENTIAL_SCALE, TEMPLATE_NAME, TICK_SIZE, TITLE_SIZE,
+                       layout_sizes)
 
 UNDERFLOW_SYMBOL = "triangle-down"
 OVERFLOW_SYMBOL = "triangle-up"
 
 
+def lab_template() -> dict:
+    """``{"template": <the lab template>}`` when the lab template is not Plotly's default, else ``{}``. Importing
+    streamlit's Plotly module makes its own template the default; in the app lab registers after it, but a
+    notebook or test may import them in the other order."""
+    return {} if pio.templates.default == TEMPLATE_NAME else {"template": pio.templates[TEMPLATE_NAME]}
+
+
 def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = False, height: int = CHART_HEIGHT,
-                legend: bool = True) -> go.Figure:
-    """An empty figure in the lab template with projector-sized text and a horizontal legend above the plot."""
+                legend: bool = True, legend_rows: int = 1) -> go.Figure:
+    """An empty figure in the lab template with projector-sized text and a horizontal legend above the plot.
+
+    legend_rows: how many lines the legend takes on a laptop-width chart; the top margin leaves room for them
+    (a legend that still needs more widens the margin itself, at the cost of a second draw)."""
     axis_font = dict(color=AXIS_TEXT_COLOR)
 
     def axis(text: str) -> dict:
         return dict(title=dict(text=text, font=dict(size=FONT_SIZE, **axis_font)),
-                    tickfont=dict(size=TICK_SIZE, **axis_font), automargin=True)
+                    tickfont=dict(size=TICK_SIZE, **axis_font), automargin=False)
 
     yaxis = axis(y_title)
     if log_y:
@@ -59,10 +71,32 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
         legend=dict(font=dict(size=LEGEND_SIZE), orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         showlegend=legend,
         hoverlabel=dict(font=dict(size=FONT_SIZE)),
-        margin=dict(l=10, r=10, t=90 if title else 50, b=10),
+        margin=dict(MARGIN, t=(MARGIN_TITLE if title else MARGIN["t"]) + LEGEND_ROW * (max(legend_rows, 1) - 1)),
         xaxis=axis(x_title),
         yaxis=yaxis,
+        **lab_template(),
     ))
+
+
+def fixed_margins(fig: go.Figure, **margin: int) -> go.Figure:
+    """Turn axis automargin off on every axis and set fixed margins: lab.theme.MARGIN updated by ``margin``
+    (keys l, r, t, b). Every figure builder ends with this (directly or via ``style_figure``); lab.theme.MARGIN
+    says why (each automargin chart was measured and drawn twice per rerun). Returns ``fig``."""
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    fig.update_layout(margin=dict(MARGIN, **margin))
+    return fig
+
+
+def style_figure(fig: go.Figure, *, annotations: bool = True, **margin: int) -> go.Figure:
+    """For figures not started from ``base_figure`` (e.g. ``make_subplots``): the lab template, projector-sized
+    text on axes (and on subplot titles, ``annotations=True``) and ``fixed_margins(fig, **margin)``."""
+    fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
+    fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
+    fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
+    if annotations:
+        fig.update_annotations(font_size=FONT_SIZE)
+    return fixed_margins(fig, **margin)
 
 
 def log_limits(*arrays: np.ndarray, pad_decades: float = 0.5, min_span_decades: float = 2.0,

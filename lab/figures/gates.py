@@ -10,19 +10,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.theme import (CHART_HEIGHT, FONT_SIZE, GATE_COLORS, OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE,
-                       TEMPLATE_NAME, TICK_SIZE, layout_sizes)
+from lab.figures.common import style_figure
+from lab.theme import (CHART_HEIGHT, GATE_COLORS, LEGEND_ROW, MARGIN_COLORBAR, MARGIN_TITLE, OKABE_ITO, OKABE_ITO_ORDER,
+                       SEQUENTIAL_SCALE)
 
 BASE_COLOR = "#999999"   # the un-intervened run, drawn dashed grey under the intervened one
-
-
-def _style(fig: go.Figure) -> go.Figure:
-    """The lab template and projector-sized text (lab.theme), also on subplot titles."""
-    fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
-    fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
-    fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
-    fig.update_annotations(font_size=FONT_SIZE)
-    return fig
 
 
 def _steps(T: int) -> np.ndarray:
@@ -46,8 +38,8 @@ def gate_heatmaps(r: np.ndarray, z: np.ndarray, *, height: int = CHART_HEIGHT + 
         fig.update_yaxes(title_text="unit", row=row, col=1, tickmode="array" if H <= 16 else "auto",
                          tickvals=units if H <= 16 else None, autorange="reversed")
     fig.update_xaxes(title_text="step t", row=2, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=50, b=10))
-    return _style(fig)
+    fig.update_layout(height=height)
+    return style_figure(fig, t=50, r=MARGIN_COLORBAR)
 
 
 def state_lines(h: np.ndarray, h_base: np.ndarray | None = None, *, title: str = "hidden state h<sub>t</sub>",
@@ -67,8 +59,8 @@ def state_lines(h: np.ndarray, h_base: np.ndarray | None = None, *, title: str =
         fig.add_trace(go.Scatter(x=x, y=h[:, j], mode="lines", name=f"unit {j + 1}",
                                  line=dict(color=OKABE_ITO_ORDER[j % len(OKABE_ITO_ORDER)])))
     fig.update_layout(title=title, height=height, xaxis_title="step t", yaxis_title="h<sub>t</sub>",
-                      yaxis_range=[-1.05, 1.05], legend=dict(orientation="h", y=-0.25, x=0))
-    return _style(fig)
+                      yaxis_range=[-1.05, 1.05], legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    return style_figure(fig, t=MARGIN_TITLE - 40, b=84 + 5 * LEGEND_ROW)
 
 
 def saturation_chart(shares: dict[str, tuple[float, float, float]], eps: float = 0.05, *,
@@ -87,9 +79,8 @@ def saturation_chart(shares: dict[str, tuple[float, float, float]], eps: float =
     fig.update_layout(barmode="stack", height=height,
                       xaxis=dict(range=[0, 101], tickvals=[0, 25, 50, 75, 100], title="share of gate values (%)"),
                       yaxis=dict(autorange="reversed"),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"),
-                      margin=dict(l=10, r=10, t=90, b=10))
-    return _style(fig)
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"))
+    return style_figure(fig, t=64 + 2 * LEGEND_ROW, l=70)
 
 
 def intervention_effect(diff: np.ndarray, force_step: int | None = None, *, height: int = 340) -> go.Figure:
@@ -103,7 +94,7 @@ def intervention_effect(diff: np.ndarray, force_step: int | None = None, *, heig
                       annotation_text=f"forced at t = {force_step}", annotation_position="top right")
     fig.update_layout(title="effect of the intervention: ‖h<sub>t</sub> − h<sub>t</sub><sup>original</sup>‖",
                       height=height, xaxis_title="step t", yaxis_title="distance", yaxis_rangemode="tozero")
-    return _style(fig)
+    return style_figure(fig, t=MARGIN_TITLE - 40)
 
 
 def scalar_lines(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: np.ndarray,
@@ -124,8 +115,8 @@ def scalar_lines(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
     fig.update_yaxes(title_text="x<sub>t</sub>", row=1, col=1)
     fig.update_yaxes(title_text="value", range=[-1.05, 1.05], row=2, col=1)
     fig.update_xaxes(title_text="step t", row=2, col=1)
-    fig.update_layout(height=height, legend=dict(orientation="h", y=1.1, x=0), margin=dict(l=10, r=10, t=50, b=10))
-    return _style(fig)
+    fig.update_layout(height=height, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return style_figure(fig)
 
 
 def cobweb_figure(h_grid: np.ndarray, f_grid: np.ndarray, fixed: Sequence, cob_x: np.ndarray, cob_y: np.ndarray,
@@ -163,5 +154,5 @@ def cobweb_figure(h_grid: np.ndarray, f_grid: np.ndarray, fixed: Sequence, cob_x
                       xaxis=dict(title="h<sub>t</sub>", range=[lo - pad, hi + pad], constrain="domain"),
                       yaxis=dict(title="h<sub>t+1</sub>", range=[lo - pad, hi + pad], scaleanchor="x", scaleratio=1,
                                  constrain="domain"),
-                      legend=dict(orientation="h", y=-0.18, x=0), margin=dict(l=10, r=10, t=60, b=10))
-    return _style(fig)
+                      legend=dict(orientation="h", yanchor="top", y=-0.14, x=0))
+    return style_figure(fig, t=MARGIN_TITLE - 40, b=84 + 110)

@@ -13,22 +13,13 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from lab.equations import StepTerms
-from lab.theme import DIVERGING_SCALE, FONT_SIZE, SEQUENTIAL_SCALE, TEMPLATE_NAME, TICK_SIZE, layout_sizes
+from lab.figures.common import style_figure
+from lab.theme import DIVERGING_SCALE, FONT_SIZE, SEQUENTIAL_SCALE
 
 # Gates live in [0, 1]: dark = closed, bright = open. States live in [-1, 1]: blue negative, red positive.
 GATE_SCALE = SEQUENTIAL_SCALE
 STATE_SCALE = DIVERGING_SCALE
 NEUTRAL = "#9a9a9a"
-
-
-def _style(fig: go.Figure, annotations: bool = True) -> go.Figure:
-    """The lab template and projector-sized text (lab.theme), also on subplot titles (annotations=True)."""
-    fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
-    fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
-    fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
-    if annotations:
-        fig.update_annotations(font_size=FONT_SIZE)
-    return fig
 
 
 def gate_color(v: float) -> str:
@@ -197,13 +188,13 @@ def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
     fig.add_trace(_colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0))
     fig.add_trace(_colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52))
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40, b=10),
+        height=height,
         title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
         xaxis=dict(visible=False, range=[-0.2, 15.0], fixedrange=True),
         yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True, scaleanchor=None),
         hoverlabel=dict(font_size=15),
     )
-    return _style(fig, annotations=False)
+    return style_figure(fig, annotations=False, l=10, r=90, t=50, b=10)   # axes hidden; two colour bars right
 
 
 def _text_on(n: Node) -> str:
@@ -271,9 +262,10 @@ def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
     fig.update_yaxes(title_text="input", row=1, col=1)
     fig.update_yaxes(title_text="value", range=[-1.05, 1.05], row=2, col=1)
     fig.update_xaxes(title_text="step t", row=2, col=1)
-    fig.update_layout(height=height, title=f"unit {unit + 1} over the whole sequence (step {t} marked)",
-                      legend=dict(orientation="h", y=-0.2, x=0), margin=dict(l=10, r=10, t=60, b=10))
-    return _style(fig)
+    fig.update_layout(height=height, title=dict(text=f"unit {unit + 1}, whole sequence<br>(step {t} marked)",
+                                                font=dict(size=FONT_SIZE)),
+                      legend=dict(orientation="h", yanchor="top", y=-0.16, x=0))
+    return style_figure(fig, l=84, t=80, b=84 + 60)
 
 
 CONVENTION_LABELS = {
@@ -312,6 +304,5 @@ def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, u
         fig.update_xaxes(title_text="step t", row=1, col=c)
     fig.update_yaxes(range=[-1.05, 1.05], row=1, col=1)
     fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
-    fig.update_layout(height=height, legend=dict(orientation="h", y=-0.25, x=0),
-                      margin=dict(l=10, r=10, t=50, b=10), title=None)
-    return _style(fig)
+    fig.update_layout(height=height, legend=dict(orientation="h", yanchor="top", y=-0.2, x=0), title=None)
+    return style_figure(fig, l=70, t=50, b=84 + 70)

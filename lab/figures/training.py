@@ -11,8 +11,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.figures.common import add_log_line, base_figure, finish_log_axis, log_limits
-from lab.theme import CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARKER_SIZE, SEQUENTIAL_SCALE, TICK_SIZE
+from lab.figures.common import add_log_line, base_figure, finish_log_axis, fixed_margins, log_limits
+from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, MARGIN_TITLE, MARKER_SIZE,
+                       SEQUENTIAL_SCALE, TICK_SIZE)
 
 GUIDE_COLOR = "#888888"
 KEEP_TITLES = {"gru": "GRU update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)",
@@ -45,7 +46,7 @@ def training_curves(histories: Mapping[str, Mapping[str, np.ndarray]], metric: s
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"metric must be 'loss' or 'accuracy', got {metric!r}")
     is_loss = metric == "loss"
-    fig = base_figure(None, "training step", y_title, log_y=is_loss, height=height)
+    fig = base_figure(None, "training step", y_title, log_y=is_loss, height=height, legend_rows=2)
     scale = 1.0 if is_loss else 100.0
     values = []
     for kind, h in histories.items():
@@ -101,8 +102,8 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
         for t, _label in marks:   # lines only: the page's reading guide names them (text would hit the titles)
             fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
-    fig.update_layout(height=max(height, 300 * len(kinds)), margin=dict(l=10, r=10, t=60, b=10))
-    return fig
+    fig.update_layout(height=max(height, 300 * len(kinds)))
+    return fixed_margins(fig, t=60, r=MARGIN_COLORBAR)
 
 
 def gradient_norms(norms: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
@@ -153,8 +154,8 @@ def replay_figure(keep: np.ndarray, retention: np.ndarray, kind: str, *, title: 
     fig.update_xaxes(title_text="sequence step t", row=2, col=1)
     for t, _label in marks:   # lines only (labels would hit the subplot title); the reading guide names them
         fig.add_vline(x=t, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), row=2, col=1)
-    fig.update_layout(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=90, b=10))
-    return fig
+    fig.update_layout(title=dict(text=title), height=height)
+    return fixed_margins(fig, t=MARGIN_TITLE, r=MARGIN_COLORBAR)
 
 
 def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray], *, chance: float,
@@ -218,5 +219,5 @@ def gate_grid(gates: Mapping[str, np.ndarray], *, height_per_row: int = 230) -> 
             hovertemplate=f"{name}" + " = %{z:.3f}<br>t = %{x}, unit %{y}<extra></extra>"), row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(names), col=1)
-    fig.update_layout(height=80 + height_per_row * len(names), margin=dict(l=10, r=10, t=50, b=10))
-    return fig
+    fig.update_layout(height=80 + height_per_row * len(names))
+    return fixed_margins(fig, t=50)

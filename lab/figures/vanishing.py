@@ -22,14 +22,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 
 import gru_core
 from gru_core import vector_norm
-from lab.figures.common import (add_log_line, base_figure, finish_log_axis, log_heatmap, log_limits, sci,
-                                steps_back)
+from lab.figures.common import (add_log_line, base_figure, finish_log_axis, lab_template, log_heatmap, log_limits,
+                                sci, steps_back)
 from lab.theme import (CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS,
-                       LINE_WIDTH, TEMPLATE_NAME, TICK_SIZE, TITLE_SIZE, layout_sizes)
+                       LINE_WIDTH, MARGIN, MARGIN_COLORBAR, TICK_SIZE, TITLE_SIZE, layout_sizes)
 
 KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 TOKEN_VOCAB = 8  # input size for the "tokens" signal (one-hot over 8 symbols); every other signal has input size 1
@@ -447,10 +446,12 @@ def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS, *, short: bool = False) 
 
 
 def _panels(n: int, *, along: str = "cols", titles: list[str] | None = None, height: int = CHART_HEIGHT,
-            spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True) -> go.Figure:
+            spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True,
+            margin: dict | None = None) -> go.Figure:
     """An empty figure of ``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked
     (``along="rows"``, one shared x-axis), in the lab's look. Panel i (1-based) uses axes x{i}/y{i} ("x"/"y" for
-    i = 1): give a trace ``xaxis=f"x{i}"``, ``yaxis=f"y{i}"``.
+    i = 1): give a trace ``xaxis=f"x{i}"``, ``yaxis=f"y{i}"``. Fixed margins (lab.theme.MARGIN, room for the legend
+    above, updated by ``margin``), axis automargin off.
 
     Built as one layout dict: ``plotly.subplots.make_subplots`` plus per-axis updates cost ~10x more per rerun."""
     sizes = sizes or [1.0 / n] * n
@@ -459,8 +460,9 @@ def _panels(n: int, *, along: str = "cols", titles: list[str] | None = None, hei
     for f in sizes:
         spans.append((pos, pos + f * free))
         pos += f * free + spacing
-    axis = dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=True)
-    layout: dict = dict(height=height, showlegend=legend, margin=dict(l=10, r=10, t=70, b=10), **layout_sizes())
+    axis = dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=False)
+    layout: dict = dict(height=height, showlegend=legend, margin=dict(MARGIN, t=110 if legend else 70, **(margin or {})),
+                        **layout_sizes())
     layout["legend"] = dict(layout["legend"], orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0)
     annotations = []
     for i, (a, b) in enumerate(spans, start=1):
@@ -483,9 +485,7 @@ def _panels(n: int, *, along: str = "cols", titles: list[str] | None = None, hei
             annotations.append(dict(text=titles[i - 1], x=tx, y=ty, xref="paper", yref="paper", xanchor="center",
                                     yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE)))
     layout["annotations"] = annotations
-    if pio.templates.default != TEMPLATE_NAME:
-        layout["template"] = TEMPLATE_NAME
-    return go.Figure(layout=layout)
+    return go.Figure(layout=dict(layout, **lab_template()))
 
 
 def _axes(i: int) -> dict:
@@ -563,7 +563,8 @@ def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
     """Chart 2: |dL/dh_t| per unit (y) and steps back (x), one panel per cell, one shared log colour scale."""
     kinds = list(curves)
     n = len(kinds)
-    fig = _panels(n, titles=[CELL_LABELS[k] for k in kinds], legend=False, spacing=0.04)
+    fig = _panels(n, titles=[CELL_LABELS[k] for k in kinds], legend=False, spacing=0.04,
+                  margin=dict(r=MARGIN_COLORBAR + 30))
     floor, ceil = log_limits(*(c.grad_abs for c in curves.values()), pad_decades=0.0, min_span_decades=1.0)
     traces = []
     for j, kind in enumerate(kinds, start=1):
@@ -634,7 +635,7 @@ def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, fl
     n = len(kinds)
     titles = [CELL_LABELS[k] + (f"<br><sup>dashed: this page's σ_max = {current_sigma[k]:.2f}</sup>"
                                 if current_sigma and k in current_sigma else "") for k in kinds]
-    fig = _panels(n, titles=titles, legend=False, height=CHART_HEIGHT + 20)
+    fig = _panels(n, titles=titles, legend=False, height=CHART_HEIGHT + 20, margin=dict(r=MARGIN_COLORBAR + 70))
     floor, ceil = 10.0 ** -decades, 10.0 ** decades
     traces, shapes = [], []
     for j, kind in enumerate(kinds, start=1):
@@ -681,7 +682,8 @@ def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
     pg = rnn.param_grad
     T = len(pg.per_step)
     k = steps_back(T)
-    fig = base_figure(None, "steps back from the loss, k = T − t", "gradient norm (log scale)", log_y=True)
+    fig = base_figure(None, "steps back from the loss, k = T − t", "gradient norm (log scale)", log_y=True,
+                      legend_rows=2)
     factor = 1.0 if threshold is None else clip_factor(pg.total_norm, threshold)
     clipped = pg.per_step * factor
     total_after = pg.total_norm * factor
