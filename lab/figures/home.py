@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import add_log_line, base_figure, finish_log_axis, log_limits, steps_back
+from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, steps_back
 from lab.theme import CELL_COLORS, CELL_DASH, CELL_LABELS
 
 
@@ -28,11 +28,13 @@ def gradient_over_distance(shares: Mapping[str, np.ndarray], *, title: str | Non
 
     shares: kind -> (T,) array ordered by time t = 1..T (as ``gradient_share`` returns it); plotted against
     k = T - t, so k = 0 is the step where the loss is taken."""
-    fig = base_figure(title, "steps back from the loss (k)", "share of the gradient left", log_y=True, height=420)
     floor, ceil = log_limits(*shares.values())
+    traces = []
     for kind, y in shares.items():
         y = np.asarray(y, dtype=np.float64)
-        add_log_line(fig, steps_back(len(y)), y, name=CELL_LABELS.get(kind, kind), color=CELL_COLORS[kind],
-                     dash=CELL_DASH.get(kind, "solid"), floor=floor, ceil=ceil, hover_x="k")
+        traces += log_line(steps_back(len(y)), y, name=CELL_LABELS.get(kind, kind), color=CELL_COLORS[kind],
+                           dash=CELL_DASH.get(kind, "solid"), floor=floor, ceil=ceil, hover_x="k")
+    fig = base_figure(title, "steps back from the loss (k)", "share of the gradient left", log_y=True, height=420,
+                      data=traces)
     finish_log_axis(fig, floor, ceil)
     return fig

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.figures.common import add_log_line, base_figure, finish_log_axis, fixed_margins, log_limits
+from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
 from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, MARGIN_TITLE, MARKER_SIZE,
                        SEQUENTIAL_SCALE, TICK_SIZE)
 
@@ -109,12 +109,13 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
 def gradient_norms(norms: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
                    height: int = CHART_HEIGHT) -> go.Figure:
     """||dL/dh_t|| of the task loss against sequence step t, one line per cell, on an honest log axis."""
-    fig = base_figure(None, "sequence step t", "‖dL/dh<sub>t</sub>‖", log_y=True, height=height)
     floor, ceil = log_limits(*norms.values())
+    traces = []
     for kind, g in norms.items():
         g = np.asarray(g, dtype=np.float64)
-        add_log_line(fig, np.arange(1, g.size + 1), g, name=CELL_LABELS.get(kind, kind),
-                     color=CELL_COLORS.get(kind, GUIDE_COLOR), floor=floor, ceil=ceil, hover_x="t")
+        traces += log_line(np.arange(1, g.size + 1), g, name=CELL_LABELS.get(kind, kind),
+                           color=CELL_COLORS.get(kind, GUIDE_COLOR), floor=floor, ceil=ceil, hover_x="t")
+    fig = base_figure(None, "sequence step t", "‖dL/dh<sub>t</sub>‖", log_y=True, height=height, data=traces)
     finish_log_axis(fig, floor, ceil)
     for t, label in marks:
         fig.add_vline(x=t, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), annotation_text=label,

@@ -25,10 +25,10 @@ import plotly.graph_objects as go
 
 import gru_core
 from gru_core import vector_norm
-from lab.figures.common import (add_log_line, base_figure, finish_log_axis, lab_template, log_heatmap, log_limits,
-                                sci, steps_back)
+from lab.figures.common import (base_figure, finish_log_axis, lab_template, log_heatmap, log_limits,
+                                log_line, sci, steps_back)
 from lab.theme import (CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS,
-                       LINE_WIDTH, MARGIN, MARGIN_COLORBAR, TICK_SIZE, TITLE_SIZE, layout_sizes)
+                       LEGEND_ROW, LINE_WIDTH, MARGIN, MARGIN_COLORBAR, TICK_SIZE, TITLE_SIZE, layout_sizes)
 
 KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 TOKEN_VOCAB = 8  # input size for the "tokens" signal (one-hot over 8 symbols); every other signal has input size 1
@@ -104,7 +104,7 @@ PRESETS: tuple[Preset, ...] = (
             "remember for about T steps. Shown for the GRU and the LSTM over 200 steps.", cells=["gru", "lstm"],
             len=200, chrono=True),
     _preset("Exploding RNN", "An orthogonal RNN scaled to sigma_max = 2: the gradient grows by up to 2x per step "
-            "back. Turn clipping on below and see it rescale the whole gradient.", cells=["rnn", "gru"],
+            "back. Open the view 'Exploding gradients and clipping' below and see clipping rescale the whole gradient.", cells=["rnn", "gru"],
             init="orthogonal", rescale=True, sigma=2.0),
     _preset("Overflow to inf", "A ReLU RNN, orthogonal with sigma_max = 3, 128 units, 500 steps: the gradient "
             "passes float64's largest number (about 1.8e308) and becomes inf. Overflowed points sit on the top "
@@ -447,11 +447,11 @@ def gru_story(gru: CellCurves, k: int = HEADLINE_STEPS, *, short: bool = False) 
 
 def _panels(n: int, *, along: str = "cols", titles: list[str] | None = None, height: int = CHART_HEIGHT,
             spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True,
-            margin: dict | None = None) -> go.Figure:
+            margin: dict | None = None, data: list[dict] | None = None) -> go.Figure:
     """An empty figure of ``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked
     (``along="rows"``, one shared x-axis), in the lab's look. Panel i (1-based) uses axes x{i}/y{i} ("x"/"y" for
     i = 1): give a trace ``xaxis=f"x{i}"``, ``yaxis=f"y{i}"``. Fixed margins (lab.theme.MARGIN, room for the legend
-    above, updated by ``margin``), axis automargin off.
+    above, updated by ``margin``), axis automargin off. ``data``: trace dicts (faster than adding them later).
 
     Built as one layout dict: ``plotly.subplots.make_subplots`` plus per-axis updates cost ~10x more per rerun."""
     sizes = sizes or [1.0 / n] * n
@@ -460,32 +460,34 @@ def _panels(n: int, *, along: str = "cols", titles: list[str] | None = None, hei
     for f in sizes:
         spans.append((pos, pos + f * free))
         pos += f * free + spacing
-    axis = dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=False)
-    layout: dict = dict(height=height, showlegend=legend, margin=dict(MARGIN, t=110 if legend else 70, **(margin or {})),
+    def axis(**kw) -> dict:   # a fresh dict per axis: the unvalidated figure keeps these very objects
+        return dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=False, **kw)
+
+    layout: dict = dict(height=height, showlegend=legend, margin={**MARGIN, "t": 110 if legend else 70, **(margin or {})},
                         **layout_sizes())
     layout["legend"] = dict(layout["legend"], orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0)
     annotations = []
     for i, (a, b) in enumerate(spans, start=1):
         sx, sy = ("" if i == 1 else str(i)), ("" if i == 1 else str(i))
         if along == "cols":
-            xa = dict(axis, domain=[a, b], anchor=f"y{sy}")
-            ya = dict(axis, domain=[0.0, 1.0], anchor=f"x{sx}")
+            xa = axis(domain=[a, b], anchor=f"y{sy}")
+            ya = axis(domain=[0.0, 1.0], anchor=f"x{sx}")
             if i > 1:
                 ya.update(matches="y", showticklabels=False)
             tx, ty = (a + b) / 2, 1.0
         else:  # rows, panel 1 on top
             lo, hi = 1.0 - b, 1.0 - a
-            xa = dict(axis, domain=[0.0, 1.0], anchor=f"y{sy}", showticklabels=(i == n))
+            xa = axis(domain=[0.0, 1.0], anchor=f"y{sy}", showticklabels=(i == n))
             if i > 1:
                 xa["matches"] = "x"
-            ya = dict(axis, domain=[lo, hi], anchor=f"x{sx}")
+            ya = axis(domain=[lo, hi], anchor=f"x{sx}")
             tx, ty = 0.5, hi
         layout[f"xaxis{sx}"], layout[f"yaxis{sy}"] = xa, ya
-        if titles:
+        if titles and titles[i - 1]:
             annotations.append(dict(text=titles[i - 1], x=tx, y=ty, xref="paper", yref="paper", xanchor="center",
                                     yanchor="bottom", showarrow=False, font=dict(size=FONT_SIZE)))
     layout["annotations"] = annotations
-    return go.Figure(layout=dict(layout, **lab_template()))
+    return go.Figure(data=data or [], layout=dict(layout, **lab_template()), _validate=False)  # see base_figure
 
 
 def _axes(i: int) -> dict:
@@ -524,39 +526,78 @@ def overflow_message(curves: Mapping[str, CellCurves]) -> str | None:
 
 
 def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool = True) -> go.Figure:
-    """Chart 1: ||dL/dh_t|| against steps back k, one line per cell (log y), the Pascanu bound for the RNN.
+    """Chart 1, with chart 3 below it when a GRU is among the cells.
+
+    Top: ||dL/dh_t|| against steps back k, one line per cell (log y), the Pascanu bound for the RNN and, dashed, the
+    GRU's gradient if only the direct path diag(z_t) carried it. Bottom, on the same k axis (GRU only): its update
+    gate z_t (mean over units, 10-90% band) and the direct path's share of the step Jacobian dh_t/dh_{t-1}, both
+    in [0, 1]: the reason the GRU's line stays up, drawn under it. One figure rather than two: Streamlit draws every
+    changed chart from scratch (twice) on each slider move, and a second chart cost ~90 ms per move in Chromium.
 
     Exact zeros (underflow) sit on the bottom edge, inf/NaN (overflow) on the top edge (lab.figures.common)."""
-    fig = base_figure(None, "steps back from the loss, k = T − t", "‖∂L/∂h_t‖ (log scale)", log_y=True)
     series = {kind: c.grad_norm for kind, c in curves.items()}
+    gru = curves.get("gru")
     rnn = curves.get("rnn")
     bound = rnn.bound if (rnn is not None and show_bound) else None
-    floor, ceil = log_limits(*series.values(), lowest=1e-323)  # down to float64's smallest (subnormal) numbers
+    floor, ceil = log_limits(*series.values(), *([gru.direct_only] if gru is not None else []),
+                             lowest=1e-323)  # down to float64's smallest (subnormal) numbers
     if bound is not None:
         # the bound may run far above the curves (exploding regime); let it widen the axis by at most 10 decades
         bfin = bound[np.isfinite(bound) & (bound > 0)]
         if bfin.size:
             top = min(math.ceil(math.log10(bfin.max()) + 0.5), math.log10(ceil) + 10, 300)
             ceil = max(ceil, 10.0 ** top)
+    traces = []
     for kind, y in series.items():
-        k = steps_back(len(y))
-        add_log_line(fig, k, y, name=CELL_LABELS[kind], color=CELL_COLORS[kind], dash=CELL_DASH.get(kind, "solid"),
-                     floor=floor, ceil=ceil, hover_x="k")
+        traces += log_line(steps_back(len(y)), y, name=CELL_LABELS[kind], color=CELL_COLORS[kind],
+                           dash=CELL_DASH.get(kind, "solid"), floor=floor, ceil=ceil, hover_x="k")
     if bound is not None:
-        k = steps_back(len(bound))
         # the bound is not data: where it leaves the axis it is simply not drawn (no flat line at the ceiling)
         b = np.where(np.isfinite(bound) & (bound <= ceil), np.maximum(bound, floor), np.nan)
-        fig.add_trace(go.Scatter(
-            x=k, y=b, customdata=bound, mode="lines", name=f"RNN bound ‖∂L/∂h_T‖·σ_max^k, σ_max = {rnn.sigma_max:.2f}"
+        traces.append(dict(
+            type="scatter", x=steps_back(len(bound)), y=b, customdata=bound, mode="lines",
+            name=f"RNN bound ‖∂L/∂h_T‖·σ_max^k, σ_max = {rnn.sigma_max:.2f}"
             if rnn.settings.loss == "last" else f"RNN bound (σ_max = {rnn.sigma_max:.2f})",
             line=dict(color=CELL_COLORS["rnn"], width=2, dash="dot"), meta={"role": "bound", "name": "RNN bound"},
             hovertemplate="Pascanu bound<br>k = %{x}<br>%{customdata:.3g}<extra></extra>"))
+    x_title, y_title = "steps back from the loss, k = T − t", "‖∂L/∂h_t‖ (log scale)"
+    if gru is None:
+        fig = base_figure(None, x_title, y_title, log_y=True, data=traces)
+    else:
+        k = steps_back(len(gru.grad_norm))
+        traces += log_line(k, gru.direct_only, name="GRU through diag(z) alone", color=GATE_COLORS["z"],
+                           dash="dash", width=2.5, floor=floor, ceil=ceil, hover_x="k")
+        traces += _gate_traces(gru, k)
+        fig = _panels(2, along="rows", spacing=0.12, sizes=[0.6, 0.4], height=CHART_HEIGHT + 240, data=traces,
+                      titles=[None, "GRU: update gate z_t (1 = keep the old state) and the direct path's share of "
+                                    "∂h_t/∂h_{t−1}"], margin=dict(t=64 + 3 * LEGEND_ROW))
+        fig.layout.yaxis.title.text = y_title
+        fig.layout.yaxis2.update(type="linear", range=[0, 1.02], title_text="z, share")
+        fig.layout.xaxis2.title.text = x_title
     finish_log_axis(fig, floor, ceil)
+    fig.layout.yaxis.exponentformat = "power"
     _decades(fig.layout.yaxis, floor, ceil)
     msg = overflow_message(curves)
     if msg:
         _message(fig, msg)
     return fig
+
+
+def _gate_traces(gru: CellCurves, k: np.ndarray) -> list[dict]:
+    """The GRU's update gate (10-90% band over units, mean) and the direct path's share, on panel 2."""
+    zc = GATE_COLORS["z"]
+    line = dict(type="scatter", mode="lines", **_axes(2))
+    return [
+        dict(line, x=k, y=gru.z_hi, line=dict(width=0, color=zc), showlegend=False, hoverinfo="skip",
+             meta={"role": "z_hi"}),
+        dict(line, x=k, y=gru.z_lo, line=dict(width=0, color=zc), fill="tonexty", fillcolor="rgba(230,159,0,0.30)",
+             name="z: 10–90% of units", meta={"role": "z_lo"}, hoverinfo="skip"),
+        dict(line, x=k, y=gru.z_mean, line=dict(color=zc, width=LINE_WIDTH), name="z: mean over units",
+             meta={"role": "z_mean"}, hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>"),
+        dict(line, x=k, y=gru.share, line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH, dash="dot"),
+             name="direct share ‖diag(z_t)‖_F / (‖diag(z_t)‖_F + ‖rest‖_F)", meta={"role": "share"},
+             hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>"),
+    ]
 
 
 def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
@@ -584,44 +625,6 @@ def unit_heatmap_figure(curves: Mapping[str, CellCurves]) -> go.Figure:
     msg = overflow_message(curves)
     if msg:
         _message(fig, msg)
-    return fig
-
-
-def gate_alignment_figure(gru: CellCurves) -> go.Figure:
-    """Chart 3: the GRU's gradient (top) and, below on the same x (steps back k), its update gate z_t and the share
-    of the step Jacobian dh_t/dh_{t-1} that is the direct path diag(z_t) (both in [0, 1]). The top panel also shows
-    the gradient if only diag(z) carried it."""
-    T = len(gru.grad_norm)
-    k = steps_back(T)
-    fig = _panels(2, along="rows", spacing=0.1, sizes=[0.55, 0.45], height=CHART_HEIGHT + 120,
-                  titles=["GRU ‖∂L/∂h_t‖ (log scale)",
-                          "update gate z_t (1 = keep the old state) and the direct path's share of ∂h_t/∂h_{t−1}"])
-    floor, ceil = log_limits(gru.grad_norm, gru.direct_only)
-    # panel 1 is on the default axes (x, y), where lab.figures.common's log-line helpers draw
-    add_log_line(fig, k, gru.grad_norm, name="GRU ‖∂L/∂h_t‖", color=CELL_COLORS["gru"], floor=floor, ceil=ceil,
-                 hover_x="k")
-    add_log_line(fig, k, gru.direct_only, name="through diag(z) alone", color=GATE_COLORS["z"], dash="dash",
-                 width=2.5, floor=floor, ceil=ceil, hover_x="k")
-    finish_log_axis(fig, floor, ceil)  # sets every y-axis to log: panel 2 is set back below
-    fig.layout.yaxis.exponentformat = "power"
-    _decades(fig.layout.yaxis, floor, ceil)
-    zc = GATE_COLORS["z"]
-    fig.add_traces([
-        go.Scatter(x=k, y=gru.z_hi, mode="lines", line=dict(width=0, color=zc), showlegend=False, hoverinfo="skip",
-                   meta={"role": "z_hi"}, **_axes(2)),
-        go.Scatter(x=k, y=gru.z_lo, mode="lines", line=dict(width=0, color=zc), fill="tonexty",
-                   fillcolor="rgba(230,159,0,0.30)", name="z: 10–90% of units", meta={"role": "z_lo"},
-                   hoverinfo="skip", **_axes(2)),
-        go.Scatter(x=k, y=gru.z_mean, mode="lines", line=dict(color=zc, width=LINE_WIDTH), name="z: mean over units",
-                   meta={"role": "z_mean"}, hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>", **_axes(2)),
-        go.Scatter(x=k, y=gru.share, mode="lines", line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH, dash="dot"),
-                   name="direct share ‖diag(z_t)‖_F / (‖diag(z_t)‖_F + ‖rest‖_F)", meta={"role": "share"},
-                   hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>", **_axes(2)),
-    ])
-    fig.layout.yaxis2.update(type="linear", range=[0, 1.02], title_text="z, share", exponentformat=None)
-    fig.layout.xaxis2.title.text = "steps back from the loss, k = T − t"
-    if gru.nonfinite_from >= 0 or not np.all(np.isfinite(gru.grad_norm)):
-        _message(fig, overflow_message({"gru": gru}) or "Overflow")
     return fig
 
 
@@ -682,18 +685,18 @@ def clipping_figure(rnn: CellCurves, threshold: float | None) -> go.Figure:
     pg = rnn.param_grad
     T = len(pg.per_step)
     k = steps_back(T)
-    fig = base_figure(None, "steps back from the loss, k = T − t", "gradient norm (log scale)", log_y=True,
-                      legend_rows=2)
     factor = 1.0 if threshold is None else clip_factor(pg.total_norm, threshold)
     clipped = pg.per_step * factor
     total_after = pg.total_norm * factor
     floor, ceil = log_limits(pg.per_step, clipped, np.array([pg.total_norm, total_after,
                                                               threshold if threshold else np.nan]))
-    add_log_line(fig, k, pg.per_step, name="step t's share of ∂L/∂θ, raw", color=CELL_COLORS["rnn"], floor=floor,
-                 ceil=ceil, hover_x="k")
+    traces = log_line(k, pg.per_step, name="step t's share of ∂L/∂θ, raw", color=CELL_COLORS["rnn"], floor=floor,
+                      ceil=ceil, hover_x="k")
     if threshold is not None:
-        add_log_line(fig, k, clipped, name="after clipping", color=CELL_COLORS["gru"], dash="dash", floor=floor,
-                     ceil=ceil, hover_x="k")
+        traces += log_line(k, clipped, name="after clipping", color=CELL_COLORS["gru"], dash="dash", floor=floor,
+                           ceil=ceil, hover_x="k")
+    fig = base_figure(None, "steps back from the loss, k = T − t", "gradient norm (log scale)", log_y=True,
+                      legend_rows=2, data=traces)
     finish_log_axis(fig, floor, ceil)
     _decades(fig.layout.yaxis, floor, ceil)
     _level(fig, pg.total_norm, f"total ‖g‖ = {sci(pg.total_norm)}", CELL_COLORS["rnn"], "dot", "total_raw")

@@ -11,8 +11,8 @@ import lab.figures.vanishing as V
 from lab.figures.common import decode
 from tests.app.conftest import exceptions, run_app, trace_values, warnings_text
 
-TAB_CHARTS = {"Why the GRU survives: the update gate": "vg_chart_gate", "Unit by unit": "vg_chart_units",
-              "Phase diagram": "vg_chart_phase", "Exploding gradients and clipping": "vg_chart_clip"}
+TAB_CHARTS = {"Unit by unit": "vg_chart_units", "Phase diagram": "vg_chart_phase",
+              "Exploding gradients and clipping": "vg_chart_clip"}
 PHASE, CLIP = "Phase diagram", "Exploding gradients and clipping"
 
 
@@ -44,11 +44,15 @@ def default_app():
 def test_defaults_show_every_chart_with_the_engines_numbers(default_app):
     at = default_app
     assert not exceptions(at)
-    assert chart_keys(at) == ["vg_chart_norms", "vg_chart_gate"]  # only the chosen view is computed and drawn
+    assert chart_keys(at) == ["vg_chart_norms"]  # one chart by default: a "look closer" view is one click away
     spec = chart(at, "vg_chart_norms")
     s = V.Settings()
     for kind, name in (("rnn", "RNN"), ("gru", "GRU"), ("lstm", "LSTM")):
         np.testing.assert_allclose(trace_values(spec, name, "customdata"), norms(s, kind), rtol=1e-12)
+    # the GRU's update gate and direct-path share, under the gradients, from the engine's trace
+    gru = V.cell_curves("gru", s)
+    z_mean = next(t for t in spec["data"] if (t.get("meta") or {}).get("role") == "z_mean")
+    np.testing.assert_allclose(decode(z_mean["y"]), gru.z_mean, rtol=1e-12)
     # the page makes its point in words, from the numbers
     assert "After 50 steps back the RNN keeps" in info_text(at)
     assert "vanishes too" in info_text(at)
@@ -64,9 +68,9 @@ def test_link_parameters_set_the_controls_and_the_chart():
     assert {t["name"] for t in spec["data"] if (t.get("meta") or {}).get("role") == "line"} == {"RNN"}
     np.testing.assert_allclose(trace_values(spec, "RNN", "customdata"),
                                norms(V.Settings(steps=200, hidden=16, cells=("rnn",)), "rnn"), rtol=1e-12)
-    # no GRU: the gate chart is replaced by a note, the others still draw
-    assert "vg_chart_gate" not in chart_keys(at)
-    assert "Add the GRU" in info_text(at)
+    # no GRU: no update-gate panel under the gradients
+    assert not [t for t in spec["data"] if (t.get("meta") or {}).get("role") in ("z_mean", "share")]
+    assert "yaxis2" not in spec["layout"]
 
 
 def test_out_of_range_link_value_falls_back_with_a_note():

@@ -11,7 +11,7 @@ from scripts.serve import app_pages
 pytestmark = pytest.mark.e2e
 
 SIZES = [(1280, 800), (1920, 1080)]
-VANISHING_VIEWS = ["gate", "units", "phase", "clip"]
+VANISHING_VIEWS = ["none", "units", "phase", "clip"]
 
 # Per chart: the margins it asked for and the ones Plotly used, axes whose automargin is on, and every text element
 # of the axes / legend / colour bars / titles lying outside the figure or overlapping the tick labels.
@@ -46,7 +46,7 @@ def _layouts(page) -> list[dict]:
 
 def _urls() -> list[tuple[str, dict]]:
     out = [(stem, {}) for stem in app_pages()]
-    out += [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS if v != "gate"]
+    out += [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS if v != "none"]
     return out
 
 

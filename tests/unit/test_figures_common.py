@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lab.figures.common import (add_log_line, base_figure, decode, finish_log_axis, log10_safe, log_display,
+from lab.figures.common import (base_figure, decode, finish_log_axis, log10_safe, log_display, log_line,
                                 log_heatmap, log_limits, sci, steps_back, validate_figure)
 from lab.theme import CELL_COLORS, FONT_SIZE, TEMPLATE_NAME, TICK_SIZE
 
@@ -29,11 +29,11 @@ def test_log_display_puts_zeros_at_floor_and_nonfinite_at_ceiling():
     assert over.tolist() == [False, False, True, True, True, False]
 
 
-def test_add_log_line_keeps_true_values_and_marks_underflow_and_overflow():
+def test_log_line_keeps_true_values_and_marks_underflow_and_overflow():
     y = np.array([1.0, 1e-3, 0.0, 0.0, np.inf])
-    fig = base_figure("t", "k", "norm", log_y=True)
     floor, ceil = log_limits(y)
-    add_log_line(fig, np.arange(5), y, name="RNN", color=CELL_COLORS["rnn"], floor=floor, ceil=ceil)
+    fig = base_figure("t", "k", "norm", log_y=True,
+                      data=log_line(np.arange(5), y, name="RNN", color=CELL_COLORS["rnn"], floor=floor, ceil=ceil))
     finish_log_axis(fig, floor, ceil)
     validate_figure(fig)
     line, under, over = fig.data
@@ -49,10 +49,10 @@ def test_add_log_line_keeps_true_values_and_marks_underflow_and_overflow():
 
 
 def test_finite_line_has_no_extra_markers_or_guide_lines():
-    fig = base_figure(None, "k", "norm", log_y=True)
     y = np.array([1.0, 0.1, 0.01])
     floor, ceil = log_limits(y)
-    add_log_line(fig, np.arange(3), y, name="GRU", color=CELL_COLORS["gru"], floor=floor, ceil=ceil)
+    fig = base_figure(None, "k", "norm", log_y=True,
+                      data=log_line(np.arange(3), y, name="GRU", color=CELL_COLORS["gru"], floor=floor, ceil=ceil))
     finish_log_axis(fig, floor, ceil)
     assert len(fig.data) == 1 and not fig.layout.annotations
 
@@ -60,9 +60,9 @@ def test_finite_line_has_no_extra_markers_or_guide_lines():
 def test_small_gradients_survive_serialisation_as_float64():
     """float32 would flush 1e-60 to 0 and show a fake underflow."""
     y = np.array([1.0, 1e-60, 1e-200])
-    fig = base_figure(None, "k", "norm", log_y=True)
     floor, ceil = log_limits(y)
-    add_log_line(fig, np.arange(3), y, name="RNN", color="#000000", floor=floor, ceil=ceil)
+    fig = base_figure(None, "k", "norm", log_y=True,
+                      data=log_line(np.arange(3), y, name="RNN", color="#000000", floor=floor, ceil=ceil))
     js = fig.to_plotly_json()
     np.testing.assert_array_equal(decode(js["data"][0]["y"]), y)
 
@@ -107,8 +107,8 @@ def test_validate_figure_catches_a_misspelt_property():
 def test_log_line_on_a_subplot_marks_that_subplot():
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=2)
-    add_log_line(fig, np.arange(3), np.array([1.0, 0.0, np.inf]), name="a", color="#000000", floor=1e-3, ceil=10.0,
-                 row=1, col=2)
+    fig.add_traces(log_line(np.arange(3), np.array([1.0, 0.0, np.inf]), name="a", color="#000000", floor=1e-3,
+                            ceil=10.0), rows=1, cols=2)
     finish_log_axis(fig, 1e-3, 10.0, row=1, col=2)
     validate_figure(fig)
     assert fig.layout.yaxis2.type == "log" and fig.layout.yaxis.type != "log"

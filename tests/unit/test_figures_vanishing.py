@@ -225,14 +225,26 @@ def test_unit_heatmap_holds_log10_of_each_units_gradient():
         np.testing.assert_array_equal(decode(hm.x), np.arange(S.steps))
 
 
-def test_gate_alignment_figure_holds_z_share_and_gradient():
-    c = V.cell_curves("gru", S)
-    fig = V.gate_alignment_figure(c)
+def test_gradient_figure_shows_the_grus_gate_and_direct_share_under_its_gradient():
+    curves = {k: V.cell_curves(k, S) for k in ("rnn", "gru")}
+    c = curves["gru"]
+    fig = V.gradient_norm_figure(curves)
     (zmean,) = traces_by_role(fig, "z_mean")
     np.testing.assert_allclose(decode(zmean.y), c.z_mean)
     (share,) = traces_by_role(fig, "share")
     np.testing.assert_allclose(decode(share.y), c.share)
-    np.testing.assert_allclose(decode(line(fig, "GRU ‖∂L/∂h_t‖").customdata), c.grad_norm)
+    assert zmean.yaxis == share.yaxis == "y2" and fig.layout.yaxis2.type == "linear"
+    np.testing.assert_allclose(decode(line(fig, "GRU").customdata), c.grad_norm)
+    np.testing.assert_allclose(decode(line(fig, "GRU through diag(z) alone").customdata), c.direct_only)
+    # same k on both panels: the gate sits right under the gradient it explains
+    assert fig.layout.xaxis2.matches == "x"
+    layout = fig.to_plotly_json()["layout"]   # each axis has its own title (no dict shared between axes)
+    assert layout["yaxis"]["title"]["text"].startswith("‖∂L/∂h_t‖") and "text" not in layout["xaxis"]["title"]
+    assert layout["xaxis2"]["title"]["text"].startswith("steps back") and layout["yaxis2"]["title"]["text"] == "z, share"
+    np.testing.assert_array_equal(decode(zmean.x), decode(line(fig, "GRU").x))
+    # no GRU, no lower panel
+    rnn_only = V.gradient_norm_figure({"rnn": curves["rnn"]})
+    assert not traces_by_role(rnn_only, "z_mean") and "yaxis2" not in rnn_only.to_plotly_json()["layout"]
 
 
 def test_phase_figure_colours_are_log10_of_the_sweep():
@@ -316,3 +328,17 @@ def test_big_unit_heatmaps_drop_hover_text_but_keep_the_numbers():
         want = np.log10(np.clip(c.grad_abs.T[:, ::-1], hm.meta["floor"], hm.meta["ceil"]))
         np.testing.assert_allclose(np.asarray(hm.z, dtype=float), want, rtol=1e-6, atol=1e-4)
     assert len(fig.to_json()) < 2_000_000
+
+
+def test_every_figure_builder_makes_a_valid_plotly_figure():
+    """The builders skip Plotly's validation for speed (lab.figures.common.base_figure); full validation here
+    catches a misspelt property."""
+    from lab.figures.common import validate_figure
+    curves = {k: V.cell_curves(k, S) for k in V.KINDS}
+    s = V.Settings(steps=20, hidden=6)
+    phases = {k: V.phase_sweep(k, s, n=6) for k in ("rnn", "gru")}
+    for fig in (V.gradient_norm_figure(curves), V.gradient_norm_figure({"rnn": curves["rnn"]}),
+                V.unit_heatmap_figure(curves),
+                V.phase_figure(phases, {"rnn": 1.0, "gru": 1.0}), V.clipping_figure(curves["rnn"], 1.0),
+                V.clipping_figure(curves["rnn"], None)):
+        validate_figure(fig)
