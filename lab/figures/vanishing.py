@@ -556,8 +556,7 @@ def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool =
         b = np.where(np.isfinite(bound) & (bound <= ceil), np.maximum(bound, floor), np.nan)
         traces.append(dict(
             type="scatter", x=steps_back(len(bound)), y=b, customdata=bound, mode="lines",
-            name=f"RNN bound ‖∂L/∂h_T‖·σ_max^k, σ_max = {rnn.sigma_max:.2f}"
-            if rnn.settings.loss == "last" else f"RNN bound (σ_max = {rnn.sigma_max:.2f})",
+            name=f"RNN bound, σ_max = {rnn.sigma_max:.2f}",
             line=dict(color=CELL_COLORS["rnn"], width=2, dash="dot"), meta={"role": "bound", "name": "RNN bound"},
             hovertemplate="Pascanu bound<br>k = %{x}<br>%{customdata:.3g}<extra></extra>"))
     x_title, y_title = "steps back from the loss, k = T − t", "‖∂L/∂h_t‖ (log scale)"
@@ -570,7 +569,7 @@ def gradient_norm_figure(curves: Mapping[str, CellCurves], *, show_bound: bool =
         traces += _gate_traces(gru, k)
         fig = _panels(2, along="rows", spacing=0.12, sizes=[0.6, 0.4], height=CHART_HEIGHT + 240, data=traces,
                       titles=[None, "GRU: update gate z_t (1 = keep the old state) and the direct path's share of "
-                                    "∂h_t/∂h_{t−1}"], margin=dict(t=64 + 3 * LEGEND_ROW))
+                                    "∂h_t/∂h_{t−1}"], margin=dict(t=64 + 2 * LEGEND_ROW))
         fig.layout.yaxis.title.text = y_title
         fig.layout.yaxis2.update(type="linear", range=[0, 1.02], title_text="z, share")
         fig.layout.xaxis2.title.text = x_title
@@ -588,15 +587,18 @@ def _gate_traces(gru: CellCurves, k: np.ndarray) -> list[dict]:
     zc = GATE_COLORS["z"]
     line = dict(type="scatter", mode="lines", **_axes(2))
     return [
+        # one legend entry for the gate (mean line, band = 10-90% of units): a short legend draws faster
         dict(line, x=k, y=gru.z_hi, line=dict(width=0, color=zc), showlegend=False, hoverinfo="skip",
-             meta={"role": "z_hi"}),
+             legendgroup="z", meta={"role": "z_hi"}),
         dict(line, x=k, y=gru.z_lo, line=dict(width=0, color=zc), fill="tonexty", fillcolor="rgba(230,159,0,0.30)",
-             name="z: 10–90% of units", meta={"role": "z_lo"}, hoverinfo="skip"),
-        dict(line, x=k, y=gru.z_mean, line=dict(color=zc, width=LINE_WIDTH), name="z: mean over units",
-             meta={"role": "z_mean"}, hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>"),
+             showlegend=False, legendgroup="z", name="z: 10–90% of units", meta={"role": "z_lo"}, hoverinfo="skip"),
+        dict(line, x=k, y=gru.z_mean, line=dict(color=zc, width=LINE_WIDTH), name="update gate z (band: 10–90%)",
+             legendgroup="z", meta={"role": "z_mean"},
+             hovertemplate="k = %{x}<br>mean z = %{y:.3f}<extra></extra>"),
         dict(line, x=k, y=gru.share, line=dict(color=CELL_COLORS["gru"], width=LINE_WIDTH, dash="dot"),
-             name="direct share ‖diag(z_t)‖_F / (‖diag(z_t)‖_F + ‖rest‖_F)", meta={"role": "share"},
-             hovertemplate="k = %{x}<br>direct share = %{y:.3f}<extra></extra>"),
+             name="direct-path share", meta={"role": "share"},
+             hovertemplate="k = %{x}<br>direct share ‖diag(z_t)‖_F / (‖diag(z_t)‖_F + ‖rest‖_F) = %{y:.3f}"
+                           "<extra></extra>"),
     ]
 
 
