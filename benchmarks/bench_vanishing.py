@@ -56,19 +56,18 @@ def main(argv: list[str] | None = None) -> int:
              median_ms(compute_phase, args.repeat))]
 
     def figures():
-        V.gradient_norm_figure(curves)
+        V.gradient_norm_figure(curves)   # with the GRU's update-gate panel
         V.unit_heatmap_figure(curves)
-        V.gate_alignment_figure(curves["gru"])
         V.phase_figure(phases, {k: curves[k].sigma_max for k in ("rnn", "gru")})
         V.clipping_figure(curves["rnn"], 1.0)
 
     figures()
-    rows.append(("five figures", median_ms(figures, args.repeat)))
+    rows.append(("four figures", median_ms(figures, args.repeat)))
 
     if not args.no_app:
         from streamlit.testing.v1 import AppTest
 
-        for view in ("Why the GRU survives: the update gate", "Phase diagram"):
+        for view in ("None", "Phase diagram"):
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
             at.query_params.update({"vg_len": str(args.T), "vg_hidden": str(args.H), "vg_view": view})
             at.run()
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"page raised: {at.exception[0].message}", file=sys.stderr)
                 return 1
 
-            tab = "default view (update gate)" if view.startswith("Why") else "phase-diagram view"
+            tab = "default view (one chart)" if view == "None" else "phase-diagram view"
             cold_ms, warm_ms = page_rerun_ms(at, args.repeat)
             rows.append((f"page rerun, cold, {tab}", cold_ms))
             rows.append((f"page rerun, warm, {tab}", warm_ms))

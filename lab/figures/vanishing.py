@@ -8,7 +8,7 @@ Three layers, each pure:
    The small helpers (``pascanu_bound``, ``direct_path_only``, ``jacobian_share``, ``rnn_param_grad``,
    ``clip_factor``, ``retained``) are the maths written out, each unit-tested against the engine or PyTorch.
 3. Figure builders: data in, ``go.Figure`` out (``gradient_norm_figure``, ``unit_heatmap_figure``,
-   ``gate_alignment_figure``, ``phase_figure``, ``clipping_figure``) and the headline sentences.
+   ``phase_figure``, ``clipping_figure``) and the headline sentences.
 
 Conventions: t = 1..T is the time step, arrays are indexed by t - 1; k = T - t is "steps back from the loss"
 (k = 0 is the step where the loss is taken). Norms are Euclidean (2-norm) for vectors; for matrices ||dh_T/dh_t|| and sigma_max are
