@@ -32,11 +32,6 @@ def phase_for(kind: str, settings: tuple) -> V.PhaseData:
     return V.phase_sweep(kind, V.Settings(*settings))
 
 
-def apply_preset(values: dict) -> None:
-    for key, value in values.items():
-        st.session_state[key] = value
-
-
 ui.page_header(
     "Vanishing gradients",
     "How much of the training signal reaches a step **k steps before the loss**? Every number below is the "
@@ -44,10 +39,9 @@ ui.page_header(
 )
 
 # ------------------------------------------------------------------------------------------------ presets
-st.markdown("**Presets**: one click sets every control (and the link in the address bar).")
-with st.container(horizontal=True, gap="small"):
-    for i, p in enumerate(V.PRESETS):
-        st.button(p.name, key=f"vg_preset_{i}", on_click=apply_preset, args=(p.values,), help=p.blurb)
+C.preset_menu("Presets: one choice sets every control (and the link)", "vg_preset",
+              {p.name: p.values for p in V.PRESETS},
+              help="\n\n".join(f"**{p.name}**: {p.blurb}" for p in V.PRESETS))
 
 # ------------------------------------------------------------------------------------------------ controls
 with st.sidebar:

@@ -148,7 +148,7 @@ def test_largest_sizes_run_and_the_phase_diagram_is_capped():
 def test_each_preset_sets_its_controls_and_the_link():
     at = run_app("vanishing")
     for i, p in enumerate(V.PRESETS):
-        at.button(key=f"vg_preset_{i}").click().run()
+        at.menu_button(key="vg_preset").click(p.name).run()
         assert not exceptions(at), f"preset {p.name}: {exceptions(at)}"
         assert at.slider(key="vg_len").value == p.values["vg_len"]
         assert at.slider(key="vg_hidden").value == p.values["vg_hidden"]
@@ -158,10 +158,18 @@ def test_each_preset_sets_its_controls_and_the_link():
             assert at.query_params["vg_len"] in (str(p.values["vg_len"]), [str(p.values["vg_len"])])
 
 
+def test_a_preset_is_a_trigger_so_a_later_control_move_sticks():
+    at = run_app("vanishing")
+    at.menu_button(key="vg_preset").click("Chrono init").run()
+    assert at.slider(key="vg_len").value == 200
+    at.slider(key="vg_len").set_value(300).run()    # the next run must not apply the preset again
+    assert at.slider(key="vg_len").value == 300 and at.menu_button(key="vg_preset").value is None
+    assert not any("Preset **" in c.value for c in at.caption)
+
+
 def test_overflow_preset_shows_messages_not_a_traceback():
     at = run_app("vanishing", vg_view=CLIP)
-    i = next(i for i, p in enumerate(V.PRESETS) if p.name == "Overflow to inf")
-    at.button(key=f"vg_preset_{i}").click().run()
+    at.menu_button(key="vg_preset").click("Overflow to inf").run()
     assert not exceptions(at)
     spec = chart(at, "vg_chart_norms")
     assert any(a.get("name") == "message" and "Overflow" in a["text"] for a in spec["layout"]["annotations"])

@@ -64,7 +64,8 @@ def test_a_shared_link_is_applied(open_page):
 
 def test_a_preset_sets_the_controls_and_the_link(open_page):
     page = open_page("vanishing")
-    page.get_by_role("button", name="Gate held open").click()
+    page.get_by_role("button", name="Presets").click()            # one menu button holds every preset
+    page.get_by_role("menuitem", name="Gate held open").click()
     page.wait_for_function("() => location.search.includes('vg_bias=4')")
     expect(page.get_by_text("Preset Gate held open: The same GRU", exact=False)).to_be_visible()
     s = V.settings_from_values(next(p for p in V.PRESETS if p.name == "Gate held open").values)
