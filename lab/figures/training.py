@@ -95,7 +95,7 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
         fig.add_trace(go.Heatmap(
             z=g.T.astype(np.float32), x=np.arange(1, T + 1), y=np.arange(1, H + 1), zmin=0.0, zmax=1.0,
             colorscale=SEQUENTIAL_SCALE, showscale=row == 1, name=k, meta={"role": "keep", "kind": k},
-            colorbar=dict(title=dict(text="kept"), len=0.9, thickness=16),
+            colorbar=dict(title=dict(text="kept"), len=0.42, y=1.0, yanchor="top", thickness=16),  # beside panel 1
             hovertemplate="t = %{x}, unit %{y}<br>kept %{z:.3f}<extra>" + CELL_LABELS.get(k, k) + "</extra>"),
             row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
@@ -103,7 +103,7 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
             fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
     fig.update_layout(height=max(height, 300 * len(kinds)))
-    return fixed_margins(fig, t=60, r=MARGIN_COLORBAR)
+    return fixed_margins(fig, t=60, r=90)   # a short colour bar ("kept", 0-1)
 
 
 def gradient_norms(norms: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
@@ -117,9 +117,11 @@ def gradient_norms(norms: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int
                            color=CELL_COLORS.get(kind, GUIDE_COLOR), floor=floor, ceil=ceil, hover_x="t")
     fig = base_figure(None, "sequence step t", "‖dL/dh<sub>t</sub>‖", log_y=True, height=height, data=traces)
     finish_log_axis(fig, floor, ceil)
-    for t, label in marks:
+    T = max((np.asarray(g).size for g in norms.values()), default=1)
+    for t, label in marks:   # label inside the plot, on the side away from the edge (above it is the legend's row)
         fig.add_vline(x=t, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), annotation_text=label,
-                      annotation_position="top", annotation_font=dict(size=TICK_SIZE))
+                      annotation_position="top right" if t <= T / 2 else "top left",
+                      annotation_font=dict(size=TICK_SIZE))
     return fig
 
 
