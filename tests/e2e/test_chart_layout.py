@@ -1,6 +1,6 @@
 """Chart layout in real Chromium, laptop and projector width: charts have fixed margins (axis automargin off, see
 lab.theme.MARGIN), so these tests pin that no axis label, title, legend or colour-bar text is cut off at the figure's
-edge or runs into the tick labels, and that the vanishing page's charts (the ones the slider-latency benchmark
+edge or runs into the tick labels, that no label on a chart sits on the legend, and that the vanishing page's charts (the ones the slider-latency benchmark
 times) fit their margins without Plotly widening them, which would cost a second draw on every rerun."""
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ LAYOUT_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
       if (ticks.some(q => hits(q, box(t)))) overlaps.push(t.textContent.slice(0, 40));
     });
   }
+  const legend = [...gd.querySelectorAll('.legendtext')].map(box).filter(r => r.width);
+  gd.querySelectorAll('.annotation-text').forEach(t => {
+    if (legend.some(q => hits(q, box(t)))) overlaps.push('legend/' + t.textContent.slice(0, 30));
+  });
   const axes = Object.keys(fl).filter(k => /^[xy]axis\\d*$/.test(k));
   return {margin: fl.margin, size: fl._size, automargin: axes.filter(k => fl[k].automargin).join(' '),
           outside, overlaps};
@@ -63,7 +67,8 @@ def test_no_chart_text_is_cut_off_or_hits_the_tick_labels(open_page, size):
             if c["outside"]:
                 problems.append(f"{where}: text outside the figure: {c['outside']}")
             if c["overlaps"]:
-                problems.append(f"{where}: axis title over the tick labels: {c['overlaps']}")
+                problems.append(f"{where}: text over other text (axis title on tick labels, a label on the "
+                                f"legend): {c['overlaps']}")
     assert not problems, "\n".join(problems)
 
 
