@@ -28,7 +28,7 @@ from gru_core import vector_norm
 from lab.figures.common import (base_figure, finish_log_axis, lab_template, log_heatmap, log_limits,
                                 log_line, sci, steps_back)
 from lab.theme import (CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS,
-                       LEGEND_ROW, LINE_WIDTH, MARGIN, MARGIN_COLORBAR, TICK_SIZE, TITLE_SIZE, layout_sizes)
+                       LEGEND_ROW, LINE_WIDTH, MARGIN, MARGIN_COLORBAR, TICK_SIZE, layout_sizes)
 
 KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 TOKEN_VOCAB = 8  # input size for the "tokens" signal (one-hot over 8 symbols); every other signal has input size 1
