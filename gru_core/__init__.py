@@ -12,6 +12,7 @@ from .interop import from_torch, to_torch
 from .linalg import vector_norm
 from .record import LOSSES, Trace, record, step, step_source
 from .signals import SIGNALS, signal
+from .spec import CellSpec
 
-__all__ = ["analysis", "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "Trace", "from_torch", "make_cell", "record",
+__all__ = ["analysis", "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "CellSpec", "Trace", "from_torch", "make_cell", "record",
            "signal", "stack_cells", "step", "step_source", "to_torch", "vector_norm"]
