@@ -397,13 +397,9 @@ def keep_share(a: Analysis) -> np.ndarray | None:
 
 
 def retention(a: Analysis, over_units: str = "mean") -> np.ndarray | None:
-    """(T,) share of what the units held at step 1 still held at step t: prod_{s=2..t} keep_s per unit (1 at
-    t = 1), then the mean over units, or (``over_units="max"``) the unit that holds best by the last step.
-    GRU: keep = z (h_t = z h_{t-1} + ...); LSTM: keep = f on the cell state. RNN: None."""
+    """(T,) share of what the units held at step 1 still held at step t (``gru_core.analysis.retention`` of the
+    keep share: the mean over units, or ``over_units="max"`` the unit that holds best); RNN: None."""
+    from .analysis import retention as held
+
     keep = keep_share(a)
-    if keep is None:
-        return None
-    held = np.cumprod(np.vstack([np.ones((1, keep.shape[1])), keep[1:]]), axis=0)
-    if over_units == "max":
-        return held[:, int(np.argmax(held[-1]))]
-    return held.mean(axis=1)
+    return None if keep is None else held(keep, over_units)
