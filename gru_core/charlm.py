@@ -3,9 +3,8 @@
 Training is PyTorch (fused nn.GRU / nn.LSTM / nn.RNN, float32, one thread); inference for the pages is the engine
 on plain numpy arrays (``lm_weights``), so every gate shown is exact:
 
-    run = LMRun(split, LMConfig(kind="gru"))        # resumable: run.advance(100) trains 100 more steps
-    run.advance(run.config.steps)
-    w = run.weights()                               # {"embedding": (V, E), "weight_ih": ..., "head_weight": (V, H), ...}
+    f = train_lms(split, LMConfig())                # gru_core.training.fit: RNN, GRU, LSTM side by side
+    w = lm_weights(f.runs["gru"].snapshots[-1].params)   # {"embedding": (V, E), "weight_ih": ..., "head_weight": ...}
     trace, logits = lm_record(w, split.vocab.encode("def f(x):"))   # trace.gates["z"] (T, 1, H); logits (T, V)
 
 Weights come from the engine's own initialisation (``make_cell(kind, E, H, seed)``), the embedding N(0, 1) and the
@@ -16,8 +15,7 @@ characters of the training part drawn with ``np.random.default_rng([seed, s])``:
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,6 +23,8 @@ from . import validate as V
 from .cell import PARAM_NAMES, Cell, make_cell
 from .record import record, step
 from .text import SCORE_FROM, Split, bits_per_char, softmax
+from .training import Fit, FitConfig, load_checkpoint, save_checkpoint
+from .training import torch_single_thread as _torch
 
 KINDS = ("rnn", "gru", "lstm")
 EVAL_CHARS = 4_000           # the held-out curve while training uses the first 4,000 held-out characters
@@ -33,17 +33,9 @@ LIMITS = {"hidden_size": (8, 256), "embed_size": (4, 64), "seq_len": (8, 256), "
           "steps": (1, 20_000), "seed": (0, 2**31 - 1)}
 
 
-def _torch():
-    import torch
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    return torch
-
-
 @dataclass(frozen=True)
 class LMConfig:
     """Every setting that decides a trained language model (defaults = the page's and the checkpoint's)."""
-    kind: str = "gru"
     hidden_size: int = 64
     embed_size: int = 16
     seq_len: int = 64
@@ -55,11 +47,14 @@ class LMConfig:
     eval_every: int = 100
 
     def __post_init__(self) -> None:
-        V.one_of("kind", self.kind, KINDS)
         for name, (lo, hi) in LIMITS.items():
             V.int_in(name, getattr(self, name), lo, hi)
         V.finite_float("lr", self.lr, 1e-5, 1.0)
         V.finite_float("clip", self.clip, 0.0, 100.0)
+
+    def fit_config(self) -> FitConfig:
+        return FitConfig(steps=self.steps, lr=self.lr, clip=self.clip, eval_every=self.eval_every,
+                         snapshot_every=self.steps, max_snapshots=4)
 
 
 def recurrent_layer(kind: str, input_size: int, hidden_size: int, seed: int):
@@ -73,7 +68,7 @@ def _uniform(rng: np.random.Generator, shape: tuple, fan_in: int) -> np.ndarray:
     return rng.uniform(-k, k, shape).astype(np.float32)
 
 
-def build_lm(vocab_size: int, config: LMConfig):
+def build_lm(kind: str, vocab_size: int, config: LMConfig):
     """torch module: ``.embedding`` (V, E), ``.rnn`` (fused layer), ``.head`` (H -> V); forward(ids (T, B)) ->
     logits (T, B, V)."""
     torch = _torch()
@@ -85,7 +80,7 @@ def build_lm(vocab_size: int, config: LMConfig):
         def __init__(self):
             super().__init__()
             self.embedding = nn.Embedding(vocab_size, E)
-            self.rnn = recurrent_layer(config.kind, E, H, seed)
+            self.rnn = recurrent_layer(V.one_of("kind", kind, KINDS), E, H, seed)
             self.head = nn.Linear(H, vocab_size)
             with torch.no_grad():
                 self.embedding.weight.copy_(torch.from_numpy(rng.standard_normal((vocab_size, E)).astype(np.float32)))
@@ -108,11 +103,11 @@ def lm_batch(train: np.ndarray, config: LMConfig, step_index: int) -> tuple[np.n
 
 
 def lm_loss(model, batch):
-    """Mean cross-entropy (nats per character) of the next character; batch = (x, y) numpy (T, B)."""
+    """(mean cross-entropy in nats per character of the next character, nan); batch = (x, y) numpy (T, B)."""
     torch = _torch()
     x, y = (torch.from_numpy(np.ascontiguousarray(a)) for a in batch)
     logits, _ = model(x)
-    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), math.nan
 
 
 def stream_bpc(model, ids: np.ndarray, chunk: int = 2_000) -> float:
@@ -130,77 +125,36 @@ def stream_bpc(model, ids: np.ndarray, chunk: int = 2_000) -> float:
     return float(-lp.mean() / LN2)
 
 
-@dataclass
-class LMHistory:
-    step: list[int] = field(default_factory=list)
-    train_bpc: list[float] = field(default_factory=list)    # mean over the steps since the last point
-    test_bpc: list[float] = field(default_factory=list)     # on the first EVAL_CHARS held-out characters
-    seconds: list[float] = field(default_factory=list)
+def lm_batches(split: Split, config: LMConfig):
+    """batches(s) for ``fit``: batch number s of the training part."""
+    return lambda s: lm_batch(split.train, config, s)
 
 
-class LMRun:
-    """One model trained step by step (``advance``); stops for good on a non-finite loss (``status``)."""
-
-    def __init__(self, split: Split, config: LMConfig):
-        torch = _torch()
-        self.split, self.config = split, config
-        self.model = build_lm(split.vocab.size, config)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=config.lr)
-        self.steps_done, self.seconds, self.status = 0, 0.0, "running"
-        self.history, self._losses = LMHistory(), []
-        self._record_point()
-
-    @property
-    def finished(self) -> bool:
-        return self.status != "running"
-
-    def train_step(self) -> float:
-        torch = _torch()
-        self.opt.zero_grad()
-        loss = lm_loss(self.model, lm_batch(self.split.train, self.config, self.steps_done))
-        loss.backward()
-        if self.config.clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip)
-        self.opt.step()
-        self.steps_done += 1
-        return float(loss.detach())
-
-    def advance(self, n: int, max_seconds: float = math.inf) -> None:
-        """Train up to n more steps (or max_seconds), recording a curve point every eval_every steps."""
-        t0 = time.perf_counter()
-        for _ in range(n):
-            if self.finished or time.perf_counter() - t0 > max_seconds:
-                break
-            loss = self.train_step()
-            self._losses.append(loss)
-            if not math.isfinite(loss):
-                self.status = "diverged"
-            elif self.steps_done % self.config.eval_every == 0 or self.steps_done >= self.config.steps:
-                self._record_point()
-            if self.steps_done >= self.config.steps and not self.finished:
-                self.status = "done"
-        self.seconds += time.perf_counter() - t0
-
-    def _record_point(self) -> None:
-        self.model.eval()
-        h = self.history
-        h.step.append(self.steps_done)
-        h.train_bpc.append(float(np.mean(self._losses)) / LN2 if self._losses else math.nan)
-        h.test_bpc.append(stream_bpc(self.model, self.split.test[:EVAL_CHARS]))
-        h.seconds.append(self.seconds)
-        self._losses = []
-        self.model.train()
-
-    def weights(self) -> dict[str, np.ndarray]:
-        return lm_weights(self.model)
+def lm_evaluate(ids: np.ndarray):
+    """evaluate(model) for ``fit``: (bits per character on the stream ``ids``, nan)."""
+    return lambda model: (stream_bpc(model, ids), math.nan)
 
 
-def lm_weights(model) -> dict[str, np.ndarray]:
-    """The model as plain float32 arrays (embedding, weight_ih, weight_hh, bias_ih, bias_hh, head_weight, head_bias)."""
-    sd = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
-    out = {"embedding": sd["embedding.weight"], "head_weight": sd["head.weight"], "head_bias": sd["head.bias"]}
-    out.update({name: sd[f"rnn.{name}_l0"] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
-    return out
+def lm_fit(split: Split, config: LMConfig, kinds=KINDS) -> Fit:
+    """The (not yet run) side-by-side training of one model per kind: same batches for all; the held-out curve on
+    the first EVAL_CHARS held-out characters, the final number on all of them (both in bits per character).
+    Run it with ``.run(lm_batches(split, config), should_stop=...)``."""
+    models = {kind: build_lm(kind, split.vocab.size, config) for kind in kinds}
+    return Fit(models, lm_loss, config.fit_config(), evaluate=lm_evaluate(split.test[:EVAL_CHARS]),
+               final_evaluate=lm_evaluate(split.test))
+
+
+def train_lms(split: Split, config: LMConfig, kinds=KINDS, should_stop=None) -> Fit:
+    """Train one model per kind to the end (synchronously)."""
+    return lm_fit(split, config, kinds).run(lm_batches(split, config), should_stop=should_stop)
+
+
+def lm_weights(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A model's state dict (``gru_core.training.state_arrays`` or a snapshot's params) as the plain arrays the
+    engine functions take: embedding, weight_ih, weight_hh, bias_ih, bias_hh, head_weight, head_bias."""
+    out = {"embedding": state["embedding.weight"], "head_weight": state["head.weight"], "head_bias": state["head.bias"]}
+    out.update({name: state[f"rnn.{name}_l0"] for name in PARAM_NAMES})
+    return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
 
 def weights_kind(weights: dict[str, np.ndarray]) -> str:
@@ -256,3 +210,34 @@ def lm_probs_np(weights: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
 
 def engine_bpc(weights: dict[str, np.ndarray], ids: np.ndarray) -> float:
     return bits_per_char(lm_probs_np(weights, ids))
+
+
+# -----------------------------------------------------------------------------------------------------------------
+# Checkpoints: plain arrays in one .npz (loaded with allow_pickle=False)
+
+def save_lm_checkpoint(path, fitted: Fit, config: LMConfig, vocab_chars: tuple[str, ...]) -> None:
+    """The final weights, curves and held-out numbers of every model of ``fitted`` (plain arrays + JSON meta)."""
+    from dataclasses import asdict
+    views = {name: run.view() for name, run in fitted.runs.items()}
+    meta = {"lm_config": asdict(config), "vocab": [ord(c) for c in vocab_chars],
+            "test_bpc": {n: v.final["loss"] for n, v in views.items()},
+            "seconds": {n: v.seconds for n, v in views.items()}}
+    save_checkpoint(path, views, meta, snapshot_steps=[], half_precision=False)
+
+
+@dataclass(frozen=True)
+class LMCheckpoint:
+    config: LMConfig
+    vocab_chars: tuple[str, ...]
+    weights: dict          # kind -> lm_weights
+    history: dict          # kind -> training.History
+    test_bpc: dict         # kind -> float: every held-out character
+    seconds: dict          # kind -> training seconds
+
+
+def load_lm_checkpoint(path) -> LMCheckpoint:
+    ck = load_checkpoint(path)
+    m = ck.meta
+    return LMCheckpoint(LMConfig(**m["lm_config"]), tuple(chr(c) for c in m["vocab"]),
+                        {n: lm_weights(ck.snapshots[n][-1].params) for n in ck.names}, ck.histories,
+                        {n: float(m["test_bpc"][n]) for n in ck.names}, {n: float(m["seconds"][n]) for n in ck.names})

@@ -1,9 +1,8 @@
 """Translation in miniature: a GRU encoder-decoder (Cho et al. 2014; Sutskever et al. 2014) that turns number words
 into digits, "three hundred and twelve" -> "312", trained on generated pairs.
 
-    run = Seq2SeqRun(S2SConfig())          # resumable: run.advance(100)
-    run.advance(run.config.steps)
-    w = run.weights()                      # plain arrays: enc_*, dec_*, src_embedding, tgt_embedding, head_*
+    f = train_translator(S2SConfig())      # gru_core.training.fit
+    w = s2s_weights(f.runs["gru"].snapshots[-1].params)   # plain arrays: enc_*, dec_*, *_embedding, head_*
     out = translate(w, "three hundred and twelve")     # Translation: digits, encoder / decoder traces (engine)
 
 The encoder reads the words; its final state h_T is the whole sentence in H numbers, and it is the decoder's
@@ -17,14 +16,14 @@ from __future__ import annotations
 
 import math
 import re
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import validate as V
 from .cell import PARAM_NAMES, Cell
 from .charlm import _torch, _uniform, recurrent_layer
+from .training import Fit, FitConfig, load_checkpoint, save_checkpoint, state_arrays
 from .record import record, step
 
 ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -35,7 +34,8 @@ _SRC_INDEX = {w: i for i, w in enumerate(SRC_WORDS) if i > 0}
 TGT_TOKENS = ("<s>", "</s>") + tuple("0123456789")
 MAX_DIGITS = 6
 MAX_OUT = MAX_DIGITS + 1            # digits plus </s>
-EVAL_SIZE = 2_000
+EVAL_SIZE = 2_000              # held-out numbers for the final accuracy
+EVAL_LIVE = 300               # and for the curve while training
 LIMITS = {"hidden_size": (4, 256), "embed_size": (2, 64), "batch_size": (1, 512), "steps": (1, 20_000),
           "max_digits": (1, MAX_DIGITS), "seed": (0, 2**31 - 1)}
 
@@ -99,6 +99,10 @@ class S2SConfig:
         V.finite_float("lr", self.lr, 1e-5, 1.0)
         V.finite_float("clip", self.clip, 0.0, 100.0)
 
+    def fit_config(self) -> FitConfig:
+        return FitConfig(steps=self.steps, lr=self.lr, clip=self.clip, eval_every=self.eval_every,
+                         snapshot_every=self.steps, max_snapshots=4)
+
 
 @dataclass(frozen=True)
 class PairBatch:
@@ -153,19 +157,11 @@ def build_seq2seq(config: S2SConfig):
 
 
 def s2s_loss(model, batch: PairBatch):
-    """Mean cross-entropy per target token (padding ignored)."""
+    """(mean cross-entropy per target token, padding ignored; nan)."""
     F = _torch().nn.functional
     logits = model(batch)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), _torch().from_numpy(batch.target).reshape(-1),
-                           ignore_index=-100)
-
-
-@dataclass
-class S2SHistory:
-    step: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)    # whole-answer accuracy on 300 held-out pairs
-    seconds: list[float] = field(default_factory=list)
+                           ignore_index=-100), math.nan
 
 
 def held_out_numbers(config: S2SConfig, size: int = EVAL_SIZE) -> np.ndarray:
@@ -173,65 +169,34 @@ def held_out_numbers(config: S2SConfig, size: int = EVAL_SIZE) -> np.ndarray:
     return sample_numbers(np.random.default_rng([config.seed, 10 ** 6]), size, MAX_DIGITS)
 
 
-class Seq2SeqRun:
-    """One translator trained step by step (``advance``), like charlm.LMRun."""
-
-    def __init__(self, config: S2SConfig):
-        torch = _torch()
-        self.config = config
-        self.model = build_seq2seq(config)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=config.lr)
-        self.steps_done, self.seconds, self.status = 0, 0.0, "running"
-        self.history, self._losses = S2SHistory(), []
-        self._eval = held_out_numbers(config, 300)
-        self._record_point()
-
-    @property
-    def finished(self) -> bool:
-        return self.status != "running"
-
-    def train_step(self) -> float:
-        torch = _torch()
-        rng = np.random.default_rng([self.config.seed, self.steps_done])
-        self.opt.zero_grad()
-        loss = s2s_loss(self.model, make_batch(sample_numbers(rng, self.config.batch_size, self.config.max_digits)))
-        loss.backward()
-        if self.config.clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip)
-        self.opt.step()
-        self.steps_done += 1
-        return float(loss.detach())
-
-    def advance(self, n: int, max_seconds: float = math.inf) -> None:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            if self.finished or time.perf_counter() - t0 > max_seconds:
-                break
-            loss = self.train_step()
-            self._losses.append(loss)
-            if not math.isfinite(loss):
-                self.status = "diverged"
-            elif self.steps_done % self.config.eval_every == 0 or self.steps_done >= self.config.steps:
-                self._record_point()
-            if self.steps_done >= self.config.steps and not self.finished:
-                self.status = "done"
-        self.seconds += time.perf_counter() - t0
-
-    def _record_point(self) -> None:
-        h = self.history
-        h.step.append(self.steps_done)
-        h.loss.append(float(np.mean(self._losses)) if self._losses else math.nan)
-        h.accuracy.append(float(np.mean(greedy_batch(self.weights(), self._eval) == self._eval)))
-        h.seconds.append(self.seconds)
-        self._losses = []
-
-    def weights(self) -> dict[str, np.ndarray]:
-        return s2s_weights(self.model)
+def s2s_batches(config: S2SConfig):
+    """batches(s) for ``fit``: batch number s of generated pairs."""
+    return lambda s: make_batch(sample_numbers(np.random.default_rng([config.seed, s]), config.batch_size,
+                                               config.max_digits))
 
 
-def s2s_weights(model) -> dict[str, np.ndarray]:
-    """Plain float32 arrays: src_embedding, tgt_embedding, enc_<param>, dec_<param>, head_weight, head_bias."""
-    sd = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+def s2s_evaluate(numbers: np.ndarray):
+    """evaluate(model) for ``fit``: (loss per target token, whole-answer accuracy of greedy decoding) on numbers."""
+    batch = make_batch(numbers)
+    return lambda model: (float(s2s_loss(model, batch)[0]),
+                          float(np.mean(greedy_batch(s2s_weights(state_arrays(model)), numbers) == numbers)))
+
+
+def s2s_fit(config: S2SConfig) -> Fit:
+    """The (not yet run) training; run it with ``.run(s2s_batches(config), should_stop=...)``. Held-out points on
+    EVAL_LIVE numbers, the final one on EVAL_SIZE."""
+    return Fit({"gru": build_seq2seq(config)}, s2s_loss, config.fit_config(),
+               evaluate=s2s_evaluate(held_out_numbers(config, EVAL_LIVE)),
+               final_evaluate=s2s_evaluate(held_out_numbers(config)))
+
+
+def train_translator(config: S2SConfig, should_stop=None) -> Fit:
+    return s2s_fit(config).run(s2s_batches(config), should_stop=should_stop)
+
+
+def s2s_weights(sd: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A state dict (``state_arrays`` or a snapshot's params) as plain arrays: src_embedding, tgt_embedding,
+    enc_<param>, dec_<param>, head_weight, head_bias."""
     out = {"src_embedding": sd["src_embedding.weight"], "tgt_embedding": sd["tgt_embedding.weight"],
            "head_weight": sd["head.weight"], "head_bias": sd["head.bias"]}
     for side, name in (("enc", "encoder"), ("dec", "decoder")):
@@ -330,3 +295,29 @@ def accuracy_by_length(numbers: np.ndarray, predicted: np.ndarray) -> tuple[np.n
     L = np.unique(lengths)
     acc = np.array([np.mean(predicted[lengths == k] == numbers[lengths == k]) for k in L])
     return L, acc, np.array([np.sum(lengths == k) for k in L])
+
+
+# -----------------------------------------------------------------------------------------------------------------
+# Checkpoint: plain arrays in one .npz (loaded with allow_pickle=False)
+
+def save_s2s_checkpoint(path, fitted: Fit, config: S2SConfig) -> None:
+    from dataclasses import asdict
+    view = fitted.runs["gru"].view()
+    meta = {"s2s_config": asdict(config), "accuracy": view.final["accuracy"], "seconds": view.seconds}
+    save_checkpoint(path, {"gru": view}, meta, snapshot_steps=[], half_precision=False)
+
+
+@dataclass(frozen=True)
+class S2SCheckpoint:
+    config: S2SConfig
+    weights: dict
+    history: object          # training.History
+    accuracy: float          # greedy whole-answer accuracy on EVAL_SIZE held-out numbers
+    seconds: float
+
+
+def load_s2s_checkpoint(path) -> S2SCheckpoint:
+    ck = load_checkpoint(path)
+    m = ck.meta
+    return S2SCheckpoint(S2SConfig(**m["s2s_config"]), s2s_weights(ck.snapshots["gru"][-1].params),
+                         ck.histories["gru"], float(m["accuracy"]), float(m["seconds"]))

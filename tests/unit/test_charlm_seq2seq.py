@@ -16,38 +16,52 @@ def split():
     return T.split_corpus(T.default_corpus()[:60_000])
 
 
-@pytest.mark.parametrize("kind", charlm.KINDS)
-def test_training_lowers_the_held_out_bits_per_character(split, kind):
-    run = charlm.LMRun(split, charlm.LMConfig(kind=kind, **TINY_LM))
-    run.advance(run.config.steps)
-    assert run.status == "done" and run.steps_done == 60
-    assert run.history.step == [0, 30, 60]
-    assert run.history.test_bpc[-1] < run.history.test_bpc[0] - 0.5
+@pytest.fixture(scope="module")
+def fitted(split):
+    return charlm.train_lms(split, charlm.LMConfig(**TINY_LM))
 
 
 @pytest.mark.parametrize("kind", charlm.KINDS)
-def test_engine_gives_the_torch_models_logits_and_bpc(split, kind):
+def test_training_lowers_the_held_out_bits_per_character(fitted, kind):
+    h = fitted.runs[kind].history
+    assert fitted.stop_reason == "steps" and fitted.runs[kind].steps_done == 60
+    assert h.eval_step == [0, 30, 60]
+    assert h.eval_loss[-1] < h.eval_loss[0] - 0.5
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_engine_gives_the_torch_models_logits_and_bpc(split, fitted, kind):
     torch = charlm._torch()
-    run = charlm.LMRun(split, charlm.LMConfig(kind=kind, **TINY_LM))
-    run.advance(10)
+    model = fitted.runs[kind].model
+    w = charlm.lm_weights(fitted.runs[kind].snapshots[-1].params)
     ids = split.test[:300]
     with torch.no_grad():
-        ref, _ = run.model(torch.from_numpy(ids[:, None]))
-    trace, logits = charlm.lm_record(run.weights(), ids)
+        ref, _ = model(torch.from_numpy(ids[:, None]))
+    trace, logits = charlm.lm_record(w, ids)
     assert np.abs(logits - ref[:, 0].double().numpy()).max() < 1e-4
-    assert charlm.engine_bpc(run.weights(), ids) == pytest.approx(charlm.stream_bpc(run.model, ids), abs=1e-5)
+    assert charlm.engine_bpc(w, ids) == pytest.approx(charlm.stream_bpc(model, ids), abs=1e-5)
     assert trace.h.shape == (300, 1, 16)
 
 
 def test_same_config_gives_the_same_weights(split):
-    a, b = (charlm.LMRun(split, charlm.LMConfig(**TINY_LM)) for _ in range(2))
-    a.advance(5), b.advance(5)
-    for name, arr in a.weights().items():
-        assert np.array_equal(arr, b.weights()[name]), name
+    cfg = charlm.LMConfig(**{**TINY_LM, "steps": 5})
+    a, b = (charlm.train_lms(split, cfg, kinds=("gru",)) for _ in range(2))
+    for name, arr in a.runs["gru"].snapshots[-1].params.items():
+        assert np.array_equal(arr, b.runs["gru"].snapshots[-1].params[name]), name
 
 
-def test_generation_is_reproducible_and_its_distribution_sums_to_one(split):
-    w = charlm.LMRun(split, charlm.LMConfig(**TINY_LM)).weights()
+def test_checkpoint_round_trips_weights_and_numbers(tmp_path, split, fitted):
+    path = tmp_path / "lm.npz"
+    charlm.save_lm_checkpoint(path, fitted, charlm.LMConfig(**TINY_LM), split.vocab.chars)
+    ck = charlm.load_lm_checkpoint(path)
+    assert ck.vocab_chars == split.vocab.chars and ck.config == charlm.LMConfig(**TINY_LM)
+    w = charlm.lm_weights(fitted.runs["gru"].snapshots[-1].params)
+    assert all(np.array_equal(w[k], ck.weights["gru"][k]) for k in w)
+    assert ck.test_bpc["gru"] == pytest.approx(charlm.stream_bpc(fitted.runs["gru"].model, split.test), abs=1e-9)
+
+
+def test_generation_is_reproducible_and_its_distribution_sums_to_one(split, fitted):
+    w = charlm.lm_weights(fitted.runs["gru"].snapshots[-1].params)
     prompt = split.vocab.encode("The ")
     ids, p = charlm.generate(w, prompt, 40, 0.8, seed=3)
     again, _ = charlm.generate(w, prompt, 40, 0.8, seed=3)
@@ -59,7 +73,7 @@ def test_bad_lm_settings_name_the_setting():
     with pytest.raises(ValueError, match="hidden_size"):
         charlm.LMConfig(hidden_size=10_000)
     with pytest.raises(ValueError, match="kind"):
-        charlm.LMConfig(kind="mgu")
+        charlm.build_lm("mgu", 10, charlm.LMConfig())
 
 
 @pytest.mark.parametrize("n, words", [
@@ -86,10 +100,10 @@ def test_sampled_numbers_cover_every_digit_count():
 
 def test_translator_training_lowers_the_loss_and_engine_matches_torch():
     cfg = S.S2SConfig(hidden_size=16, embed_size=8, batch_size=32, steps=80, eval_every=40, max_digits=3)
-    run = S.Seq2SeqRun(cfg)
-    run.advance(cfg.steps)
-    assert run.history.loss[-1] < run.history.loss[1] < 2.5
-    w = run.weights()
+    f = S.train_translator(cfg)
+    run = f.runs["gru"]
+    assert np.mean(run.history.loss[-10:]) < np.mean(run.history.loss[:10]) - 0.5
+    w = S.s2s_weights(run.snapshots[-1].params)
     out = S.translate(w, "three hundred and twelve")
     # the torch model fed the engine's own greedy outputs gives the engine's probabilities at every step
     batch = S.make_batch(np.array([312]))
