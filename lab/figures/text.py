@@ -45,6 +45,8 @@ def bpc_curves(curve_step: dict, curve_bpc: dict, trigram: float, *, title: str 
     traces.append(dict(type="scatter", mode="lines", x=[0, xmax], y=[trigram, trigram], name="trigram",
                        line=dict(color=NGRAM_COLOR, dash="dash")))
     fig = base_figure(title, "training step", "held-out bits per character", data=traces, height=400)
+    top = max((float(np.max(v)) for v in curve_bpc.values() if len(v)), default=2 * trigram)
+    fig.update_layout(yaxis=dict(range=[0, min(top, 2 * trigram) * 1.05]))   # step 0 (~log2 V) would squash the rest
     return fixed_margins(fig)
 
 
