@@ -15,6 +15,10 @@ routing.ensure_routed()   # first: a deep link to a fresh server must still run 
 D, L = M.DEFAULTS, M.LIMITS
 
 
+def _predict(question: str) -> None:
+    st.markdown(f":material/psychology_alt: **Predict first.** {question}")
+
+
 def read_settings() -> M.Settings:
     """The model and input controls (sidebar) as Settings."""
     sb = st.sidebar
@@ -133,23 +137,22 @@ def code_panel() -> None:
 
 def conventions(res: M.Result, v: M.StepView) -> None:
     """What the mixing and reset switches change, on the chart and in this step's numbers."""
-    s, u = v.terms, v.terms.unit
-    st.markdown("**What the convention switch changes**")
-    ui.chart(convention_figure({k: r.h[:, u] for k, r in res.runs.items()}, {k: r.z[:, u] for k, r in
-                                                                              res.runs.items()}, s.t, unit=u),
-             key="st_conventions", predict="Switch the mixing convention in the sidebar: which of these lines "
-                                          "will move?",
+    s, u, o, q = v.terms, v.terms.unit, v.other_mix, v.other_reset
+    st.subheader("What the convention switch changes")
+    _predict("Switch the mixing convention in the sidebar: which of these lines will move?")
+    c1, c2 = st.columns([1.2, 1], gap="large")
+    fig = convention_figure({k: r.h[:, u] for k, r in res.runs.items()}, {k: r.z[:, u] for k, r in res.runs.items()},
+                            s.t, unit=u)
+    ui.chart(fig, key="st_conventions", container=c1,
              how_to_read="Same seeded weights run four ways. Top: the thick and dotted lines of one colour lie on "
                          "top of each other (the two mixes agree); blue and orange differ (the two reset "
                          "placements do not). Bottom: z of the two mixes mirror each other around 0.5.")
-    o = v.other_mix
-    st.success(f"**Equivalent up to relabelling.** Mixing: Negating the update gate's weights and bias turns "
-               f"one convention into the other: z = {E.fmt(s.z)} here is z = 1 − {E.fmt(s.z)} = {E.fmt(o.z)} "
-               f"there, with the same r, n and h = {E.fmt(o.h)}; over the run h differs by at most "
-               f"{sci(res.dh_mix)} (rounding).", icon=":material/check_circle:")
-    q = v.other_reset
-    st.warning(f"**Not equivalent.** Reset placement: Same weights, same step: n = {E.fmt(s.n)} with the reset "
-               f"{s.reset} the matmul but n = {E.fmt(q.n)} with it {v.reset_name}; no relabelling maps one model "
+    c2.success(f"**Equivalent up to relabelling.** Mixing: negating the update gate's weights and bias turns one "
+               f"convention into the other: z = {E.fmt(s.z)} here is z = 1 − {E.fmt(s.z)} = {E.fmt(o.z)} there, "
+               f"with the same r, n and h = {E.fmt(o.h)}; over the run h differs by at most {sci(res.dh_mix)} "
+               f"(rounding).", icon=":material/check_circle:")
+    c2.warning(f"**Not equivalent.** Reset placement: same weights, same step, but n = {E.fmt(s.n)} with the reset "
+               f"{s.reset} the matmul and n = {E.fmt(q.n)} with it {v.reset_name}; no relabelling maps one model "
                f"onto the other. Over this run h differs by up to {sci(res.dh_reset)}.", icon=":material/report:")
 
 
@@ -161,8 +164,8 @@ def step_panel(res: M.Result) -> None:
     t, unit = nav(T, H)
     v = M.step_view(res, t, unit)
     run = res.run
-    st.markdown(":material/psychology_alt: **Predict first.** Before you press Next: will the memory line "
-                "along the top keep its colour through the × node, or take the colour of the candidate n?")
+    _predict("Before you press Next: will the memory line along the top keep its colour through the × "
+                    "node, or take the colour of the candidate n?")
     c1, c2 = st.columns([1.1, 1], gap="medium")
     ui.chart(cell_diagram(v.terms), key="st_diagram", container=c1, alt="Diagram of the GRU cell coloured by "
              "the current values", how_to_read="One unit at step t: the memory h_t−1 runs along the top to h_t; "
@@ -173,11 +176,8 @@ def step_panel(res: M.Result) -> None:
              "the gates r and z, the candidate n and the state h below; the grey line marks step t.")
     ui.headline(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}")
     equations(v, res.settings.input, H)
-    c3, c4 = st.columns([1, 1.1], gap="large")
-    with c3:
-        code_panel()
-    with c4:
-        conventions(res, v)
+    code_panel()
+    conventions(res, v)
 
 
 ui.page_header("Step through a GRU", "Watch one GRU step happen with real numbers: which gate opened, what the "

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lab.figures.stepper import _line, _rows, axis, figure
-from lab.theme import (CHART_HEIGHT, FONT_SIZE, GATE_COLORS, LEGEND_ROW, MARGIN_COLORBAR, OKABE_ITO, OKABE_ITO_ORDER,
+from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, FONT_SIZE, GATE_COLORS, LEGEND_ROW, MARGIN_COLORBAR, OKABE_ITO, OKABE_ITO_ORDER,
                        SEQUENTIAL_SCALE)
 
 BASE_COLOR = "#555555"   # the run without intervention: the line that matters, drawn widest and on top
@@ -24,7 +24,7 @@ def _steps(T: int) -> np.ndarray:
 
 
 def _title(text: str) -> dict:
-    return dict(text=text, font=dict(size=FONT_SIZE))
+    return dict(text=text, font=dict(size=FONT_SIZE, color=AXIS_TEXT_COLOR))
 
 
 def gate_heatmaps(r: np.ndarray, z: np.ndarray, *, height: int = CHART_HEIGHT + 80) -> go.Figure:

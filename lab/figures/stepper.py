@@ -199,7 +199,8 @@ def cell_diagram(s: StepTerms, *, height: int = 470) -> go.Figure:
     and hover read the numbers); two colour bars: gates 0..1, states -1..1."""
     nodes = list(diagram_nodes(s).values())
     shapes, heads = _wire_shapes(s)
-    notes = [dict(**_label_position(n), text=n.label, showarrow=False, font=dict(size=15)) for n in nodes if n.label]
+    notes = [dict(**_label_position(n), text=n.label, showarrow=False, font=dict(size=15, color=AXIS_TEXT_COLOR))
+             for n in nodes if n.label]
     notes.append(dict(x=4.3, y=0.62, xref="x", yref="y", showarrow=False, font=dict(size=15, color=NEUTRAL),
                       text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate"))
     data = heads + [_parts_trace(nodes), _colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0),
@@ -278,10 +279,9 @@ def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
     data.append(dict(type="scatter", x=[t] * 4, y=[float(v[t - 1]) for v in (r, z, n, h)], mode="markers",
                      name=f"step {t}", showlegend=False, xaxis="x2", yaxis="y2",
                      marker=dict(size=12, color=[GATE_COLORS[g] for g in "rznh"], line=dict(width=2, color="#333333"))))
-    layout = _rows(0.28)
-    layout["yaxis"]["title"] = dict(text="input", font=dict(size=FONT_SIZE, color=AXIS_TEXT_COLOR))
-    layout["yaxis2"].update(range=[-1.05, 1.05], title=dict(text="value", font=dict(size=FONT_SIZE,
-                                                                                      color=AXIS_TEXT_COLOR)))
+    layout = _rows(0.3)
+    layout["yaxis"].update(axis("input", nticks=4))
+    layout["yaxis2"].update(axis("value", range=[-1.05, 1.05]))
     marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
                   line=dict(color=NEUTRAL, width=3))]
     return figure(data, height=height, margin=dict(l=84, t=96, b=70), shapes=marks, **layout,
@@ -314,8 +314,8 @@ def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, u
         data.append(_line(steps, z_by_convention[(mix, reset)], CONVENTION_LABELS[(mix, reset)], colors[reset],
                           axes=2, showlegend=False, **style))
     layout = _rows(0.5, gap=0.14)
-    layout["yaxis"].update(range=[-1.05, 1.05], title=dict(text="h<sub>t</sub>", font=dict(size=FONT_SIZE)))
-    layout["yaxis2"].update(range=[-0.02, 1.02], title=dict(text="z<sub>t</sub>", font=dict(size=FONT_SIZE)))
+    layout["yaxis"].update(axis("h<sub>t</sub>", range=[-1.05, 1.05]))
+    layout["yaxis2"].update(axis("z<sub>t</sub>", range=[-0.02, 1.02]))
     marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
                   line=dict(color=NEUTRAL, width=2))]
     return figure(data, height=height, margin=dict(l=70, t=20 + 2 * LEGEND_ROW, b=70), shapes=marks, **layout,
