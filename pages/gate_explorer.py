@@ -100,7 +100,7 @@ def map_panel(s: M.Settings) -> None:
                          "put (a fixed point: filled = stable, |slope| < 1; open = unstable). The red staircase "
                          "follows the state step by step from h₀.")
     with m2:
-        st.markdown(M.staircase_words(m))
+        ui.reveal(M.staircase_words(m), key="ge_reveal_staircase")
         st.markdown(M.map_words(m))
 
 
@@ -124,9 +124,10 @@ def time_charts(res: M.Result) -> None:
         ui.chart(state_lines(run.h, None if base is None else base.h), key="ge_state_lines",
                  how_to_read="One line per unit: the hidden state h_t (hover names the unit). With an "
                              "intervention on, the wide grey lines are the untouched run.")
-    words = M.rnn_words(res) if s.intervention.makes_rnn else M.story(res)
-    if words:
-        ui.headline(words)
+    if s.intervention.makes_rnn:
+        ui.headline(M.rnn_words(res))
+    elif M.story(res):
+        ui.reveal(M.story(res), key="ge_reveal_story")
 
 
 def effect_charts(res: M.Result) -> None:

@@ -147,10 +147,11 @@ def conventions(res: M.Result, v: M.StepView) -> None:
              how_to_read="Same seeded weights run four ways. Top: the thick and dotted lines of one colour lie on "
                          "top of each other (the two mixes agree); blue and orange differ (the two reset "
                          "placements do not). Bottom: z of the two mixes mirror each other around 0.5.")
-    c2.success(f"**Equivalent up to relabelling.** Mixing: negating the update gate's weights and bias turns one "
+    if not ui.reveal(f"**Equivalent up to relabelling.** Mixing: negating the update gate's weights and bias turns one "
                f"convention into the other: z = {E.fmt(s.z)} here is z = 1 − {E.fmt(s.z)} = {E.fmt(o.z)} there, "
                f"with the same r, n and h = {E.fmt(o.h)}; over the run h differs by at most {sci(res.dh_mix)} "
-               f"(rounding).", icon=":material/check_circle:")
+               f"(rounding).", key="st_reveal_conventions", container=c2):
+        return
     c2.warning(f"**Not equivalent.** Reset placement: same weights, same step, but n = {E.fmt(s.n)} with the reset "
                f"{s.reset} the matmul and n = {E.fmt(q.n)} with it {v.reset_name}; no relabelling maps one model "
                f"onto the other. Over this run h differs by up to {sci(res.dh_reset)}.", icon=":material/report:")
@@ -174,7 +175,7 @@ def step_panel(res: M.Result) -> None:
     ui.chart(step_context(run.x, run.r[:, unit], run.z[:, unit], run.n[:, unit], run.h[:, unit], t, unit=unit),
              key="st_context", container=c2, how_to_read="The whole sequence for this unit: the input on top, "
              "the gates r and z, the candidate n and the state h below; the grey line marks step t.")
-    ui.headline(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}")
+    ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
     equations(v, res.settings.input, H)
     code_panel()
     conventions(res, v)

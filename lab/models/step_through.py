@@ -107,7 +107,7 @@ def _input(s: Settings) -> tuple[np.ndarray, str | None]:
 def _compute(values: tuple) -> Result:
     s = Settings(*values)
     x, error = _input(s)
-    runs = G.convention_runs(gru_core.make_cell("gru", s.input, s.hidden, seed=s.seed), x)
+    runs = G.convention_runs(gru_core.CellSpec("gru", s.input, s.hidden, seed=s.seed).make(), x)
     with np.errstate(all="ignore"):
         dh_mix = float(np.max(np.abs(runs[("torch", s.reset)].h - runs[("wiki", s.reset)].h)))
         dh_reset = float(np.max(np.abs(runs[(s.mix, "after")].h - runs[(s.mix, "before")].h)))

@@ -46,7 +46,7 @@ def test_defaults_scalar_run_keeps_the_impulse_through_the_update_gate():
     assert ref.h[-1, 0, 0] > 0.5 * ref.h[14, 0, 0]             # the impulse is kept (z near 1 after it)
     md = " ".join(m.value for m in at.markdown)
     assert "1 fixed point**" in md and "slowly" in md
-    assert "With the default settings" in md and "still holds" in " ".join(i.value for i in at.info)
+    assert "With the default settings" in md and "still holds" in " ".join(i.value for i in at.success)
 
 
 def test_the_bistable_link_is_the_flip_flop_with_three_fixed_points():
