@@ -5,21 +5,21 @@ sensitivities). Synchronous and plain: no threads, no Streamlit.
     from gru_core import forecaster as F, series as S
     problem = F.Problem.make(S.load("co2").values, horizon=24, window=36, period=12)
     config = F.FitConfig(steps=400, seed=0)
-    fitted = F.train(problem, config, {"gru": F.hidden_for_budget("gru", 4000, 24)})["gru"]
-    F.forecast(fitted.params, problem)          # (h,) forecast of the held-out part, in the series' units
-    F.inside(fitted.params, problem)            # gates (W, H), |d forecast_k / d x_t| (W,)
+    fit = F.train(problem, config, {"gru": F.hidden_for_budget("gru", 4000, 24)})     # a gru_core.training.Fit
+    params = fit.runs["gru"].view().snapshots[-1].params
+    F.forecast(params, problem)                 # (h,) forecast of the held-out part, in the series' units
+    F.inside(params, problem)                   # gates (W, H), |d forecast_k / d x_t| (W,)
 
 Shapes: the network reads x (W, B, 1) (time first, as nn.GRU) and returns (B, h).
 """
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import series as S
+from . import training as T
 from .interop import from_torch
 from .record import record
 
@@ -132,12 +132,12 @@ def kind_of(params: dict[str, np.ndarray]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Training: RNN, GRU, LSTM side by side on the same batches (the shape of gru_core.training.fit, which replaces
-# the small loop `_train` below when it lands: batches(s), loss_fn(model, batch), evaluate(model))
+# Training: RNN, GRU, LSTM side by side on the same batches, with gru_core.training
 
 @dataclass(frozen=True)
 class FitConfig:
-    """Adam on the mean squared error of the scaled, level-relative windows; batch s is the same for every cell."""
+    """Adam on the mean squared error of the scaled, level-relative windows; batch s is the same for every cell.
+    The held-out MAE is logged every `eval_every` steps (drawn for the student, never used to choose weights)."""
     steps: int = 300
     lr: float = 0.01
     batch_size: int = 64
@@ -145,29 +145,9 @@ class FitConfig:
     seed: int = 0
     eval_every: int = 20
 
-
-@dataclass
-class History:
-    """step (n,), loss (n,) mean training loss since the previous entry, test_mae (n,) MAE of the held-out
-    forecast at that step (drawn for the student; never used to choose the weights)."""
-    step: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    test_mae: list[float] = field(default_factory=list)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        n = len(self.step)
-        return {k: np.asarray(getattr(self, k)[:n], dtype=float) for k in ("step", "loss", "test_mae")}
-
-
-@dataclass
-class Fitted:
-    """One network as trained so far: params (see `params_of`), its history, status (running | done | stopped |
-    diverged)."""
-    kind: str
-    hidden_size: int
-    params: dict[str, np.ndarray] = field(repr=False)
-    history: History = field(default_factory=History)
-    status: str = "running"
+    def training(self) -> T.FitConfig:
+        return T.FitConfig(steps=self.steps, lr=self.lr, clip=self.clip, eval_every=self.eval_every,
+                           snapshot_every=self.eval_every)
 
 
 def batch_indices(n_windows: int, config: FitConfig) -> np.ndarray:
@@ -177,8 +157,8 @@ def batch_indices(n_windows: int, config: FitConfig) -> np.ndarray:
 
 
 def training_pieces(problem: Problem, config: FitConfig):
-    """(batches, loss_fn, evaluate): batch s -> (x (W, B, 1), y (B, h)); loss_fn -> (MSE, nan); evaluate -> the
-    held-out MAE in the series' units."""
+    """(batches, loss_fn, evaluate) for gru_core.training: batch s -> (x (W, B, 1), y (B, h)); loss_fn -> (MSE,
+    nan); evaluate -> (held-out MAE in the series' units, nan)."""
     torch = _torch()
     X = torch.from_numpy(problem.windows.inputs.T[:, :, None].astype(np.float32))
     Y = torch.from_numpy(problem.windows.targets.astype(np.float32))
@@ -198,61 +178,18 @@ def training_pieces(problem: Problem, config: FitConfig):
     return batches, loss_fn, evaluate
 
 
-def train(problem: Problem, config: FitConfig, hidden: dict[str, int],
-          on_eval: Callable[[dict[str, Fitted]], None] | None = None,
-          should_stop: Callable[[], object] | None = None) -> dict[str, Fitted]:
-    """Train one network per kind in `hidden` (kind -> hidden size), side by side: step s of every network sees
-    batch s. `on_eval(fitted)` after every `eval_every` steps; a truthy `should_stop()` ends the run ("stopped").
-    A non-finite loss stops that network and keeps its last finite weights ("diverged")."""
-    torch = _torch()
+def make_fit(problem: Problem, config: FitConfig, hidden: dict[str, int]):
+    """(fit, batches): a gru_core.training.Fit of one network per kind in `hidden` (kind -> hidden size), not yet
+    run (another thread may watch it from step 0); run it with ``fit.run(batches, should_stop=...)``."""
     nets = {k: build_network(k, H, problem.horizon, config.seed) for k, H in hidden.items()}
-    opts = {k: torch.optim.Adam(n.parameters(), lr=config.lr) for k, n in nets.items()}
-    fitted = {k: Fitted(k, hidden[k], params_of(n)) for k, n in nets.items()}
     batches, loss_fn, evaluate = training_pieces(problem, config)
-    losses: dict[str, list[float]] = {k: [] for k in nets}
-    for s in range(config.steps):
-        if should_stop is not None and should_stop():
-            break
-        batch = batches(s)
-        for k in [k for k, f in fitted.items() if f.status == "running"]:
-            _one_step(nets[k], opts[k], loss_fn, batch, config.clip, fitted[k], losses[k])
-        if (s + 1) % config.eval_every == 0 or s + 1 == config.steps:
-            _log_all(nets, fitted, losses, s + 1, evaluate)
-            if on_eval is not None:
-                on_eval(fitted)
-    for f in fitted.values():
-        f.status = "done" if f.status == "running" and f.history.step[-1:] == [config.steps] else \
-            ("stopped" if f.status == "running" else f.status)
-    return fitted
+    return T.Fit(nets, loss_fn, config.training(), evaluate=evaluate), batches
 
 
-def _one_step(net, opt, loss_fn, batch, clip: float, fitted: Fitted, losses: list[float]) -> None:
-    torch = _torch()
-    loss, _ = loss_fn(net, batch)
-    if not math.isfinite(loss.item()):
-        fitted.status = "diverged"
-        return
-    opt.zero_grad()
-    loss.backward()
-    if clip > 0:
-        torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
-    opt.step()
-    losses.append(loss.item())
-
-
-def _log_all(nets: dict, fitted: dict[str, Fitted], losses: dict[str, list[float]], step: int, evaluate) -> None:
-    torch = _torch()
-    for k, f in fitted.items():
-        if f.status != "running":
-            continue
-        with torch.no_grad():
-            test_mae, _ = evaluate(nets[k])
-        f.params = params_of(nets[k])
-        h = f.history
-        h.loss.append(float(np.mean(losses[k])) if losses[k] else float("nan"))
-        h.test_mae.append(test_mae)
-        h.step.append(step)                      # last: a reader in another thread cuts the lists to this length
-        losses[k].clear()
+def train(problem: Problem, config: FitConfig, hidden: dict[str, int], should_stop=None) -> T.Fit:
+    """Train synchronously; returns the finished Fit (``.runs[kind].view()``: history, snapshots, status)."""
+    fit, batches = make_fit(problem, config, hidden)
+    return fit.run(batches, should_stop=should_stop)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Produce checkpoints/forecast_co2.npz: RNN, GRU and LSTM trained with the forecast page's defaults on the monthly
-Mauna Loa CO2 series (plain float32 arrays and a JSON string; the page loads it with allow_pickle=False).
+Mauna Loa CO2 series (gru_core.training's plain-array checkpoint: loaded with allow_pickle=False).
 
     .venv/bin/python scripts/make_forecast_checkpoint.py        # about a minute on 2 cores
 
@@ -15,13 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gru_core import series as S  # noqa: E402
-
+from gru_core.training import torch_single_thread  # noqa: E402
 from lab.models import forecast as M  # noqa: E402
 
 
 def main() -> int:
-    import torch
-    torch.set_num_threads(1)            # one thread, as the app runs: the same numbers as the page
+    torch_single_thread()            # one thread, as the app trains: the same numbers as the page
     settings = M.Settings()
     data = S.load(settings.series)
     job = M.ForecastJob(data, settings)
@@ -29,7 +28,7 @@ def main() -> int:
     job.run(lambda: None)
     seconds = time.perf_counter() - t0
     M.CHECKPOINT.parent.mkdir(exist_ok=True)
-    M.save_checkpoint(M.CHECKPOINT, settings, data, job.view())
+    M.save_checkpoint(M.CHECKPOINT, settings, data, job.fit)
     res = M.assemble(data, settings, M.compute_baselines(data, settings.horizon), M.load_checkpoint()[2])
     for row in M.metrics_rows(res):
         print(row)

@@ -5,6 +5,7 @@
     data = M.load_series(s.series)                 # gru_core.series.Series (cached)
     base = M.compute_baselines(data, s.horizon)    # Baselines: train, test, seasonal naive and ETS forecasts
     job = M.ForecastJob(data, s)                   # a lab.background Job: trains RNN, GRU, LSTM side by side
+    job.run(lambda: None)                          # (lab.background runs it in a thread for the page)
     res = M.assemble(data, s, base, job.view())    # Result: every forecast, the metrics table, who wins
     M.winner_words(res), M.inside(job.view()["gru"].params, data, s)
 
@@ -14,9 +15,7 @@ analysis); this module decides what to run, keeps what the charts need and choos
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from gru_core import forecaster as F
 from gru_core import series as S
+from gru_core import training as T
 from lab.cache import engine_cache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,7 @@ LR_OPTIONS = (0.001, 0.003, 0.01, 0.03)
 BASELINES = ("naive", "ets")
 MODEL_LABELS = {"naive": "Seasonal naive", "ets": "ETS (Holt-Winters)", "rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 TIE = 0.05            # MASEs within 5% of each other are "about the same"
+MIN_WINDOWS = 8       # at least this many training windows
 REACH_SHARE = 0.9     # "90% of the forecast's dependence on earlier values lies within the last N steps"
 
 
@@ -76,12 +77,14 @@ def defaults_for(series: str) -> Settings:
     return Settings(series=series, horizon=h, window=w)
 
 
-def limits_for(n: int) -> dict[str, tuple[int, int]]:
-    """Slider ranges for a series of n values: the horizon at most a quarter of it, room for 8+ training windows."""
+def limits_for(n: int, horizon: int | None = None) -> dict[str, tuple[int, int]]:
+    """Slider ranges for a series of n values: the horizon at most a quarter of it; the window leaves at least
+    MIN_WINDOWS training windows for that horizon (the largest horizon when none is given)."""
     h_lo, h_hi, _ = Settings.LIMITS["horizon"]
     w_lo, w_hi, _ = Settings.LIMITS["window"]
     h_max = max(h_lo, min(h_hi, n // 4))
-    return dict(horizon=(h_lo, h_max), window=(w_lo, max(w_lo, min(w_hi, n - h_max - 8 - h_max))))
+    h = h_max if horizon is None else horizon
+    return dict(horizon=(h_lo, h_max), window=(w_lo, max(w_lo, min(w_hi, n - 2 * h - MIN_WINDOWS + 1))))
 
 
 def data_id(data: S.Series) -> str:
@@ -94,6 +97,26 @@ def data_id(data: S.Series) -> str:
 def load_series(key: str) -> S.Series:
     """A shipped series (cached per server)."""
     return S.load(key)
+
+
+numeric_columns = S.numeric_columns
+
+
+@engine_cache(max_entries=8)
+def read_upload(data: bytes) -> S.Table:
+    """An uploaded file parsed as a table (raises gru_core.series.SeriesError with the reason)."""
+    return S.read_csv(data)
+
+
+@engine_cache(max_entries=8)
+def upload_series(data: bytes, column: str, date_column: str | None, period: int | None) -> S.Series:
+    """The series in one column of an uploaded file (raises SeriesError with the reason)."""
+    return S.from_table(S.read_csv(data), column, date_column, period)
+
+
+def run_key(settings: Settings, data: S.Series) -> tuple:
+    """Everything that decides a training run's result: the same key on any session shares one run."""
+    return ("forecast", data_id(data), settings)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -126,6 +149,7 @@ class NetView:
     params: dict[str, np.ndarray] = field(repr=False)
     history: dict[str, np.ndarray] = field(repr=False)
     status: str
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +190,20 @@ def metrics_markdown(res: Result) -> str:
     lines += [f"| {r['model']} | {r['MAE']:.3g} | {r['RMSE']:.3g} | {r['MASE']:.2f} | {r['parameters']} |"
               for r in rows]
     return "\n".join(lines)
+
+
+def guess_choices(res: Result) -> dict[str, str]:
+    """The models a student can bet on (those on the chart)."""
+    return {k: MODEL_LABELS[k] for k in res.forecasts}
+
+
+def curve_baseline(res: Result) -> dict[str, object]:
+    """The best classical model's held-out MAE, drawn across the training curves."""
+    classical = [k for k in res.ranking if k in BASELINES]
+    if not classical:
+        return dict(baseline_mae=None, baseline_label="")
+    k = classical[0]
+    return dict(baseline_mae=res.metrics[k]["MAE"], baseline_label=f"{MODEL_LABELS[k]}: {res.metrics[k]['MAE']:.3g}")
 
 
 @dataclass(frozen=True)
@@ -229,6 +267,16 @@ def inside(params: dict[str, np.ndarray], data: S.Series, settings: Settings, st
     return F.inside(params, settings.problem(data), step)
 
 
+def steps_back(window: int) -> list[int]:
+    """W-1, ..., 1, 0: how far each input of the window lies before its last value."""
+    return list(range(window - 1, -1, -1))
+
+
+def sorted_units(z: np.ndarray) -> np.ndarray:
+    """(W, H) gate values with the units ordered by their mean over the window (most keeping first)."""
+    return z[:, np.argsort(-z.mean(axis=0))]
+
+
 def reach(sensitivity: np.ndarray, share: float = REACH_SHARE) -> int:
     """Steps back (1 = the value before the last) within which `share` of the forecast's dependence on the earlier
     values lies (the last value sets the level and is left out). 0 when nothing depends on them."""
@@ -257,60 +305,45 @@ def reach_words(reaches: dict[str, int], period: int, step_name: str) -> str:
 # Training as a lab.background Job, and the shipped checkpoint
 
 class ForecastJob:
-    """Trains RNN, GRU and LSTM side by side for `settings` on `data` (a lab.background Job: run, view, progress)."""
+    """Trains RNN, GRU and LSTM side by side for `settings` on `data`: a lab.background Job (run, view, progress)."""
 
     def __init__(self, data: S.Series, settings: Settings):
-        self.data, self.settings = data, settings
-        self._views: dict[str, NetView] = {}
-        self._step = 0
-        self._lock = threading.Lock()
+        self.settings = settings
+        self.fit, self._batches = F.make_fit(settings.problem(data), settings.fit_config(), settings.hidden())
 
     def run(self, should_stop) -> None:
-        problem = self.settings.problem(self.data)
-        fitted = F.train(problem, self.settings.fit_config(), self.settings.hidden(), on_eval=self._update,
-                         should_stop=should_stop)
-        self._update(fitted)
-
-    def _update(self, fitted: dict[str, F.Fitted]) -> None:
-        views = {k: NetView(k, f.hidden_size, f.params, f.history.arrays(), f.status) for k, f in fitted.items()}
-        with self._lock:
-            self._views = views
-            self._step = max((int(v.history["step"][-1]) for v in views.values() if v.history["step"].size),
-                             default=0)
+        self.fit.run(self._batches, should_stop=should_stop)
 
     def view(self) -> dict[str, NetView]:
-        with self._lock:
-            return dict(self._views)
+        return {k: net_view(r.view()) for k, r in self.fit.runs.items()}
 
     def progress(self) -> float:
-        return min(1.0, self._step / max(1, self.settings.steps))
+        return self.fit.progress()
 
 
-def save_checkpoint(path: Path, settings: Settings, data: S.Series, views: dict[str, NetView]) -> None:
-    """Plain float32 arrays and a JSON string, loadable with allow_pickle=False."""
-    arrays = {"meta": np.array(json.dumps(dict(settings=asdict(settings), data=data_id(data))))}
-    for k, v in views.items():
-        arrays.update({f"{k}/param/{n}": a.astype(np.float32) for n, a in v.params.items()})
-        arrays.update({f"{k}/history/{n}": a for n, a in v.history.items()})
-        arrays[f"{k}/status"] = np.array(v.status)
-    np.savez_compressed(path, **arrays)
+def net_view(v: T.ModelView) -> NetView:
+    """What the page draws of one gru_core.training model view: the newest weights and the held-out curve."""
+    params = {k: np.asarray(a, dtype=np.float64) for k, a in v.snapshots[-1].params.items()}
+    h = v.history
+    history = dict(step=np.asarray(h.eval_step, dtype=float), test_mae=np.asarray(h.eval_loss, dtype=float),
+                   train_step=np.asarray(h.step, dtype=float), loss=np.asarray(h.loss, dtype=float))
+    return NetView(v.name, params["head.weight"].shape[1], params, history, v.status, v.message)
+
+
+def save_checkpoint(path: Path, settings: Settings, data: S.Series, fit: T.Fit) -> None:
+    """gru_core.training's plain-array checkpoint (last weights only) with the settings and data id as meta."""
+    views = {k: r.view() for k, r in fit.runs.items()}
+    T.save_checkpoint(path, views, dict(settings=asdict(settings), data=data_id(data)), snapshot_steps=())
 
 
 def load_checkpoint(path: Path = CHECKPOINT) -> tuple[Settings, str, dict[str, NetView]] | None:
-    """(settings, data id, views) of a checkpoint made by `save_checkpoint`, or None if it is not there."""
+    """(settings, data id, kind -> NetView) of a checkpoint made by `save_checkpoint`, or None if it is absent."""
     if not Path(path).exists():
         return None
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-        views = {}
-        for k in KINDS:
-            if f"{k}/status" not in z.files:
-                continue
-            params = {n.split("/", 2)[2]: z[n].astype(np.float64) for n in z.files if n.startswith(f"{k}/param/")}
-            hist = {n.split("/", 2)[2]: z[n] for n in z.files if n.startswith(f"{k}/history/")}
-            H = params["head.weight"].shape[1]
-            views[k] = NetView(k, H, params, hist, str(z[f"{k}/status"]))
-    return Settings(**meta["settings"]), meta["data"], views
+    ck = T.load_checkpoint(path)
+    views = {k: net_view(T.ModelView(k, "done", "", ck.histories[k], tuple(ck.snapshots[k]), 0.0, {}))
+             for k in ck.names}
+    return Settings(**ck.meta["settings"]), ck.meta["data"], views
 
 
 @engine_cache(max_entries=2)
@@ -328,7 +361,19 @@ def pretrained(settings: Settings, data: S.Series) -> dict[str, NetView] | None:
     return got[2]
 
 
-def with_series(settings: Settings, series: str) -> Settings:
-    """The defaults of another series, keeping the training settings."""
-    d = defaults_for(series)
-    return replace(settings, series=series, horizon=d.horizon, window=d.window)
+def run_words(run, settings: Settings) -> str:
+    """One line on what is shown: the shipped run, a live or finished run, or nothing trained yet."""
+    if run is None:
+        return ("No network is trained for these settings yet: press Train (about half a minute). The classical "
+                "forecasts are already there.")
+    if isinstance(run.key, tuple) and run.key[:1] == ("pretrained",):
+        return "Showing networks trained in advance with these settings (the defaults). Press Train to retrain."
+    if run.state == "queued":
+        return f"Waiting for a free training slot: number {run.queue_position} in the queue."
+    if run.state == "running":
+        return f"Training {', '.join(MODEL_LABELS[k] for k in KINDS)} side by side ({run.watchers()} watching)."
+    return f"Trained in {run.seconds:.0f} s." + (f" {run.note[:1].upper()}{run.note[1:]}." if run.note else "")
+
+
+def progress_words(run, settings: Settings) -> str:
+    return f"Training: {run.progress() * 100:.0f}% of {settings.steps} steps, {run.seconds:.0f} s"
