@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
-from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, LINE_WIDTH, MARGIN_COLORBAR, OKABE_ITO, SEQUENTIAL_SCALE,
-                       TICK_SIZE)
+from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, LEGEND_ROW, LINE_WIDTH, MARGIN_COLORBAR, OKABE_ITO,
+                       SEQUENTIAL_SCALE, TICK_SIZE)
 
 COLORS = dict(CELL_COLORS, naive=OKABE_ITO["grey"], ets=OKABE_ITO["orange"], truth=AXIS_TEXT_COLOR)
 DASH = {"naive": "dot", "ets": "dash", "rnn": "solid", "gru": "solid", "lstm": "solid"}
@@ -45,24 +45,26 @@ def forecast_figure(x_history: Sequence, history: np.ndarray, x_test: Sequence, 
                     forecasts: Mapping[str, Mapping[str, object]], *, unit: str, x_title: str) -> go.Figure:
     """The end of the training part, the held-out truth (thick), every model's forecast of it; a model's prediction
     interval as a band. forecasts: key -> {"label", "mean" (h,), "lower"/"upper" (h,) or None}."""
-    data = [_line(x_history, history, "training data", "history", COLORS["truth"], width=2.5)]
+    data = [dict(_line(x_history, history, "actual values", "history", COLORS["truth"], width=2.5),
+                 legendgroup="actual", showlegend=False)]
     for key, f in forecasts.items():
         if f.get("lower") is not None:
             data += _band(x_test, f["lower"], f["upper"], f"{f['label']} 95% interval", COLORS[key])
-    data.append(_line(x_test, truth, "held-out truth", "truth", COLORS["truth"], width=LINE_WIDTH + 1.5))
+    data.append(dict(_line(x_test, truth, "actual values", "truth", COLORS["truth"], width=LINE_WIDTH + 1.5),
+                     legendgroup="actual"))
     for key, f in forecasts.items():
         data.append(_line(x_test, f["mean"], str(f["label"]), f"forecast:{key}", COLORS[key], DASH[key]))
     fig = base_figure(None, x_title, unit or "value", data=data, legend_rows=2)
     _held_out_band(fig, x_test[0], x_test[-1])
-    return fixed_margins(fig, t=64 + 26)
+    return fixed_margins(fig, t=64 + LEGEND_ROW)
 
 
 def _band(x, lower, upper, name: str, color: str) -> list[dict]:
     rgb = tuple(int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
     edge = dict(type="scatter", x=list(x), mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False)
     return [dict(edge, y=np.asarray(upper, dtype=float), meta={"role": "upper", "name": name}),
-            dict(edge, y=np.asarray(lower, dtype=float), fill="tonexty", fillcolor=f"rgba{rgb + (0.18,)}",
-                 name=name, showlegend=True, meta={"role": "lower", "name": name})]
+            dict(edge, y=np.asarray(lower, dtype=float), fill="tonexty", fillcolor=f"rgba{rgb + (0.22,)}",
+                 name=name, meta={"role": "lower", "name": name})]
 
 
 def curves_figure(histories: Mapping[str, Mapping[str, np.ndarray]], *, labels: Mapping[str, str],
@@ -80,6 +82,7 @@ def curves_figure(histories: Mapping[str, Mapping[str, np.ndarray]], *, labels: 
     floor, ceil = log_limits(*values, pad_decades=0.2, min_span_decades=1.0)
     fig.update_xaxes(range=[0, max(int(total_steps), 1) * 1.02])
     finish_log_axis(fig, floor, ceil)
+    fig.update_yaxes(dtick=1)
     return fixed_margins(fig)
 
 
@@ -107,4 +110,5 @@ def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.nda
                       f"|∂ forecast<sub>{forecast_step}</sub> / ∂x<sub>t</sub>|", log_y=True, data=data)
     fig.update_xaxes(autorange="reversed")
     finish_log_axis(fig, floor, ceil)
+    fig.update_yaxes(dtick=1)
     return fixed_margins(fig)
