@@ -5,6 +5,7 @@ for the class), then the answer revealed and explained with the chart's own numb
 """
 import streamlit as st
 
+from lab import background as bg
 from lab import controls as C
 from lab import present, routing, ui, votes
 from lab.figures.common import sci
@@ -69,6 +70,46 @@ def goal_check(result: L.Result) -> None:
                    f"{L.GOAL_SHARE:g}.", icon=":material/flag:")
 
 
+RUN = "_lesson_run"   # session_state: the class's training run this session follows
+
+
+def press_train() -> None:
+    st.session_state[RUN] = L.start_training(bg.session_id())
+
+
+def training_status() -> L.TrainView | None:
+    """The Train button and the class's run status; the run's view once it started (None before)."""
+    run = st.session_state.get(RUN)
+    if run is None:
+        st.button("Train (the whole class shares one run)", key="lesson_train", type="primary",
+                  icon=":material/play_arrow:", on_click=press_train)
+        return None
+    bg.RUNS.touch(run, bg.session_id())
+    if run.state == "queued":
+        st.info(f"Waiting for a free training slot: position {run.queue_position} in the queue.", icon=":material/hourglass_top:")
+        return None
+    if run.error:
+        st.error(f"Training stopped: {run.note}")
+    view = run.view()
+    watching = f", {run.watchers()} watching" if run.state == "running" else ""
+    st.progress(run.progress(), text=f"{run.state}: {run.seconds:.0f} s{watching}")
+    return view
+
+
+def result_of(step: L.Step, number: int, value: float | None) -> L.Result:
+    if not step.training:
+        return L.compute(L.Settings(number, value))
+    view = training_status()
+    return L.trained(view) if step.slug == "train" else L.learned(view)
+
+
+def live() -> bool:
+    """A training run this session follows is still going: refresh the step every second and a half."""
+    run = st.session_state.get(RUN)
+    return run is not None and run.state != "finished"
+
+
+@st.fragment(run_every=1.5 if live() else None)
 def show_step(number: int) -> None:
     step = L.step_of(number)
     st.subheader(f"Step {number} of {N}: {step.title}", anchor=step.slug)
@@ -76,7 +117,7 @@ def show_step(number: int) -> None:
     with text_col:
         st.markdown(step.text)
         value = knob_value(step)
-        result = L.compute(L.Settings(number, value))
+        result = result_of(step, number, value)
         guess = ui.predict(step.question, step.choices, key=f"lesson_guess_{step.slug}")
         if guess is not None:
             votes.CLASS.vote(("lesson", step.slug), votes.voter_id(), guess)
@@ -84,11 +125,19 @@ def show_step(number: int) -> None:
             class_answers(step)
         if step.goal:
             goal_check(result)
-        ui.reveal(answer_words(step, result, guess), key=f"lesson_answer_{step.slug}", hidden=True,
-                  ready=guess is not None or present.presenting())
+        if result.correct:
+            ui.reveal(answer_words(step, result, guess), key=f"lesson_answer_{step.slug}", hidden=True,
+                      ready=guess is not None or present.presenting())
+        elif step.training:
+            st.caption("The answer comes from the trained models: train first, then reveal it.")
         st.page_link(f"pages/{step.page}.py", label="Explore this on its own page", icon=":material/open_in_new:")
     with chart_col:
-        ui.chart(lesson_figure(result), key=f"lesson_chart_{step.slug}", how_to_read=step.how_to_read)
+        ui.chart(lesson_figure(result, chance=1 / L.TRAIN.n_symbols), key=f"lesson_chart_{step.slug}",
+                 how_to_read=step.how_to_read)
+    if step.training and not live() and st.session_state.get("_lesson_seen_done") != id(st.session_state.get(RUN)):
+        st.session_state["_lesson_seen_done"] = id(st.session_state.get(RUN))
+        if st.session_state.get(RUN) is not None:
+            st.rerun()     # the run just finished: one full rerun stops the refresh
 
 
 st.caption("Lesson: why a GRU can learn from far back when a plain RNN cannot. Predict first, then check.")

@@ -48,8 +48,35 @@ def states_figure(lines: dict[str, tuple[str, np.ndarray]]) -> go.Figure:
     return fig
 
 
-def lesson_figure(result) -> go.Figure:
-    """The chart of one step's result (``result.chart``: "shares" or "states")."""
+def over_time(lines: dict[str, tuple[str, np.ndarray]], *, x: dict[str, np.ndarray] | None = None, x_title: str,
+              y_title: str, y_range: tuple[float, float], guide: tuple[float, str] | None = None) -> go.Figure:
+    """Lines over time. lines: label -> (cell kind for the colour, (n,) values); x: label -> (n,) x values (default
+    1..n); guide: (y, text) drawn as a dotted horizontal line (e.g. chance)."""
+    traces = []
+    for i, (label, (kind, y)) in enumerate(lines.items()):
+        y = np.asarray(y, dtype=np.float64)
+        xs = np.asarray(x[label]) if x else np.arange(1, len(y) + 1)
+        traces.append(dict(type="scatter", x=xs, y=y, mode="lines", name=label,
+                           line=dict(color=CELL_COLORS[kind], width=LINE_WIDTH, dash="solid" if i == 0 else SECOND_DASH),
+                           hovertemplate=f"{label}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
+    if guide is not None:
+        traces.append(dict(type="scatter", x=[0, max((len(y) for _, y in lines.values()), default=1)], y=[guide[0]] * 2,
+                           mode="lines", name=guide[1], line=dict(color=GOAL_COLOR, dash="dot", width=LINE_WIDTH * 0.7),
+                           meta={"role": "guide"}, hovertemplate=f"{guide[1]}<extra></extra>"))
+        if x:
+            traces[-1]["x"] = [0, max(float(np.max(v)) if len(v) else 1.0 for v in x.values())]
+    fig = base_figure(None, x_title, y_title, height=460, data=traces)
+    fig.layout.yaxis.range = list(y_range)
+    return fig
+
+
+def lesson_figure(result, *, chance: float | None = None) -> go.Figure:
+    """The chart of one step's result, by ``result.chart``: "shares", "states", "accuracy" or "gates"."""
     if result.chart == "states":
         return states_figure(result.lines)
+    if result.chart == "accuracy":
+        return over_time(result.lines, x=result.x, x_title="training step", y_title="held-out accuracy", y_range=(0, 1.02),
+                         guide=None if chance is None else (chance, f"chance {chance:.0%}"))
+    if result.chart == "gates":
+        return over_time(result.lines, x_title="step t", y_title="update gate z<sub>t</sub>", y_range=(0, 1.02))
     return shares_figure(result.lines, goal=result.goal_line)

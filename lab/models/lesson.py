@@ -15,14 +15,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import gru_core
+from gru_core.task_training import TaskRun, analyse
+from gru_core.task_training import TrainConfig as TaskTrainConfig
+from lab import background as bg
 from lab.cache import engine_cache
 from lab.figures.common import sci
 from lab.inside_gru import rnn_equivalent, scalar_gru
+from lab.theme import CELL_LABELS
 
 H = 32           # hidden size of the gradient steps (as on the home and vanishing pages)
 GOAL_T = 200     # the last step's goal: keep GOAL_SHARE of the gradient over GOAL_T - 1 steps
 GOAL_SHARE = 0.1
 MEMORY_T, MEMORY_H0 = 60, 0.8   # the keep-gate step: a one-unit GRU holding 0.8 reads 60 noise steps
+# The class's training run: delayed recall with 50 noise steps, RNN and GRU of 16 units, 300 steps (within 15 s
+# here; benchmarks/bench_classroom.py measures it). Chrono init and the rest are the Train page's defaults.
+TRAIN = TaskTrainConfig(task="recall", delay=50, hidden_size=16, steps=300, eval_every=50, snapshot_every=50)
+TRAIN_CELLS = ("rnn", "gru")
+LEARNED = 0.9   # held-out accuracy that counts as "learned the task"
 
 
 @dataclass(frozen=True)
@@ -73,13 +82,14 @@ class Result:
     numbers: the values the explanation cites; correct: the right choice's key; words: the explanation
     (markdown); goal_met: for the goal step, whether the current setting reaches the goal."""
 
-    chart: str                                 # "shares" (log y, k steps back) | "states" (h_t over t)
+    chart: str        # "shares" (log y, k steps back) | "states" (h_t over t) | "accuracy" | "gates" (z_t over t)
     lines: dict[str, tuple[str, np.ndarray]]
     correct: str
     words: str
     numbers: dict[str, float] = field(default_factory=dict)
     goal_met: bool | None = None
     goal_line: float | None = None
+    x: dict[str, np.ndarray] | None = None     # label -> x values of that line (training steps), else 1..n
 
 
 def _trace(kind: str, T: int, **kw):
@@ -283,6 +293,22 @@ STEPS: tuple[Step, ...] = (
          "Shares of the gradient k steps back (log scale): the GRU with its gates free and, when switched on, the "
          "clamped GRU and the tanh RNN built from its weights (they coincide).",
          Knob("clamp", "Hold z = 0 and r = 1", 0.0, toggle=True)),
+    Step("train", "Training: which cell learns to remember?", "train",
+         f"Now both cells learn. Each sequence shows one of {TRAIN.n_symbols} tokens, then {TRAIN.delay} steps of noise, "
+         f"then a query: name the token. An RNN and a GRU ({TRAIN.hidden_size} units each, the GRU's update gate "
+         "chrono-initialised to keep) train on the same batches; the whole class shares one run.",
+         f"After {TRAIN.steps} training steps, which cell names the token on at least {_pct(LEARNED)} of held-out "
+         "sequences?",
+         {"both": "Both", "gru": "Only the GRU", "rnn": "Only the RNN", "neither": "Neither"},
+         "Each line is the share of 256 held-out sequences answered right as training goes on; the dotted line is "
+         f"chance ({_pct(1 / TRAIN.n_symbols)}).", training=True),
+    Step("learned", "What the trained GRU learned", "train",
+         "The GRU you trained reads a held-out sequence: the token at step 1, noise, the query at the last step. "
+         "The chart shows its update gate z_t (the share of the old state kept) at each step, read by the engine.",
+         "During the noise steps, what does the trained GRU's best-keeping unit do with its update gate?",
+         {"keep": "z stays near 1: keep", "half": "z hovers near 0.5", "overwrite": "z drops near 0: overwrite"},
+         "z_t at each step t for the unit that keeps its step-1 content best, and the average over all units; "
+         "1 = keep the old state, 0 = replace it.", training=True),
     Step("goal", "Your turn: keep the gradient alive", "vanishing",
          f"Goal: make the GRU keep at least {_pct(GOAL_SHARE)} of its gradient over {GOAL_T - 1} steps (T = {GOAL_T}). "
          "The engine checks your setting.",
@@ -303,7 +329,8 @@ def step_of(number: int) -> Step:
 
 @engine_cache(max_entries=128)
 def compute(settings: Settings) -> Result:
-    """The engine's numbers for one step at one setting (cached: every student at the same setting shares it)."""
+    """The engine's numbers for one step at one setting (cached: every student at the same setting shares it).
+    Training steps are computed from the class's run instead (``trained`` / ``learned``)."""
     step = step_of(settings.step)
     value = settings.value if settings.value is not None else (step.knob.default if step.knob else None)
     return _COMPUTE[step.slug](value)
@@ -312,3 +339,100 @@ def compute(settings: Settings) -> Result:
 def step_for_page(page: str) -> int | None:
     """The 1-based number of the first lesson step that introduces ``page`` (a file stem), or None."""
     return next((i for i, s in enumerate(STEPS, start=1) if s.page == page), None)
+
+
+# ----------------------------------------------------------------------------------------------- the class's training run
+
+
+
+@dataclass(frozen=True)
+class TrainView:
+    """The lesson's run so far: per cell the held-out accuracy curve (steps, accuracy 0..1), status, final
+    held-out accuracy (1024 sequences, when done) and the newest weights (for the engine's look inside)."""
+
+    step: dict[str, np.ndarray]
+    accuracy: dict[str, np.ndarray]
+    status: dict[str, str]
+    final: dict[str, float]
+    params: dict[str, dict[str, np.ndarray]]
+    seconds: float
+
+    @property
+    def done(self) -> bool:
+        return len(self.final) == len(self.status) and all(s != "running" for s in self.status.values())
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for p in self.params.values() for a in p.values())
+
+
+class LessonJob:
+    """The lesson's training (lab.background job): an RNN and a GRU on delayed recall, same batches and seed."""
+
+    def __init__(self) -> None:
+        self.task = TaskRun(TRAIN, TRAIN_CELLS)
+
+    def run(self, should_stop) -> None:
+        self.task.run(should_stop=should_stop)
+
+    def progress(self) -> float:
+        return self.task.progress()
+
+    def view(self) -> TrainView:
+        views = self.task.view()
+        return TrainView({k: np.asarray(v.history.eval_step) for k, v in views.items()},
+                         {k: np.asarray(v.history.eval_acc) for k, v in views.items()},
+                         {k: v.status for k, v in views.items()},
+                         {k: float(v.final["accuracy"]) for k, v in views.items() if v.final},
+                         {k: v.snapshots[-1].params for k, v in views.items() if v.snapshots},
+                         self.task.seconds)
+
+
+RUN_KEY = ("lesson", TRAIN, TRAIN_CELLS)
+
+
+def start_training(session: str):
+    """The class's shared run (lab.background): one per server for everyone who presses Train; a finished one is
+    returned at once."""
+    return bg.RUNS.start(RUN_KEY, LessonJob, session)
+
+
+def trained(view: TrainView | None) -> Result:
+    """Step "train": held-out accuracy curves; the answer from the final accuracies."""
+    lines = {} if view is None else {CELL_LABELS[k]: (k, view.accuracy[k]) for k in TRAIN_CELLS}
+    x = {} if view is None else {CELL_LABELS[k]: view.step[k] for k in TRAIN_CELLS}
+    if view is None or not view.done:
+        return Result("accuracy", lines, "", "", x=x)
+    ok = {k: view.final[k] >= LEARNED for k in TRAIN_CELLS}
+    correct = {(True, True): "both", (False, True): "gru", (True, False): "rnn"}.get((ok["rnn"], ok["gru"]), "neither")
+    words = (f"On 1,024 held-out sequences the GRU names the token **{_pct(view.final['gru'])}** of the time and the RNN "
+             f"**{_pct(view.final['rnn'])}** (chance: {_pct(1 / TRAIN.n_symbols)}), after {TRAIN.steps} training steps "
+             f"on the same batches. To learn, the gradient of the answer must reach the token {TRAIN.delay + 1} steps "
+             "back: the GRU's update gate (chrono-initialised to keep) lets it through, the RNN's gradient dies.")
+    return Result("accuracy", lines, correct, words, dict(rnn=view.final["rnn"], gru=view.final["gru"]), x=x)
+
+
+@engine_cache(max_entries=8)
+def _inside(step_key: tuple, _params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) mean update gate z over units and (T,) the z of the unit that keeps its step-1 content best, for the
+    trained GRU on held-out sequence 0 (engine trace). ``step_key`` identifies the weights (cache key)."""
+    a = analyse("gru", TRAIN, _params)
+    z = a.gates["z"]
+    held = np.cumprod(np.vstack([np.ones((1, z.shape[1])), z[1:]]), axis=0)
+    return z.mean(axis=1), z[:, int(np.argmax(held[-1]))]
+
+
+def learned(view: TrainView | None) -> Result:
+    """Step "learned": the trained GRU's update gate through the delay, from the engine."""
+    if view is None or not view.done or "gru" not in view.params:
+        return Result("gates", {}, "", "")
+    mean_z, best_z = _inside((RUN_KEY, view.seconds), view.params["gru"])
+    delay = best_z[1:-1]                                    # steps 2..T-1: the noise between token and query
+    kept = float(np.prod(delay))
+    low = float(delay.min())
+    correct = "keep" if low >= 0.9 else ("half" if low >= 0.3 else "overwrite")
+    words = (f"Through the {TRAIN.delay} noise steps the trained GRU's best-keeping unit holds z between "
+             f"**{low:.3f}** and {float(delay.max()):.3f}: it keeps **{_pct(kept)}** of what it read at the token "
+             f"until the query (z multiplied over the delay). The average unit's z is {float(mean_z[1:-1].mean()):.2f}: "
+             "a few units keep the memory, the others are free to follow the input.")
+    return Result("gates", {"best-keeping unit": ("gru", best_z), "average over units": ("lstm", mean_z)},
+                  correct, words, dict(low=low, kept=kept))

@@ -104,3 +104,49 @@ def test_other_pages_link_to_their_lesson_step():
     at = run_app("vanishing")
     links = [el for el in at.get("page_link") if "Lesson, step" in el.proto.label]
     assert links and links[0].proto.label == f"Lesson, step {L.step_for_page('vanishing')}"
+
+
+def _tiny_training(monkeypatch):
+    """The lesson's training steps with a tiny run (the real one is timed in benchmarks/bench_classroom.py)."""
+    from dataclasses import replace
+
+    tiny = replace(L.TRAIN, delay=5, hidden_size=4, steps=6, eval_every=3, snapshot_every=3)
+    monkeypatch.setattr(L, "TRAIN", tiny)
+    monkeypatch.setattr(L, "RUN_KEY", ("lesson-test", tiny, L.TRAIN_CELLS))
+    return tiny
+
+
+def _train_until_done(at, timeout_s: float = 120.0):
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        texts = [p.proto.text for p in at.get("progress")]
+        if texts and texts[0].startswith("finished"):
+            return at
+        time.sleep(0.3)
+        at.run()
+    raise AssertionError(f"the lesson's run did not finish in {timeout_s} s")
+
+
+def test_training_steps_train_once_for_the_class_then_answer_from_the_trained_models(monkeypatch):
+    tiny = _tiny_training(monkeypatch)
+    step = next(i for i, s in enumerate(L.STEPS, start=1) if s.slug == "train")
+    at = run_app("lesson", lesson_step=str(step))
+    assert not exceptions(at) and not _answer_texts(at)
+    at.button(key="lesson_train").click().run()
+    other = run_app("lesson", lesson_step=str(step))
+    other.button(key="lesson_train").click().run()
+    assert other.session_state["_lesson_run"] is at.session_state["_lesson_run"]   # one run for the class
+    _train_until_done(at)
+    view = at.session_state["_lesson_run"].view()
+    at.radio(key="lesson_guess_train").set_value("gru").run()
+    at.button(key="lesson_answer_train").click().run()
+    (text,) = _answer_texts(at)
+    assert f"after {tiny.steps} training steps" in text and L._pct(view.final["gru"]) in text
+    at.button(key="lesson_next").click().run()
+    at.radio(key="lesson_guess_learned").set_value("keep").run()
+    at.button(key="lesson_answer_learned").click().run()
+    (text,) = _answer_texts(at)
+    res = L.learned(view)
+    assert f"{res.numbers['low']:.3f}" in text and not exceptions(at)
