@@ -117,9 +117,9 @@ PRESETS: tuple[Preset, ...] = (
     Preset("Exploding RNN", "An orthogonal RNN scaled to σ_max = 2: the gradient grows by up to 2× per step "
            "back. Open the view 'Exploding gradients and clipping' below and see clipping rescale the whole "
            "gradient.", Settings(cells=("rnn", "gru"), init="orthogonal", scale=2.0)),
-    Preset("Overflow to inf", "A ReLU RNN, orthogonal with σ_max = 3, 128 units, 500 steps: the state itself grows "
-           "past float64's largest number (about 1.8e308) and overflows; the gradient after it is no number at "
-           "all. Overflowed points sit on the top edge of the log chart, not hidden.",
+    Preset("Overflow to inf", "A ReLU RNN, orthogonal with σ_max = 3, 128 units, 500 steps: the state grows to "
+           "about 1e172, and its gradient grows further going back until it passes float64's largest number "
+           "(about 1.8e308): inf, then NaN (inf − inf). Those points sit on the top edge of the log chart.",
            Settings(cells=("rnn",), steps=500, hidden=128, init="orthogonal", scale=3.0, nonlinearity="relu")),
     Preset("Underflow to 0", "σ_max = 0.1 over 500 steps: the RNN's gradient falls below the smallest "
            "float64 (about 5e-324) and becomes exactly 0, drawn on the bottom edge.",

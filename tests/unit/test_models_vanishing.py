@@ -171,4 +171,4 @@ def test_presets_show_what_they_promise():
     assert A.retained(run_preset("Exploding RNN")["rnn"].grad_norm, 50) > 1
     assert np.any(run_preset("Underflow to 0")["rnn"].grad_norm == 0)
     over = run_preset("Overflow to inf")["rnn"]   # its blurb: the state grows huge, the gradient overflows
-    assert np.any(np.isinf(over.grad_norm)) and np.any(np.isnan(over.grad_norm)) and over.h_last_norm > 1e100
+    assert np.any(np.isinf(over.grad_norm)) and np.any(np.isnan(over.grad_norm)) and 1e171 < over.h_last_norm < 1e174
