@@ -6,6 +6,7 @@ gradient and Jacobian exactly, in numpy (float64). No Streamlit here; the API is
     trace = gru_core.record(cell, gru_core.signal("impulse", 100), loss="last")
     trace.h, trace.gates["z"], trace.grad_h, trace.jacobian_norm
 """
+from . import analysis
 from .cell import CELL_KINDS, INITS, Cell, make_cell, stack_cells
 from .interop import from_torch, to_torch
 from .linalg import vector_norm
@@ -13,5 +14,5 @@ from .record import LOSSES, Trace, record, step, step_source
 from .signals import SIGNALS, signal
 from .spec import CellSpec
 
-__all__ = ["CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "CellSpec", "Trace", "from_torch", "make_cell", "record",
+__all__ = ["analysis", "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "CellSpec", "Trace", "from_torch", "make_cell", "record",
            "signal", "stack_cells", "step", "step_source", "to_torch", "vector_norm"]
