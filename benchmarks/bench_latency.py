@@ -92,10 +92,14 @@ def all_controls(args) -> int:
         triv.goto(triv_base + "/")
         wait_for_charts(triv)
         for stem in stems:
-            lab.goto(f"{lab_base}/{'' if stem == app_pages(root / 'app.py')[0] else stem}")
-            wait_for_app_idle(lab)
-            wait_for_charts(lab)
-            for r in measure_page(lab, triv, args.presses or 4):
+            try:
+                lab.goto(f"{lab_base}/{'' if stem == app_pages(root / 'app.py')[0] else stem}")
+                wait_for_app_idle(lab)
+                wait_for_charts(lab)
+                measured = measure_page(lab, triv, args.presses or 4)
+            except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
+                measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=type(e).__name__)]
+            for r in measured:
                 rows.append({"page": stem, **r})
                 print(f"  {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
         ctx.close()

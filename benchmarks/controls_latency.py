@@ -90,7 +90,7 @@ def _choice(page, box, n: int, state: dict) -> None:
         picked = box.evaluate("""(b, sel) => [...b.querySelectorAll(sel)].map(e => ['data-selected', 'aria-checked',
             'aria-pressed'].some(a => e.getAttribute(a) === 'true'))""", OPTIONS)
         state["home"] = picked.index(True) if True in picked else 0
-        state["other"] = next(i for i, p in enumerate(picked) if not p)
+        state["other"] = next((i for i, p in enumerate(picked) if not p), len(picked) - 1)
     box.locator(OPTIONS).nth(state["other"] if n % 2 == 0 else state["home"]).click()
 
 
@@ -127,7 +127,7 @@ class Control:
             option = _select(page, box, n, self.state)     # opening the list is not timed
             return settle_ms(page, option.click)
         moves = {"stSlider": lambda: _slider(page, box, n), "stNumberInput": lambda: _number(page, box, n),
-                 "stCheckbox": lambda: box.locator('[role="switch"], input[type="checkbox"]').first.click(),
+                 "stCheckbox": lambda: box.locator("label").first.click(),
                  "stButtonGroup": lambda: _choice(page, box, n, self.state),
                  "stRadio": lambda: _choice(page, box, n, self.state),
                  "stTextInput": lambda: _text(page, box, n, self.state)}
@@ -164,6 +164,8 @@ def measure_page(lab_page, triv_page, presses: int) -> list[dict]:
                 lab.append(ctl.move_ms())
                 triv.append(trivial_move(triv_page, i))
                 time.sleep(0.1)
+            if ctl.n % 2:                              # an odd number of moves: one more puts the control back
+                ctl.move_ms()
             wait_for_app_idle(lab_page)
         except Exception as e:  # noqa: BLE001  (a control that cannot be moved is reported, not fatal)
             first, note = None, f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:60]}"
