@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/gate_explorer.py", title="Gate explorer", icon=":material/tune:"),
     st.Page("pages/train.py", title="Train on a task", icon=":material/model_training:"),
     st.Page("pages/text.py", title="Model real text", icon=":material/text_fields:"),
+    st.Page("pages/translate.py", title="Translate", icon=":material/translate:"),
 ]
 
 st.navigation(PAGES).run()

@@ -309,13 +309,19 @@ def read_own(pasted: str, upload: bytes | None) -> tuple[str | None, str | None]
         return None, str(e)
 
 
+def followed_run(state, state_key: str, key: tuple, pretrained=None):
+    """The run a page shows: ``pretrained()`` when the settings are the checkpoint's, else the run this session
+    started (kept in ``state[state_key]``) if it is for exactly ``key``; None = not trained yet."""
+    if pretrained is not None:
+        return pretrained()
+    run = state.get(state_key)
+    return run if run is not None and run.key == key else None
+
+
 def shown_run(state, text: str | None, settings: TextSettings):
-    """The run to show for these settings: the checkpoint for the defaults, else the run this session started
-    for exactly these settings (None: not trained yet)."""
-    if checkpoint_matches(text, settings):
-        return pretrained_run()
-    run = state.get(RUN_SHOWN)
-    return run if run is not None and run.key == run_key(text, settings) else None
+    """The run to show for these settings on this corpus (see ``followed_run``)."""
+    return followed_run(state, RUN_SHOWN, run_key(text, settings),
+                        pretrained_run if checkpoint_matches(text, settings) else None)
 
 
 def status_words(run, models: Models) -> str:
