@@ -296,6 +296,7 @@ CORPUS_LABELS = {"docs": "Python's documentation", "own": "My own text (paste or
 SMOOTHING_OPTIONS = {"kn": "kneser-ney", "add1": "add-one"}
 SMOOTHING_LABELS = {"kn": "Kneser-Ney", "add1": "add-one"}
 OWN_TEXT = "_tx_own_text"          # session_state: the user's checked text (never in the link: it can be 1 MB)
+OWN_ERROR = "_tx_own_error"        # session_state: what was wrong with the last text offered
 RUN_SHOWN = "_tx_run"              # session_state: the run this session started or follows
 
 
@@ -307,6 +308,14 @@ def read_own(pasted: str, upload: bytes | None) -> tuple[str | None, str | None]
         return T.check_text(pasted), None
     except T.CorpusError as e:
         return None, str(e)
+
+
+def use_own(state, pasted: str, upload: bytes | None) -> None:
+    """The "Use this text" button: keep the checked text, or the message saying what is wrong."""
+    own, problem = read_own(pasted, upload)
+    state[OWN_ERROR] = problem
+    if own is not None:
+        state[OWN_TEXT] = own
 
 
 def followed_run(state, state_key: str, key: tuple, pretrained=None):
