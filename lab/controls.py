@@ -618,7 +618,8 @@ def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
                   container: Any = st) -> Any:
     """A URL-bound slider over the given options only (e.g. the training snapshots that exist), so every position
     shows something different. ``default`` (and a stale value kept from other options) snaps to the nearest
-    option; for numeric options a URL number snaps to the nearest one with a note."""
+    option; for numeric options a URL number snaps to the nearest one with a note. When the options change (a run
+    that is still training), a slider left at its default follows the new default."""
     options = list(options)
     labs = _labels_for(options, labels)
     numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options)
@@ -638,8 +639,10 @@ def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
         v = nearest(x)
         return v, None if v == x else f"is not one of the points that exist; using the nearest, {labs[options.index(v)]}"
 
-    if key in st.session_state and st.session_state[key] not in options:
-        st.session_state[key] = nearest(st.session_state[key])
+    last_default = st.session_state.get(f"_lab_default_{key}")
+    if key in st.session_state and (st.session_state[key] == last_default or st.session_state[key] not in options):
+        st.session_state[key] = default if st.session_state[key] == last_default else nearest(st.session_state[key])
+    st.session_state[f"_lab_default_{key}"] = default
     _before_widget(key, fix)
     fmt = dict(zip(options, labs)).__getitem__
     value = container.select_slider(label, options, value=default, format_func=fmt, key=key, bind="query-params",
