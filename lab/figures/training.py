@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
-from lab.theme import CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, MARGIN_TITLE, MARKER_SIZE, SEQUENTIAL_SCALE
+from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, MARGIN_TITLE, MARKER_SIZE,
+                       SEQUENTIAL_SCALE)
 
 GUIDE_COLOR = "#888888"
 KEEP_TITLES = {"gru": "GRU update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)",

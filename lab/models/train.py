@@ -70,6 +70,14 @@ class Settings:
     def ordered_cells(self) -> tuple[str, ...]:
         return tuple(k for k in self.KINDS if k in self.cells)
 
+    def error(self) -> str | None:
+        """Why these settings cannot train (None if they can)."""
+        try:
+            self.config()
+        except ValueError as e:
+            return str(e)
+        return None
+
     def key(self) -> tuple:
         """Everything that decides the result (shared runs: identical keys train once per server)."""
         return ("train", self.config(), self.ordered_cells)
@@ -315,6 +323,18 @@ def curves(view: TrainView, metric: str, window: int = 20) -> dict[str, dict[str
     return out
 
 
+def curve_args(view: TrainView, metric: str) -> dict:
+    """Keyword arguments of ``lab.figures.training.training_curves`` for ``metric`` ("accuracy" | "loss")."""
+    spec = view.config.spec
+    if metric == "accuracy":
+        chance = 100 * spec.chance_accuracy
+        extra = dict(baseline=chance, baseline_label=f"chance {chance:.0f}%", y_title="accuracy")
+    else:
+        extra = dict(baseline=spec.baseline_loss, baseline_label=f"memoryless baseline {spec.baseline_loss:.3g}",
+                     y_title=spec.loss_name)
+    return dict(curves=curves(view, metric), metric=metric, total_steps=total_steps(view), **extra)
+
+
 def total_steps(view: TrainView) -> int:
     """The x range of the curves: the steps asked for, or (time budget) the steps done."""
     return view.config.steps if view.config.time_budget is None else max(view.step, 1)
@@ -418,7 +438,8 @@ MARK_WORDS = {"recall": "the token at t = 1 and the query at the last step",
 
 
 def status_lines(run: bg.Run, v: TrainView) -> list[tuple[str, object]]:
-    """(streamlit function name, text; for "progress" (value, text)) lines for the run's status: source, queue, progress, per-cell notes."""
+    """(streamlit function name, text) lines for the run's status: source, queue, progress, per-cell notes.
+    For "progress" the text is (value, text)."""
     out = [("markdown", f":material/inventory_2: **Pretrained checkpoint** ({describe(v.config)}). Press **Train** "
                         "to train with your own settings.") if v.source == "checkpoint" else
            ("markdown", f"**Run:** {describe(v.config)}." + _watchers(run))]
@@ -474,7 +495,8 @@ def replay_caption(v: TrainView, inside: Inside, percent: int) -> str:
 def keep_reading(cfg: TT.TrainConfig) -> str:
     marks_ = f" (dotted lines: {MARK_WORDS[cfg.task]})" if cfg.task in MARK_WORDS else ""
     return (f"Each row is one hidden unit, each column a step of the test sequence{marks_}. Bright = the gate keeps "
-            "the old state (hₜ ≈ hₜ₋₁); a unit that stays bright from the token to the query holds the memory.")
+            "the old state (hₜ ≈ hₜ₋₁); a unit that stays bright from the token to the query holds the "
+            "memory.")
 
 
 def gradient_sentence(inside: Inside) -> str:
@@ -523,3 +545,64 @@ def delay_provenance(table: dict) -> str:
     return (f"Precomputed by `scripts/make_delay_table.py` ({table.get('seconds', 0):.0f} s of training on this "
             f"project's 2-core build machine); settings: {describe(cfg)}, delays "
             f"{', '.join(map(str, table['delays']))}.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page's fixed texts (one place; the page only places them)
+
+INTRO = ("Train a plain RNN, a GRU and an LSTM **live**, on the same data from the same seed, on a task that needs "
+         "memory: remember a token through D steps of noise. Then open the trained models up: watch the GRU's "
+         "update gate learn to *hold* through the delay, and the gradient reach back to the token.")
+HELP = {
+    "tr_task": "Delayed recall: name the token shown D steps ago. Adding: add the two marked numbers of a length-D "
+               "sequence. Copy: repeat 10 symbols after a gap of D steps.",
+    "tr_lr": "Too large and training diverges: the run stops and keeps the best weights it had.",
+    "tr_clip": "Pascanu et al. 2013: if ‖g‖ > c, rescale g to length c.",
+    "tr_chrono": "GRU update gate and LSTM forget gate (Tallec & Ollivier 2018): keep-gate bias ~ log U[1, T−1], so "
+                 "units start out remembering for up to T steps. Off: PyTorch's default init.",
+    "tr_bias": "Added to the GRU update-gate and the LSTM forget-gate bias.",
+    "tr_train_btn": "Train the chosen cells with these settings. Everyone on this server who asks for the same "
+                    "settings follows one shared run.",
+    "tr_stop_btn": "Stop following it; a run nobody follows any more stops and keeps what it learned.",
+    "tr_pretrained_btn": "The shipped run, trained with the page's defaults, at once.",
+    "tr_nochrono_btn": "The contrast in one click: these very settings with PyTorch's default gate init.",
+    "tr_sweep_btn": "Train every chosen delay with the settings at the top, one after the other.",
+    "tr_sweep_stop_btn": "Stop following the sweep; the delays already done stay on the chart.",
+}
+SLIDERS = {   # Settings field -> (label, URL key, format)
+    "delay": ("Delay D (steps to remember across)", "tr_delay", None),
+    "hidden": ("Hidden size H", "tr_hidden", None),
+    "clip": ("Clip gradient norm at (0 = off)", "tr_clip", "%.2f"),
+    "steps": ("Training steps", "tr_steps", None),
+    "budget": ("Time budget (seconds)", "tr_budget", None),
+    "bias": ("Update-gate bias (added, + = keep)", "tr_bias", "%.2f"),
+}
+READ = {
+    "acc": "Lines: accuracy on the last 20 training batches; rings: accuracy on held-out sequences the model never "
+           "trained on. The dashed line is guessing.",
+    "loss": "Training loss on a log scale (lower is better). The dashed line is the best a model without memory can "
+            "do; only memory gets below it.",
+    "grad": "How much of the end gradient (at the query) is left at each step (log scale, exact); 1 at the end. A "
+            "line that stays high back to the token means the model can learn from it.",
+    "replay": "Top: the keep gate per unit and step. Bottom: how much of what the units held at step 1 is still "
+              "there (the running product of the keep gate), averaged over units and for the unit that holds best. "
+              "Slide the replay from 0% to 100% to watch the gate learn to hold.",
+    "gates": "One row per gate (or state), units down, sequence steps across. Gates run from 0 (dark) to 1 (yellow); "
+             "candidates and states from −1 (blue) to +1 (red).",
+    "sweep": "**Or compute it for your settings**: the controls at the top, one full training run per delay (this "
+             "takes a while; the dotted lines fill in as each delay finishes).",
+}
+PREDICT = {
+    "acc": "Before you press Train: which cell will leave the chance line first, and which never?",
+    "grad": "Where will the RNN's line be at the token, compared with the GRU's?",
+    "delay": "Before you look: at which delay does the plain RNN drop to chance?",
+}
+
+
+def replay_predict(cfg: TT.TrainConfig) -> str:
+    return (f"At 0% (untrained, {'chrono init' if cfg.chrono else 'default init'}): is the memory already held? "
+            "What changes by 100%?")
+
+
+def replay_title(label: str, c: CellInside) -> str:
+    return f"{label} at training step {c.step}: held-out accuracy {pct(c.accuracy)}"

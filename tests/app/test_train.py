@@ -188,3 +188,74 @@ def test_adding_and_copy_tasks_train_and_are_analysed(task, label):
     loss_chart = plotly_specs(at)[1]
     guide = next(t for t in loss_chart["data"] if t["meta"]["role"] == "guide")
     np.testing.assert_allclose(np.asarray(decode(guide["y"]), dtype=float), spec.baseline_loss, rtol=1e-12)
+
+
+def text_of(at) -> str:
+    """Everything a student reads on the page outside expanders (markdown, captions, callouts)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in ("info", "warning", "error", "success") for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def test_one_click_trains_the_same_run_without_chrono_init_and_the_texts_follow_it():
+    at = run_app("train", **TINY, tr_cells=["GRU", "LSTM"])
+    at.button(key="tr_nochrono_btn").click().run()
+    assert not exceptions(at)
+    v = wait_finished(at).view()
+    assert v.config.chrono is False and v.config.delay == 5 and tuple(v.models) == ("gru", "lstm")
+    assert at.toggle(key="tr_chrono").value is False          # the control shows what was trained
+    text = text_of(at)
+    assert "without chrono init" in text and "(untrained, chrono init)" not in text
+    at.select_slider(key="tr_replay").set_value(0).run()
+    assert "untrained GRU (PyTorch's default init)" in text_of(at)
+    assert "At 0% (untrained, default init)" in text_of(at)
+
+
+def test_replay_offers_only_trained_gated_cells_and_its_title_agrees_with_the_headline():
+    at = run_app("train", **TINY, tr_cells=["RNN", "GRU"])
+    at.button(key="tr_train_btn").click().run()
+    v = wait_finished(at).view()
+    assert v.gated == ["gru"]
+    replay = next(s for s in plotly_specs(at) if any((t.get("meta") or {}).get("role") == "best" for t in s["data"]))
+    acc = f"{100 * v.final['gru']['accuracy']:.1f}%"
+    assert replay["layout"]["title"]["text"].endswith(f"held-out accuracy {acc}")
+    assert acc in " ".join(i.value for i in at.info)
+    picker = next(el for el in at.get("button_group") if el.proto.id.endswith("tr_replay_cell"))
+    assert "LSTM" not in json.dumps([o.content for o in picker.proto.options])
+
+
+def test_replay_slider_snaps_to_the_snapshots_that_exist_and_says_which_step_is_shown():
+    at = run_app("train", tr_replay="35")
+    assert not exceptions(at)
+    opts = [int(o) for o in at.select_slider(key="tr_replay").options]
+    v = at.session_state["_tr_run"].view()
+    assert len(opts) == len({s for m in v.models.values() for s in m.snapshot_steps})   # one point per snapshot
+    assert at.select_slider(key="tr_replay").value == 30                              # nearest existing point
+    assert any("tr_replay=35" in w and "nearest" in w for w in warnings_text(at))
+    assert any("GRU at step 300" in c.value for c in at.caption)
+    at.select_slider(key="tr_replay").set_value(40).run()
+    assert any("GRU at step 400" in c.value for c in at.caption)
+
+
+def test_accuracy_over_all_held_out_sequences_sits_beside_the_single_test_sequence():
+    at = run_app("train")
+    text = text_of(at)
+    assert "On test sequence 0: RNN right" in text and "over all 1,024 held-out sequences" in text
+
+
+def test_with_chrono_init_the_untrained_gate_already_keeps_and_the_gradient_chart_is_a_share():
+    at = run_app("train", tr_replay="0")
+    assert "already keeps" in text_of(at)
+    grad = next(s for s in plotly_specs(at) if s["layout"]["yaxis"].get("title", {}).get("text", "")
+                == "share of the end gradient")
+    gru = next(t for t in grad["data"] if t.get("name") == "GRU" and t["meta"]["role"] == "line")
+    assert np.asarray(decode(gru["customdata"]), dtype=float)[-1] == 1.0
+
+
+def test_student_text_names_no_scripts_or_machines_outside_the_developer_expander():
+    at = run_app("train")
+    expanders = [e for e in at.expander if "For developers" in e.label]
+    assert expanders and "scripts/make_delay_table.py" in "".join(m.value for m in expanders[0].markdown)
+    dev = {m.value for m in expanders[0].markdown}
+    for t in [m.value for m in at.markdown if m.value not in dev] + [c.value for c in at.caption]:
+        assert "scripts/" not in t and "core machine" not in t, t
