@@ -372,7 +372,9 @@ def run_words(run, settings: Settings) -> str:
         return f"Waiting for a free training slot: number {run.queue_position} in the queue."
     if run.state == "running":
         return f"Training {', '.join(MODEL_LABELS[k] for k in KINDS)} side by side ({run.watchers()} watching)."
-    return f"Trained in {run.seconds:.0f} s." + (f" {run.note[:1].upper()}{run.note[1:]}." if run.note else "")
+    if run.note:
+        return f"Ended after {run.seconds:.0f} s ({run.note}): the networks are shown as trained until then."
+    return f"Trained in {run.seconds:.0f} s."
 
 
 def progress_words(run, settings: Settings) -> str:
