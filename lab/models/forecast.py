@@ -99,7 +99,7 @@ def load_series(key: str) -> S.Series:
     return S.load(key)
 
 
-numeric_columns = S.numeric_columns
+numeric_columns, suggest_columns = S.numeric_columns, S.suggest_columns
 
 
 @engine_cache(max_entries=8)
