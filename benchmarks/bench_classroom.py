@@ -116,6 +116,7 @@ async def student(browser, base: str, i: int, trains: bool, delay: float) -> Ses
     s, rng = Session(), random.Random(i)
     await asyncio.sleep(delay)
     ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
+    ctx.set_default_timeout(180_000)            # a loaded 2-core machine: a first page load can take a minute
     page = await ctx.new_page()
     page.on("pageerror", lambda e: s.errors.append(f"page error: {e}"))
     try:
@@ -186,13 +187,35 @@ def report(r: dict, log: Path, n: int, trainers: int) -> int:
     return 0 if ok else 1
 
 
+def time_lesson_training(repeats: int = 1) -> list[float]:
+    """Seconds of the lesson's training run (RNN + GRU on its default task, lab.models.lesson.TRAIN) in this process,
+    one torch thread, as the server runs it (target: within 15 s)."""
+    import torch
+
+    from gru_core.task_training import TaskRun
+    from lab.models import lesson as L
+
+    torch.set_num_threads(1)
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run = TaskRun(L.TRAIN, L.TRAIN_CELLS).run()
+        out.append(time.perf_counter() - t0)
+        acc = {k: f"{v['accuracy']:.0%}" for k, v in run.final.items()}
+        print(f"lesson training ({L.TRAIN.steps} steps, delay {L.TRAIN.delay}, H {L.TRAIN.hidden_size}): "
+              f"{out[-1]:.1f} s, held-out accuracy {acc}", flush=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--trainers", type=int, default=10, help="sessions that press Train in the lesson")
     ap.add_argument("--arrive", type=float, default=15.0, help="seconds over which the sessions arrive")
     ap.add_argument("--timeout", type=float, default=900.0, help="stop the benchmark after this many seconds")
+    ap.add_argument("--train-repeats", type=int, default=1, help="first time the lesson's training alone this often")
     args = ap.parse_args(argv)
+    time_lesson_training(args.train_repeats)
     log = Path(f"/tmp/bench_classroom_{int(time.time())}.log")
     from scripts.serve import free_port
 

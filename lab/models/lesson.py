@@ -316,7 +316,7 @@ STEPS: tuple[Step, ...] = (
          "The engine checks your setting.",
          "Before you try: which update-gate bias will you need?",
          {"b1": "About 1", "b25": "About 2.5", "b4": "4 or more"},
-         f"The GRU's share of the gradient k steps back (log scale); the dashed line is the goal, {_pct(GOAL_SHARE)}.",
+         f"The GRU's share of the gradient k steps back (log scale); the dotted line is the goal, {_pct(GOAL_SHARE)}.",
          Knob("goal_bias", "GRU update-gate bias", 0.0, -2.0, 8.0, 0.5), goal=True),
 )
 
