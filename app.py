@@ -25,6 +25,7 @@ PAGES = [
     st.Page("pages/train.py", title="Train on a task", icon=":material/model_training:"),
     st.Page("pages/forecast.py", title="Forecast a time series", icon=":material/show_chart:"),
     st.Page("pages/text.py", title="Model real text", icon=":material/text_fields:"),
+    st.Page("pages/translate.py", title="Translate", icon=":material/translate:"),
     st.Page("pages/lesson.py", title="Lesson", icon=":material/school:"),
 ]
 
