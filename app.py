@@ -20,6 +20,8 @@ PAGES = [
     st.Page("pages/step_through.py", title="Step through a GRU", icon=":material/footprint:"),
     st.Page("pages/gate_explorer.py", title="Gate explorer", icon=":material/tune:"),
     st.Page("pages/train.py", title="Train on a task", icon=":material/model_training:"),
+    st.Page("pages/forecast.py", title="Forecast a time series", icon=":material/show_chart:"),
+    st.Page("pages/text.py", title="Model real text", icon=":material/text_fields:"),
 ]
 
 st.navigation(PAGES).run()

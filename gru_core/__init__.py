@@ -6,11 +6,13 @@ gradient and Jacobian exactly, in numpy (float64). No Streamlit here; the API is
     trace = gru_core.record(cell, gru_core.signal("impulse", 100), loss="last")
     trace.h, trace.gates["z"], trace.grad_h, trace.jacobian_norm
 """
+from . import analysis
 from .cell import CELL_KINDS, INITS, Cell, make_cell, stack_cells
 from .interop import from_torch, to_torch
 from .linalg import vector_norm
 from .record import LOSSES, Trace, record, step, step_source
 from .signals import SIGNALS, signal
+from .spec import CellSpec
 
 _LAYERS = ("Layer", "layer", "multiply_adds", "parameter_count")
 
@@ -24,5 +26,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'gru_core' has no attribute {name!r}")
 
 
-__all__ = [*_LAYERS, "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "Trace", "from_torch", "make_cell", "record",
+__all__ = [*_LAYERS, "analysis", "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "CellSpec", "Trace", "from_torch", "make_cell", "record",
            "signal", "stack_cells", "step", "step_source", "to_torch", "vector_norm"]

@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "export":
         from gru_core.export import cli_main
     elif command == "train":
-        from gru_core.train import cli_main
+        from gru_core.train_cli import cli_main
     else:
         print(f"unknown command {command!r}; {usage}", file=sys.stderr)
         return 2

@@ -230,8 +230,13 @@ def step(cell: Cell, x_t, h_prev, c_prev=None) -> tuple[np.ndarray, dict[str, np
     return h, {name: cache[name] for name in spec.gates}
 
 
-def step_source(kind: str) -> str:
-    """The engine's source of one forward step of `kind` (what the step-through page shows beside the maths)."""
+def step_source(kind: str, *, fast: bool = False) -> str:
+    """The source of one step of `kind`: by default the reference step (`gru_core.reference`, one line per equation,
+    PyTorch's names and gate order: what the step-through page shows); fast=True gives the speed-tuned step that
+    `record` runs (fused matmuls, batches, overrides). Both give the same numbers (a test pins it to 1e-12)."""
+    from . import reference
     from .cells import REGISTRY
     V.one_of("kind", kind, tuple(REGISTRY))
-    return inspect.getsource(REGISTRY[kind].forward)
+    if fast or kind not in reference.STEPS:
+        return inspect.getsource(REGISTRY[kind].forward)
+    return inspect.getsource(reference.STEPS[kind])

@@ -4,7 +4,8 @@ Usage guide (for page authors)
 ------------------------------
 Common case, one or more cells on one input signal::
 
-    from lab.cache import CellSpec, SignalSpec, cached_record, cached_record_batch, engine_cache
+    from gru_core import CellSpec
+    from lab.cache import SignalSpec, cached_record, cached_record_batch, engine_cache
 
     cell = CellSpec("gru", hidden_size=32, seed=0, init="pytorch", scale=None, update_bias=2.0)
     sig = SignalSpec("impulse", steps=100)
@@ -39,6 +40,8 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
+import gru_core
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_MAX_ENTRIES = 64
@@ -51,35 +54,8 @@ def engine_cache(max_entries: int = DEFAULT_MAX_ENTRIES, ttl: float | None = DEF
     return st.cache_data(max_entries=max_entries, ttl=ttl, show_spinner=show_spinner)
 
 
-@dataclass(frozen=True)
-class CellSpec:
-    """Everything ``gru_core.make_cell`` needs, as plain values (hashable; used as a cache key)."""
-    kind: str
-    input_size: int = 1
-    hidden_size: int = 32
-    seed: int = 0
-    init: str = "pytorch"
-    scale: float | None = None
-    update_bias: float = 0.0
-    chrono: int | None = None
-    nonlinearity: str = "tanh"  # rnn only
-    mix: str | None = None  # GRU family only ("torch" | "wiki"); None = engine default
-    reset: str | None = None  # GRU family only ("after" | "before"); None = engine default
-
-    def make(self):
-        """The engine cell. Options that do not apply to this kind are not passed."""
-        import gru_core
-
-        kw: dict[str, Any] = dict(seed=int(self.seed), init=self.init, scale=self.scale)
-        if self.kind == "rnn":
-            kw["nonlinearity"] = self.nonlinearity
-        else:
-            kw["update_bias"] = float(self.update_bias)
-            kw["chrono"] = None if self.chrono is None else int(self.chrono)
-        if self.kind.startswith("gru"):
-            kw["mix"] = self.mix
-            kw["reset"] = self.reset
-        return gru_core.make_cell(self.kind, int(self.input_size), int(self.hidden_size), **kw)
+CellSpec = gru_core.CellSpec
+"""Alias of ``gru_core.CellSpec`` (the one spec -> cell adapter), kept so ``from lab.cache import CellSpec`` works."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +69,6 @@ class SignalSpec:
     period: float = 20.0
 
     def make(self, input_size: int) -> np.ndarray:
-        import gru_core
-
         return gru_core.signal(self.name, int(self.steps), int(input_size), seed=int(self.seed), at=int(self.at),
                                amplitude=float(self.amplitude), period=float(self.period))
 
@@ -129,8 +103,6 @@ class RecordResult:
 
 def _run(cells: tuple[CellSpec, ...], signal: SignalSpec, loss: str, jacobian: bool, step_jacobians: bool,
          split: bool) -> RecordResult:
-    import gru_core
-
     made = [c.make() for c in cells]
     cell = made[0] if len(made) == 1 else gru_core.stack_cells(made)
     x = signal.make(cells[0].input_size)

@@ -118,22 +118,8 @@ def step_terms(params: dict, x_t: np.ndarray, h_prev: np.ndarray, unit: int, *, 
     Returns the terms and the resulting r, z, n, h of that unit, computed here in float64 from the parameters
     (the page compares them with the engine's trace; a test checks they agree to 1e-12).
     """
-    if mix not in MIXES:
-        raise ValueError(f"mix must be one of {MIXES}, got {mix!r}")
-    if reset not in RESETS:
-        raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
-    W_ih = np.asarray(params["weight_ih"], dtype=np.float64)
-    W_hh = np.asarray(params["weight_hh"], dtype=np.float64)
-    b_ih = np.asarray(params["bias_ih"], dtype=np.float64)
-    b_hh = np.asarray(params["bias_hh"], dtype=np.float64)
-    x_t = np.asarray(x_t, dtype=np.float64).reshape(-1)
-    h_prev = np.asarray(h_prev, dtype=np.float64).reshape(-1)
+    W_ih, W_hh, b_ih, b_hh, x_t, h_prev = _checked(params, x_t, h_prev, unit, mix, reset)
     H = h_prev.shape[0]
-    if W_ih.shape != (3 * H, x_t.shape[0]) or W_hh.shape != (3 * H, H):
-        raise ValueError(f"params do not fit x_t (I={x_t.shape[0]}) and h_prev (H={H}): "
-                         f"weight_ih {W_ih.shape}, weight_hh {W_hh.shape}")
-    if not 0 <= unit < H:
-        raise ValueError(f"unit must be in 0..{H - 1}, got {unit}")
     jr, jz, jn = unit, H + unit, 2 * H + unit
     wx_r, uh_r = float(W_ih[jr] @ x_t), float(W_hh[jr] @ h_prev)
     wx_z, uh_z = float(W_ih[jz] @ x_t), float(W_hh[jz] @ h_prev)
@@ -155,6 +141,25 @@ def step_terms(params: dict, x_t: np.ndarray, h_prev: np.ndarray, unit: int, *, 
                      wx_z=wx_z, b_iz=float(b_ih[jz]), uh_z=uh_z, b_hz=float(b_hh[jz]),
                      wx_n=wx_n, b_in=float(b_ih[jn]), uh_n=uh_n, b_hn=float(b_hh[jn]),
                      r=r, z=z, n=n, h=h)
+
+
+def _checked(params: dict, x_t, h_prev, unit: int, mix: str, reset: str) -> tuple[np.ndarray, ...]:
+    """The parameters and vectors of ``step_terms`` as float64 arrays, after checking they fit together."""
+    if mix not in MIXES:
+        raise ValueError(f"mix must be one of {MIXES}, got {mix!r}")
+    if reset not in RESETS:
+        raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
+    W_ih, W_hh, b_ih, b_hh = (np.asarray(params[k], dtype=np.float64)
+                              for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    x_t = np.asarray(x_t, dtype=np.float64).reshape(-1)
+    h_prev = np.asarray(h_prev, dtype=np.float64).reshape(-1)
+    H = h_prev.shape[0]
+    if W_ih.shape != (3 * H, x_t.shape[0]) or W_hh.shape != (3 * H, H):
+        raise ValueError(f"params do not fit x_t (I={x_t.shape[0]}) and h_prev (H={H}): "
+                         f"weight_ih {W_ih.shape}, weight_hh {W_hh.shape}")
+    if not 0 <= unit < H:
+        raise ValueError(f"unit must be in 0..{H - 1}, got {unit}")
+    return W_ih, W_hh, b_ih, b_hh, x_t, h_prev
 
 
 def _sigmoid_vec(a: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ def gru_from_params(weight_ih, weight_hh, bias_ih, bias_hh, *, mix: str = "torch
         raise ValueError(f"weight_ih must be (3H, I) and weight_hh (3H, H); got {W_ih.shape} and {W_hh.shape}")
     b_ih = np.array(bias_ih, dtype=np.float64).reshape(3 * H)
     b_hh = np.array(bias_hh, dtype=np.float64).reshape(3 * H)
-    template = gru_core.make_cell("gru", I, H, mix=mix, reset=reset)   # validates mix/reset, gives the options
+    template = gru_core.CellSpec("gru", I, H, mix=mix, reset=reset).make()   # validates mix/reset; its options
     return Cell("gru", I, H, dict(weight_ih=W_ih, weight_hh=W_hh, bias_ih=b_ih, bias_hh=b_hh),
                 dict(template.options))
 
@@ -85,7 +85,7 @@ def scaled_gru(input_size: int, hidden_size: int, seed: int, scales: tuple[float
     if len(scales) != 6 or len(bias_shifts) != 3:
         raise ValueError(f"scales needs 6 values {BLOCKS} and bias_shifts 3 (r, z, n); got {len(scales)}, "
                          f"{len(bias_shifts)}")
-    base = gru_core.make_cell("gru", input_size, hidden_size, seed=seed)
+    base = gru_core.CellSpec("gru", input_size, hidden_size, seed=seed).make()
     H = hidden_size
     P = {k: v.copy() for k, v in base.params.items()}
     for k, s in enumerate(scales[:3]):

@@ -14,6 +14,16 @@ Usage guide (for page authors)
     ui.headline("After 50 steps the RNN keeps 1e-12 of its gradient; the GRU keeps 0.3.")
     ui.download_arrays("Download these numbers (CSV)", {"k": k, "rnn": rnn, "gru": gru}, "vg_norms.csv", key="vg_dl")
 
+Predict first, then reveal (put the question BEFORE the number that answers it)::
+
+    guess = ui.predict("Will the GRU's line fall like the RNN's?", {"falls": "It falls too", "stays": "It stays up"},
+                       key="home_guess")                     # the chosen option key, or None before answering
+    ui.reveal(f"At bias 0 the GRU keeps **{sci(share)}** 99 steps back: it falls too.", key="home_answer")
+
+``reveal`` shows the answering callout at once on ordinary pages, and hides it behind a "Reveal the answer" button
+in presenter mode (``?present=1``), in the lesson (``hidden=True``) and when the student switched on "Hide answers
+until I reveal them" (``HIDE_ANSWERS``, a session setting in the sidebar). Once revealed it stays for the session.
+
 ``chart`` renders with ``theme="streamlit"`` so the chart follows the app's light/dark theme; the figure's own
 settings (trace colours from lab.theme, font sizes, line widths) are kept. Build figures with
 ``lab.figures.common.base_figure`` so they carry the lab template.
@@ -24,11 +34,15 @@ A page file stays thin: controls (lab.controls) -> cached engine call (lab.cache
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+
+from lab import present
+
+HIDE_ANSWERS = "_lab_hide_answers"  # session_state: True = every reveal() waits for its button
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -103,3 +117,62 @@ def download_arrays(label: str, columns: Mapping[str, np.ndarray], file_name: st
     """A download button for the numbers behind a chart (CSV, one column per array)."""
     (container or st).download_button(label, arrays_to_csv(columns), file_name=file_name, mime="text/csv", key=key,
                                       icon=":material/download:", on_click="ignore")
+
+
+def _option_keys(choices: Sequence[str] | Mapping[str, str]) -> tuple[list[str], Mapping[str, str]]:
+    if isinstance(choices, Mapping):
+        return list(choices), choices
+    return list(choices), {c: c for c in choices}
+
+
+def predict(question: str, choices: Sequence[str] | Mapping[str, str], key: str, *, container=None,
+            disabled: bool = False) -> str | None:
+    """A "predict first" question with choices, nothing chosen at first; returns the chosen choice (its key when
+    ``choices`` maps short keys to labels), or None while unanswered.
+
+    The answer lives in this session only (never in the link: the teacher's link must not carry a student's guess)."""
+    keys, labels = _option_keys(choices)
+    if not keys:
+        raise ValueError("choices: a prediction needs at least one choice")
+    box = container if container is not None else st
+    return box.radio(f":material/psychology_alt: **Predict first.** {question}", keys, index=None, key=key,
+                     format_func=lambda k: labels[k], disabled=disabled)
+
+
+def answers_hidden(hidden: bool | None = None) -> bool:
+    """Whether reveal() waits for its button: ``hidden`` if given, else in presenter mode or when the student
+    asked to hide answers."""
+    if hidden is not None:
+        return hidden
+    return present.presenting() or bool(st.session_state.get(HIDE_ANSWERS, False))
+
+
+def _reveal_state(key: str) -> str:
+    return f"_lab_revealed_{key}"
+
+
+def reveal(answer_markdown: str, key: str, *, hidden: bool | None = None, ready: bool = True,
+           label: str = "Reveal the answer", not_ready: str = "Answer the question first.", container=None) -> bool:
+    """The answering callout, behind a Reveal button when answers are hidden (see ``answers_hidden``).
+
+    ready: False keeps the button disabled (e.g. until the student chose a prediction), with ``not_ready`` as help.
+    Returns True when the answer is shown."""
+    box = container if container is not None else st.container()
+    state = _reveal_state(key)
+    shown = not answers_hidden(hidden) or st.session_state.get(state, False)
+    with box:
+        if not shown:
+            st.button(label, key=key, icon=":material/visibility:", disabled=not ready,
+                      help=None if ready else not_ready, on_click=_set_true, args=(state,))
+            return False
+        st.success(answer_markdown, icon=":material/check_circle:")
+    return True
+
+
+def _set_true(state_key: str) -> None:
+    st.session_state[state_key] = True
+
+
+def forget_reveal(key: str) -> None:
+    """Hide a revealed answer again (e.g. when the question's settings changed)."""
+    st.session_state.pop(_reveal_state(key), None)

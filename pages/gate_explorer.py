@@ -1,273 +1,179 @@
 """Gate explorer: set the gate parameters, watch r, z and h, intervene on the gates, see memory as a fixed point."""
-from dataclasses import astuple
-
-import numpy as np
 import streamlit as st
 
-import gru_core
 from lab import controls as C
-from lab import inside_gru as G
 from lab import routing, ui
-from lab.cache import engine_cache
 from lab.figures.common import sci
 from lab.figures.gates import (cobweb_figure, gate_heatmaps, intervention_effect, saturation_chart, scalar_lines,
                                state_lines)
+from lab.models import gate_explorer as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
-
-MODE_LABELS = {"scalar": "Scalar GRU (1 unit)", "multi": "Multi-unit GRU"}
-CLAMP_R_LABELS = {"off": "free", "1": "r = 1 (see all of h)", "0": "r = 0 (ignore h)"}
-FORCE_LABELS = {"none": "nothing", "z": "z", "r": "r"}
-EPS = 0.05                         # "saturated": within EPS of 0 or 1
-MAP_STEPS = 40                     # length of the cobweb trajectory
-
-# Scalar defaults: a flip-flop. r ~ 0.95 and U_n = 3 make the candidate tanh(2.9 h + 2 x): at x = 0 the map has two
-# stable fixed points (about +-0.99) and an unstable one at 0; W_z = -4 opens the write (z -> 0) when x is large.
-SCALAR = {  # key: (label, default, help)
-    "wz": ("W_z (input → z)", -4.0, "How the input moves the update gate. Negative: a large input lowers z and so "
-                                    "writes the candidate."),
-    "uz": ("U_z (h → z)", 0.0, "How the state itself moves the update gate."),
-    "bz": ("b_z (z bias)", 0.0, "Positive: z near 1, the unit keeps its state (PyTorch convention)."),
-    "wr": ("W_r (input → r)", 0.0, "How the input moves the reset gate."),
-    "ur": ("U_r (h → r)", 0.0, "How the state moves the reset gate."),
-    "br": ("b_r (r bias)", 3.0, "Positive: r near 1, the candidate sees the old state."),
-    "wn": ("W_n (input → n)", 2.0, "How strongly the input drives the candidate."),
-    "un": ("U_n (h → n)", 3.0, "How strongly the (reset) old state drives the candidate; above about 1 the unit can "
-                               "hold two states."),
-    "bn": ("b_n (n bias)", 0.0, "Shifts the candidate up or down."),
-}
+D = M.DEFAULTS
 BLOCK_LABELS = {"ir": "W_ir (input → r)", "iz": "W_iz (input → z)", "in": "W_in (input → n)",
                 "hr": "W_hr (h → r)", "hz": "W_hz (h → z)", "hn": "W_hn (h → n)"}
 
 
-@engine_cache(max_entries=64)
-def scalar_compare(params: tuple[float, ...], h0: float, signal: str, T: int, amplitude: float, at: int,
-                   iv: tuple) -> G.Comparison:
-    """The scalar GRU on the chosen signal, with and without the intervention (iv: Intervention fields)."""
-    x = gru_core.signal(signal, T, 1, at=at, amplitude=amplitude, period=max(T / 3, 2.0))
-    return G.compare(G.scalar_gru(*params), x, G.Intervention(*iv), h0=[h0])
+def _slider(sl: M.Slider, default: float, container) -> float:
+    return float(C.slider(sl.label, f"ge_{sl.key}", sl.lo, sl.hi, default, sl.step, format="%.2f",
+                          help=sl.help or None, container=container))
 
 
-@engine_cache(max_entries=64)
-def scalar_map_data(params: tuple[float, ...], x_const: float, h0: float, clamp_z: float | None,
-                    clamp_r: float | None) -> dict:
-    """The map h -> f(h) at constant input, its fixed points and the cobweb of a trajectory from h0."""
-    cell = G.scalar_gru(*params)
-    h_grid = np.linspace(-1.0, 1.0, 401)
-    f = G.scalar_map(cell, x_const, h_grid, clamp_z=clamp_z, clamp_r=clamp_r)
-    fixed = G.fixed_points(cell, x_const, clamp_z=clamp_z, clamp_r=clamp_r)
-    iv = G.Intervention(clamp_z=clamp_z, clamp_r=clamp_r)
-    traj = G.run(cell, np.full((MAP_STEPS, 1), x_const), h0=[h0], override=iv.overrides(MAP_STEPS, 1)).h[:, 0]
-    cx, cy = G.cobweb_path(h0, traj)
-    return dict(h_grid=h_grid, f=f, fixed=fixed, traj=traj, cob_x=cx, cob_y=cy)
-
-
-@engine_cache(max_entries=32)
-def multi_compare(H: int, seed: int, scales: tuple[float, ...], biases: tuple[float, float, float], signal: str,
-                  T: int, amplitude: float, at: int, iv: tuple) -> G.Comparison:
-    """The seeded multi-unit GRU (scaled blocks, shifted biases) on the chosen signal, with/without intervention."""
-    x = gru_core.signal(signal, T, 1, seed=seed, at=at, amplitude=amplitude, period=max(T / 3, 2.0))
-    return G.compare(G.scaled_gru(1, H, seed, scales, biases), x, G.Intervention(*iv))
+def read_model(mode: str) -> dict:
+    """The sidebar: the model's parameters and the input signal, as Settings fields."""
+    sb, out = st.sidebar, {}
+    if mode == "scalar":
+        sb.markdown("**One-unit GRU**: z = σ(W_z x + U_z h + b_z), r = σ(W_r x + U_r h + b_r), "
+                    "n = tanh(W_n x + U_n (r·h) + b_n), h′ = (1 − z)·n + z·h")
+        out.update({sl.key: _slider(sl, getattr(D, sl.key), sb) for sl in M.SCALAR_SLIDERS})
+    else:
+        sb.markdown("**Multi-unit GRU**: PyTorch's default weights (from the seed), each block scaled, each gate's "
+                    "bias shifted")
+        out["hidden"] = int(C.slider("Hidden size H", "ge_hidden", 2, 16, D.hidden, container=sb))
+        out["seed"] = int(C.seed("ge", container=sb))
+        for blk in BLOCK_LABELS:
+            out[f"s_{blk}"] = float(C.slider(f"× {BLOCK_LABELS[blk]}", f"ge_s_{blk}", 0.0, 8.0, 1.0, 0.25,
+                                             format="%.2f", container=sb, help="Multiplies this block of PyTorch's "
+                                             "default weights (uniform in ±1/√H)."))
+        for g in ("r", "z", "n"):
+            out[f"b_{g}"] = float(C.slider(f"+ b_{g} (added to gate {g}'s bias)", f"ge_b_{g}", -6.0, 6.0, 0.0, 0.25,
+                                           format="%.2f", container=sb, help="Positive: z nearer 1, keep more of "
+                                           "the old state." if g == "z" else f"Added to every unit's {g} bias."))
+    sb.markdown("**Input signal**")
+    out["signal"] = C.signal_picker("ge", default=D.signal if mode == "scalar" else M.MULTI_DEFAULT_SIGNAL,
+                                    options=("impulse", "step", "sine", "noise"), container=sb,
+                                    help="What the GRU reads at each step.")
+    out["len"] = int(C.slider("Sequence length T", "ge_len", 10, 200, D.len, 5, container=sb))
+    out["amp"] = float(C.slider("Amplitude", "ge_amp", -3.0, 3.0, D.amp, 0.1, format="%.1f", container=sb,
+                                help="Height of the impulse / step, or scale of the sine / noise."))
+    if out["signal"] in ("impulse", "step"):
+        out["at"] = int(C.slider("Impulse / step at t", "ge_at", 1, 200, D.at, container=sb,
+                                 help="The step where the impulse or step arrives."))
+    return out
 
 
 def _make_rnn() -> None:
-    st.session_state["ge_clamp_z"] = True
-    st.session_state["ge_z_value"] = 0.0
-    st.session_state["ge_clamp_r"] = "1"
-    st.session_state["ge_force"] = "none"
+    st.session_state.update(ge_clamp_z=True, ge_z_value=0.0, ge_clamp_r="1", ge_force="none")
 
 
-def _clear_interventions() -> None:
-    st.session_state["ge_clamp_z"] = False
-    st.session_state["ge_clamp_r"] = "off"
-    st.session_state["ge_force"] = "none"
+def _clear() -> None:
+    st.session_state.update(ge_clamp_z=False, ge_clamp_r="off", ge_force="none")
 
 
-ui.page_header(
-    "Gate explorer",
-    "Set the gate parameters yourself and watch what the reset gate **r** and the update gate **z** do to the "
-    "state **h**. Then take control: clamp a gate, or force it at one step, and compare with the untouched run. "
-    "Convention here is PyTorch's: $h_t = (1-z_t)\\,n_t + z_t\\,h_{t-1}$, so **z is the share of the old state "
-    "kept** (z = 1 keeps the state forever, z = 0 forgets it at once).",
-)
-
-mode = C.select("Model", "ge_mode", ["scalar", "multi"], "scalar", labels=MODE_LABELS, style="segmented",
-                help="A single unit you set by hand, or a small GRU with PyTorch's default weights that you rescale.")
-
-# ----------------------------------------------------------------------------------------------- model (sidebar)
-sb = st.sidebar
-if mode == "scalar":
-    sb.markdown("**Scalar GRU parameters**")
-    sb.latex(r"\begin{aligned}z &= \sigma(W_z x + U_z h + b_z)\\ r &= \sigma(W_r x + U_r h + b_r)\\ "
-             r"n &= \tanh(W_n x \\ &\qquad + U_n (r\,h) + b_n)\end{aligned}")
-    vals = {}
-    for key, (label, default, help_) in SCALAR.items():
-        vals[key] = C.slider(label, f"ge_{key}", -6.0, 6.0, default, 0.1, format="%.1f", help=help_, container=sb)
-    h0 = C.slider("Initial state h₀", "ge_h0", -1.0, 1.0, 0.0, 0.05, format="%.2f", container=sb)
-    params = tuple(float(vals[k]) for k in ("wz", "uz", "bz", "wr", "ur", "br", "wn", "un", "bn"))
-else:
-    sb.markdown("**Multi-unit GRU**: PyTorch's default weights (from the seed), each block scaled, each gate's bias "
-                "shifted")
-    H = C.slider("Hidden size H", "ge_hidden", 2, 16, 8, container=sb)
-    seed = C.seed("ge", container=sb)
-    scales = [float(C.slider(f"× {BLOCK_LABELS[blk]}", f"ge_s_{blk}", 0.0, 8.0, 1.0, 0.25, format="%.2f",
-                             container=sb, help="Multiplies this block of PyTorch's default weights (uniform in "
-                                                "±1/√H)."))
-              for blk in G.BLOCKS]
-    biases = tuple(float(C.slider(f"+ b_{g} (added to gate {g}'s bias)", f"ge_b_{g}", -6.0, 6.0, 0.0, 0.25,
-                                  format="%.2f", container=sb,
-                                  help=("Positive: z nearer 1, keep more of the old state." if g == "z" else
-                                        f"Added to every unit's {g} bias.")))
-                   for g in ("r", "z", "n"))
-sb.markdown("**Input signal**")
-signal = C.signal_picker("ge", default="impulse" if mode == "scalar" else "sine",
-                         options=("impulse", "step", "sine", "noise"), container=sb)
-T = C.slider("Sequence length T", "ge_len", 10, 200, 60, 5, container=sb)
-amplitude = C.slider("Amplitude", "ge_amp", -3.0, 3.0, 1.0, 0.1, format="%.1f", container=sb,
-                     help="Height of the impulse / step, or scale of the sine / noise.")
-at = C.slider("Impulse / step at t", "ge_at", 1, 200, 15, container=sb,
-              help="The step where the impulse or step arrives (ignored by sine and noise).") \
-    if signal in ("impulse", "step") else 15
-at = min(at, T)
-
-# ----------------------------------------------------------------------------------------------- interventions
-with st.container(border=True):
-    st.markdown("**Interventions** (engine overrides of the gates; the untouched run is kept for comparison)")
+def read_interventions() -> dict:
+    """The intervention controls (top of the page) as Settings fields."""
+    out = {}
+    st.markdown("**Interventions**: hold a gate, or force it at one step; the untouched run stays for comparison")
     i1, i2, i3, i4 = st.columns([1.1, 1.1, 1.5, 1.1], gap="medium")
-    with i1:
-        clamp_z_on = C.toggle("Clamp z", "ge_clamp_z", False)
-        z_value = C.slider("z held at", "ge_z_value", 0.0, 1.0, 1.0, 0.05, format="%.2f",
-                           help="The update gate is held at this value at every step and unit: 1 keeps h forever, 0 "
-                                "replaces h by the candidate every step.") if clamp_z_on else None
-    with i2:
-        clamp_r = C.select("Clamp r", "ge_clamp_r", ["off", "1", "0"], "off", labels=CLAMP_R_LABELS,
-                           style="radio")
-    with i3:
-        force = C.select("Force a gate at one step", "ge_force", ["none", "z", "r"], "none", labels=FORCE_LABELS,
-                         style="segmented", help="Set one gate (all units) to a value at a single step and watch "
-                                                 "the effect downstream.")
-        force_t, force_v = 1, 1.0
-        if force != "none":
-            f1, f2 = st.columns(2, gap="small")
-            force_t = C.slider("at step", "ge_force_t", 1, 200, 30, container=f1)
-            force_t = min(force_t, T)
-            force_v = C.slider("to the value", "ge_force_v", 0.0, 1.0, 0.0, 0.05, format="%.2f", container=f2)
-    with i4:
-        st.button("Make it an RNN", key="ge_rnn_preset", on_click=_make_rnn, width="stretch",
-                  help="Clamp z = 0 and r = 1: the GRU becomes exactly a plain tanh RNN.")
-        st.button("Clear", key="ge_clear", on_click=_clear_interventions, width="stretch",
-                  icon=":material/restart_alt:")
+    out["clamp_z"] = bool(C.toggle("Clamp z", "ge_clamp_z", False, container=i1))
+    if out["clamp_z"]:
+        out["z_value"] = float(C.slider("z held at", "ge_z_value", 0.0, 1.0, 1.0, 0.05, format="%.2f", container=i1,
+                                        help="1 keeps h forever, 0 replaces h by the candidate every step."))
+    out["clamp_r"] = C.select("Clamp r", "ge_clamp_r", list(M.CLAMP_R), "off", labels=M.CLAMP_R, style="radio",
+                              container=i2)
+    out["force"] = C.select("Force a gate at one step", "ge_force", list(M.FORCE), "none", labels=M.FORCE,
+                            style="segmented", container=i3, help="Set one gate (all units) to a value at a single "
+                                                                  "step and watch the effect downstream.")
+    if out["force"] != "none":
+        f1, f2 = i3.columns(2, gap="small")
+        out["force_t"] = int(C.slider("at step", "ge_force_t", 1, 200, D.force_t, container=f1))
+        out["force_v"] = float(C.slider("to the value", "ge_force_v", 0.0, 1.0, D.force_v, 0.05, format="%.2f",
+                                        container=f2))
+    i4.button("Make it an RNN", key="ge_rnn_preset", on_click=_make_rnn, width="stretch",
+              help="Clamp z = 0 and r = 1: the GRU becomes exactly a plain tanh RNN.")
+    i4.button("Clear", key="ge_clear", on_click=_clear, width="stretch", icon=":material/restart_alt:")
+    return out
 
-iv = G.Intervention(clamp_z=z_value if clamp_z_on else None,
-                    clamp_r=None if clamp_r == "off" else float(clamp_r),
-                    force_gate=None if force == "none" else force, force_step=int(force_t), force_value=float(force_v))
-if mode == "scalar":
-    cmp_ = scalar_compare(params, float(h0), signal, int(T), float(amplitude), int(at) - 1, astuple(iv))
-else:
-    cmp_ = multi_compare(int(H), int(seed), tuple(scales), biases, signal, int(T), float(amplitude), int(at) - 1,
-                         astuple(iv))
-run = cmp_.shown
-base = cmp_.base if iv.active else None
 
-# ----------------------------------------------------------------------------------------------- results
-if iv.makes_rnn and cmp_.rnn_h is not None:
-    gap = float(np.max(np.abs(cmp_.rnn_h - run.h)))
-    ui.headline(f"z = 0 and r = 1 at every step: the GRU is now exactly a tanh RNN, "
-                f"$h_t = \\tanh(W_{{in}} x_t + b_{{in}} + W_{{hn}} h_{{t-1}} + b_{{hn}})$. The engine's own RNN "
-                f"with those weights gives the same states: largest difference {sci(gap)}.")
-elif iv.active:
-    after = cmp_.diff[iv.force_step - 1:] if iv.force_gate else cmp_.diff
-    st.info(f"Intervention on. Largest change of h against the untouched run: **{sci(float(np.max(cmp_.diff)))}**"
-            + (f"; at the last step it is still **{sci(float(after[-1]))}**." if iv.force_gate else "."),
-            icon=":material/tune:")
-
-if mode == "scalar":
-    ui.chart(
-        scalar_lines(run.x[:, 0], run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0],
-                     None if base is None else base.h[:, 0]),
-        key="ge_scalar_lines",
-        predict="With the default settings, what will h do after the impulse has passed: fall back to 0, or "
-                "stay up?",
-        how_to_read="Top: the input. Bottom: the gates r and z (0 to 1), the candidate n and the state h "
-                    "(−1 to 1) at each step; with an intervention on, the dashed grey line is h without it.",
-    )
+@st.fragment
+def map_panel(s: M.Settings) -> None:
+    """The one-unit map at a constant input, its fixed points and a cobweb (its sliders rerun only this)."""
     m1, m2 = st.columns([1.5, 1], gap="medium")
     with m2:
         st.markdown("**Memory as a fixed point**")
-        x_const = C.slider("Constant input x for the map", "ge_xc", -2.0, 2.0, 0.0, 0.1, format="%.1f",
-                           help="The map shows what one step does to h when the input is held at this value.")
-        map_h0 = C.slider("Start of the staircase h₀", "ge_map_h0", -1.0, 1.0, 0.1, 0.05, format="%.2f",
-                          help="Where the cobweb trajectory starts (the run above starts at the initial state "
-                               "set in the sidebar).")
-        md = scalar_map_data(params, float(x_const), float(map_h0), iv.clamp_z, iv.clamp_r)
-        stable = [p for p in md["fixed"] if p.stable]
-        if iv.clamp_z is not None and iv.clamp_z >= 1.0:
-            st.markdown("With z held at 1 every state is a fixed point: the map is the diagonal and h never "
-                        "moves.")
-        else:
-            st.markdown(
-                f"**{len(md['fixed'])} fixed point(s)**: "
-                + "; ".join(f"h* = {p.h:.3f}, {'stable' if p.stable else 'unstable'} (slope {p.slope:.2f})"
-                            for p in md["fixed"])
-                + (f". With {len(stable)} stable states the unit can **remember** which side it was pushed "
-                   f"to: that is memory." if len(stable) >= 2 else "."))
-        st.markdown(f"The staircase starts at h₀ = {float(map_h0):.2f} and ends at h = {md['traj'][-1]:.3f} after "
-                    f"{MAP_STEPS} steps.")
-    with m1:
-        ui.chart(
-            cobweb_figure(md["h_grid"], md["f"], md["fixed"], md["cob_x"], md["cob_y"],
-                          x_const=float(x_const)),
-            key="ge_cobweb",
-            predict="The staircase starts at h₀ = 0.1 with x = 0: will it climb to a point on the diagonal, "
-                    "or slide back to 0?",
-            how_to_read="The curve is $h_{t+1}$ as a function of $h_t$; where it crosses the dashed diagonal h "
-                        "stays put (a fixed point: filled = stable, |slope| < 1, a memory; open = unstable). "
-                        "The red staircase follows the state step by step from h₀.",
-        )
-else:
-    ui.chart(
-        gate_heatmaps(run.r, run.z),
-        key="ge_heatmaps",
-        predict="Raise the scale of W_iz: will the z map get more contrast (gates near 0 or 1) or less?",
-        how_to_read="Each row is one unit, each column one step; the colour is the gate's value, dark = 0 "
-                    "(closed) to yellow = 1 (open). A yellow z row is a unit that keeps its state.",
-    )
-    ui.chart(
-        state_lines(run.h, None if base is None else base.h),
-        key="ge_state_lines",
-        how_to_read="One line per unit: the hidden state $h_t$. With an intervention on, the dashed grey lines "
-                    "are the untouched run, so the gap is what the intervention changed.",
-    )
+        xc, h0 = (_slider(sl, M.MAP_DEFAULTS[sl.key], st) for sl in M.MAP_SLIDERS)
+        m = M.fixed_point_map(s, xc, h0)
+    ui.chart(cobweb_figure(m.h_grid, m.f, m.fixed, m.cob_x, m.cob_y, x_const=m.x_const), key="ge_cobweb",
+             container=m1, predict=f"The staircase starts at h₀ = {h0:.2f} with the input held at x = {xc:g}: will "
+                                   f"it climb to a point on the diagonal, or slide back towards 0?",
+             how_to_read="The curve is h_t+1 as a function of h_t; where it crosses the dashed diagonal, h stays "
+                         "put (a fixed point: filled = stable, |slope| < 1; open = unstable). The red staircase "
+                         "follows the state step by step from h₀.")
+    with m2:
+        ui.reveal(M.staircase_words(m), key="ge_reveal_staircase")
+        st.markdown(M.map_words(m))
 
-s1, s2 = st.columns([1, 1], gap="medium")
-with s1:
-    shares = {"r": G.saturation_shares(run.r, EPS), "z": G.saturation_shares(run.z, EPS)}
-    ui.chart(
-        saturation_chart(shares, EPS),
-        key="ge_saturation",
-        predict="Scale all weights up: will more gate values pile up near 0 and 1?",
-        how_to_read=f"For each gate, the share of all its values (every step and unit) that are saturated near "
-                    f"0 (below {EPS:g}), near 1 (above {1 - EPS:g}) or in between. A saturated gate acts like "
-                    f"a switch, and its gradient σ'(a) is then tiny.",
-    )
-with s2:
-    if iv.active:
-        ui.chart(
-            intervention_effect(cmp_.diff, iv.force_step if iv.force_gate else None),
-            key="ge_effect",
-            predict="Force z to 0 at one step: does the difference die out afterwards, or persist to the end?",
-            how_to_read="Distance between the state with and without the intervention at each step; a gate "
-                        "forced at one step changes nothing before it, and the curve after it shows how long "
-                        "the GRU remembers the change.",
-        )
+
+def time_charts(res: M.Result) -> None:
+    """h over time (scalar: with its gates; multi: per unit, with the gate heatmaps) and what the numbers say."""
+    s, run, c = res.settings, res.shown, res.comparison
+    base = c.base if s.intervention.active else None
+    if s.mode == "scalar":
+        question = ("With the default settings" if M.is_default(s) else "With these settings")
+        ui.chart(scalar_lines(run.x[:, 0], run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0],
+                              None if base is None else base.h[:, 0]), key="ge_scalar_lines",
+                 predict=f"{question}, what will h do after the {s.signal if s.signal != 'sine' else 'input'} "
+                         f"has passed: fall back to 0, or stay up?",
+                 how_to_read="Top: the input. Bottom: the gates r and z (0 to 1), the candidate n and the state h "
+                             "(−1 to 1) at each step; with an intervention on, the wide grey line is h without it.")
     else:
-        st.markdown("**Interventions** (above): clamp z or r, or force a gate at one step, to compare the run "
-                    "with its untouched twin here. **Make it an RNN** clamps z = 0 and r = 1: the update "
-                    "path disappears and the GRU becomes a plain RNN.")
+        ui.chart(gate_heatmaps(run.r, run.z), key="ge_heatmaps",
+                 predict="Raise the scale of W_iz: will the z map get more contrast (gates near 0 or 1) or less?",
+                 how_to_read="Each row is one unit, each column one step; the colour is the gate's value, dark = 0 "
+                             "(closed) to yellow = 1 (open). A yellow z row is a unit that keeps its state.")
+        ui.chart(state_lines(run.h, None if base is None else base.h), key="ge_state_lines",
+                 how_to_read="One line per unit: the hidden state h_t (hover names the unit). With an "
+                             "intervention on, the wide grey lines are the untouched run.")
+    if s.intervention.makes_rnn:
+        ui.headline(M.rnn_words(res))
+    elif M.story(res):
+        ui.reveal(M.story(res), key="ge_reveal_story")
 
-ui.download_arrays(
-    "Download this run (CSV)",
-    {"t": np.arange(1, run.steps + 1), "x": run.x[:, 0],
-     **{f"{g}_unit{j + 1}": getattr(run, g)[:, j] for g in ("r", "z", "n", "h") for j in range(run.h.shape[1])}},
-    f"gru_gates_{mode}.csv", key="ge_download",
-)
+
+def effect_charts(res: M.Result) -> None:
+    s, c = res.settings, res.comparison
+    s1, s2 = st.columns(2, gap="medium")
+    ui.chart(saturation_chart(res.shares, M.EPS), key="ge_saturation", container=s1,
+             predict="Scale all weights up: will more gate values pile up near 0 and 1?",
+             how_to_read=f"For each gate, the share of all its values (every step and unit) near 0 (below "
+                         f"{M.EPS:g}), near 1 (above {1 - M.EPS:g}) or in between. A saturated gate acts like a "
+                         f"switch, and its gradient σ′(a) is then tiny.")
+    if not s.intervention.active:
+        s2.markdown("**Interventions** (above): clamp z or r, or force a gate at one step, to compare the run with "
+                    "its untouched twin here. **Make it an RNN** clamps z = 0 and r = 1: the update path "
+                    "disappears and the GRU becomes a plain RNN.")
+        return
+    iv = s.intervention
+    ui.chart(intervention_effect(c.diff, iv.force_step if iv.force_gate else None), key="ge_effect", container=s2,
+             predict="Force z to 0 at one step: does the difference die out afterwards, or persist to the end?",
+             how_to_read="Distance between the state with and without the intervention at each step; a gate forced "
+                         "at one step changes nothing before it, and the curve after it shows how long the change "
+                         "lasts.")
+    s2.info(f"Intervention on. Largest change of h against the untouched run: **{sci(float(c.diff.max()))}**; at "
+            f"the last step it is **{sci(float(c.diff[-1]))}**.", icon=":material/tune:")
+
+
+@st.fragment
+def explorer(model: dict) -> None:
+    """Interventions and every chart they drive (rerun alone when an intervention changes)."""
+    with st.container(border=True):
+        s = M.Settings(**model, **read_interventions())
+    res = M.compute(s)
+    time_charts(res)
+    if s.mode == "scalar":
+        map_panel(s)
+    effect_charts(res)
+    ui.download_arrays("Download this run (CSV)", M.download_columns(res), f"gru_gates_{s.mode}.csv",
+                       key="ge_download")
+
+
+ui.page_header("Gate explorer", "Set the gate parameters yourself (sidebar) and watch what the reset gate **r** "
+               "and the update gate **z** do to the state **h**; then clamp a gate, or force it at one step, and "
+               "compare with the untouched run. Convention: PyTorch's, h_t = (1 − z_t)·n_t + z_t·h_t−1, so **z is "
+               "the share of the old state kept** (z = 1 keeps it forever, z = 0 forgets it at once).")
+mode = C.select("Model", "ge_mode", list(M.MODES), "scalar", labels=M.MODES, style="segmented",
+                help="A single unit you set by hand, or a small GRU with PyTorch's default weights that you rescale.")
+if mode == "scalar":
+    C.preset_menu("Presets: one choice sets the unit's parameters (and the link)", "ge_preset", M.PRESETS,
+                  help="\n\n".join(f"**{k}**: {v}" for k, v in M.PRESET_BLURBS.items()))
+explorer(dict(mode=mode, **read_model(mode)))

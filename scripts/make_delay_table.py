@@ -4,7 +4,7 @@
     .venv/bin/python scripts/make_delay_table.py --delays 10 50 --seeds 0 --out /tmp/t.json   # a quick one
     .venv/bin/python scripts/make_delay_table.py --reuse     # keep the points already in the table (same settings)
 
-Every point is one run with the Train page's defaults (gru_core.train.TrainConfig()) except the delay and seed:
+Every point is one run with the Train page's defaults (gru_core.task_training.TrainConfig()) except the delay and seed:
 the same recipe as the page and `python -m gru_core train`. The page draws the mean over seeds with min-max bars.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gru_core import train as TR  # noqa: E402
+from gru_core import task_training as TR  # noqa: E402
 
 DELAYS = (2, 5, 10, 25, 50, 100, 150, 200)
 SEEDS = (0, 1, 2)

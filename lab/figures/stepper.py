@@ -10,30 +10,33 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 from lab.equations import StepTerms
-from lab.figures.common import style_figure
-from lab.theme import DIVERGING_SCALE, FONT_SIZE, SEQUENTIAL_SCALE
+from lab.figures.common import lab_template
+from lab.theme import (AXIS_TEXT_COLOR, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS, LEGEND_ROW, LINE_WIDTH, MARGIN,
+                       OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE, TICK_SIZE, layout_sizes)
 
 # Gates live in [0, 1]: dark = closed, bright = open. States live in [-1, 1]: blue negative, red positive.
 GATE_SCALE = SEQUENTIAL_SCALE
 STATE_SCALE = DIVERGING_SCALE
 NEUTRAL = "#9a9a9a"
+_GATE_STOPS = get_colorscale(GATE_SCALE)      # resolved once: sampling a named scale rebuilds every named scale
+_STATE_STOPS = get_colorscale(STATE_SCALE)
 
 
 def gate_color(v: float) -> str:
     """Colour of a gate value on GATE_SCALE (clipped to [0, 1]; NaN -> neutral grey)."""
     if not np.isfinite(v):
         return NEUTRAL
-    return sample_colorscale(GATE_SCALE, [float(np.clip(v, 0.0, 1.0))])[0]
+    return sample_colorscale(_GATE_STOPS, [float(np.clip(v, 0.0, 1.0))])[0]
 
 
 def state_color(v: float) -> str:
     """Colour of a state value on STATE_SCALE (clipped to [-1, 1]; NaN -> neutral grey)."""
     if not np.isfinite(v):
         return NEUTRAL
-    return sample_colorscale(STATE_SCALE, [float(np.clip((v + 1.0) / 2.0, 0.0, 1.0))])[0]
+    return sample_colorscale(_STATE_STOPS, [float(np.clip((v + 1.0) / 2.0, 0.0, 1.0))])[0]
 
 
 @dataclass(frozen=True)
@@ -138,63 +141,74 @@ def _color(scale: str, v: float) -> str:
     return NEUTRAL
 
 
-def cell_diagram(s: StepTerms, *, height: int = 560) -> go.Figure:
-    """The GRU cell at step ``s.t`` for unit ``s.unit``, parts coloured by their values.
+def figure(data: list[dict], *, height: int, margin: dict, **layout) -> go.Figure:
+    """An unvalidated figure in the lab's look, built in one call (Plotly validates every shape, annotation and
+    trace added later, which cost the step-through page most of its rerun). Tests validate the result."""
+    base = dict(layout_sizes(), colorway=list(OKABE_ITO_ORDER), height=height, margin=dict(MARGIN, **margin),
+                showlegend=True, **lab_template())
+    legend = layout.pop("legend", None)
+    if legend is not None:
+        base["legend"] = dict(base["legend"], **legend)
+    return go.Figure(data=data, layout=dict(base, **layout), _validate=False)
 
-    One trace per wire (grey for the [h_{t-1}, x_t] bus), one marker trace for the nodes (its ``customdata``
-    holds each node's value so tests and hover read the numbers), and two colour bars: gates 0..1, states -1..1.
-    """
-    fig = go.Figure()
-    heads = []
-    # Wires are layout shapes below the nodes (one SVG path each: far cheaper for the browser to redraw on every
-    # step than one trace per wire). Each carries its name and value in `name` / `templateitemname`-free fields.
+
+def axis(title: str | None = None, **kw) -> dict:
+    """An axis with projector-sized, theme-coloured text and automargin off (see lab.theme.MARGIN)."""
+    out = dict(tickfont=dict(size=TICK_SIZE, color=AXIS_TEXT_COLOR), automargin=False, **kw)
+    if title:
+        out["title"] = dict(text=title, font=dict(size=FONT_SIZE, color=AXIS_TEXT_COLOR))
+    return out
+
+
+def _wire_shapes(s: StepTerms) -> tuple[list[dict], list[dict]]:
+    """The wires as layout shapes (one SVG path each, below the nodes) and one arrow head per coloured wire."""
+    shapes, heads = [], dict(type="scatter", x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
+                             name="arrows", marker=dict(symbol="triangle-up", size=15, angle=[], color="#777777"))
     for wire in diagram_wires(s):
         path = "M " + " L ".join(f"{x},{y}" for x, y in wire.points)
         neutral = wire.scale == "neutral"
         if not neutral:   # dark outline so pale (near-zero) wires stay visible on a white background
-            fig.add_shape(type="path", path=path, xref="x", yref="y", layer="below",
-                          line=dict(color="#555555", width=10), name=wire.name + " outline")
-        fig.add_shape(type="path", path=path, xref="x", yref="y", layer="below", name=wire.name,
-                      line=dict(color=_color(wire.scale, wire.value), width=3 if neutral else 7))
-        if not neutral:
-            heads.append(wire.points)
-    # one arrow head half-way along the last segment of every coloured wire (marker angle: 0 = up, clockwise)
-    hx, hy, ha = [], [], []
-    for pts in heads:
-        (x0, y0), (x1, y1) = pts[-2], pts[-1]
-        hx.append(0.5 * (x0 + x1))
-        hy.append(0.5 * (y0 + y1))
-        ha.append(float(np.degrees(np.arctan2(x1 - x0, y1 - y0))))
-    fig.add_trace(go.Scatter(x=hx, y=hy, mode="markers", showlegend=False, hoverinfo="skip", name="arrows",
-                             marker=dict(symbol="triangle-up", size=15, angle=ha, color="#777777")))
-    nodes = list(diagram_nodes(s).values())
-    fig.add_trace(go.Scatter(
-        x=[n.x for n in nodes], y=[n.y for n in nodes], mode="markers+text", name="parts", showlegend=False,
-        text=[f"<b>{n.symbol}</b>" for n in nodes], textposition="middle center",
+            shapes.append(dict(type="path", path=path, xref="x", yref="y", layer="below",
+                               line=dict(color="#555555", width=10), name=wire.name + " outline"))
+        shapes.append(dict(type="path", path=path, xref="x", yref="y", layer="below", name=wire.name,
+                           line=dict(color=_color(wire.scale, wire.value), width=3 if neutral else 7)))
+        if not neutral:   # arrow half-way along the last segment (marker angle: 0 = up, clockwise)
+            (x0, y0), (x1, y1) = wire.points[-2], wire.points[-1]
+            heads["x"].append(0.5 * (x0 + x1))
+            heads["y"].append(0.5 * (y0 + y1))
+            heads["marker"]["angle"].append(float(np.degrees(np.arctan2(x1 - x0, y1 - y0))))
+    return shapes, [heads]
+
+
+def _parts_trace(nodes: list[Node]) -> dict:
+    return dict(
+        type="scatter", x=[n.x for n in nodes], y=[n.y for n in nodes], mode="markers+text", name="parts",
+        showlegend=False, text=[f"<b>{n.symbol}</b>" for n in nodes], textposition="middle center",
         textfont=dict(size=18, color=[_text_on(n) for n in nodes]),
         marker=dict(size=[n.size for n in nodes], color=[_color(n.scale, n.value) for n in nodes],
                     line=dict(color="#333333", width=2), symbol="circle", opacity=1.0),
         customdata=np.array([[n.value] for n in nodes], dtype=float),
         hovertext=[n.label for n in nodes], hovertemplate="%{hovertext}<extra></extra>",
-        ids=[n.key for n in nodes], meta={"role": "parts", "ids": [n.key for n in nodes]},
-    ))
-    for n in nodes:
-        if n.label:
-            fig.add_annotation(**_label_position(n), text=n.label, showarrow=False,
-                               font=dict(size=15))
-    # the bus label and the two colour bars (dummy traces, never visible as data)
-    fig.add_annotation(x=4.3, y=0.62, text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate", showarrow=False,
-                       font=dict(size=15, color=NEUTRAL))
-    fig.add_trace(_colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0))
-    fig.add_trace(_colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52))
-    fig.update_layout(
-        height=height,
-        title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
-        xaxis=dict(visible=False, range=[-0.2, 15.0], fixedrange=True),
-        yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True, scaleanchor=None),
-        hoverlabel=dict(font_size=15),
-    )
-    return style_figure(fig, annotations=False, l=10, r=90, t=50, b=10)   # axes hidden; two colour bars right
+        ids=[n.key for n in nodes], meta={"role": "parts", "ids": [n.key for n in nodes]})
+
+
+def cell_diagram(s: StepTerms, *, height: int = 470) -> go.Figure:
+    """The GRU cell at step ``s.t`` for unit ``s.unit``, parts coloured by their values.
+
+    Wires are layout shapes; one marker trace holds the nodes (its ``customdata`` holds each node's value so tests
+    and hover read the numbers); two colour bars: gates 0..1, states -1..1."""
+    nodes = list(diagram_nodes(s).values())
+    shapes, heads = _wire_shapes(s)
+    notes = [dict(**_label_position(n), text=n.label, showarrow=False, font=dict(size=15, color=AXIS_TEXT_COLOR))
+             for n in nodes if n.label]
+    notes.append(dict(x=4.3, y=0.62, xref="x", yref="y", showarrow=False, font=dict(size=15, color=NEUTRAL),
+                      text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate"))
+    data = heads + [_parts_trace(nodes), _colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0),
+                    _colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52)]
+    return figure(data, height=height, margin=dict(l=10, r=90, t=50, b=10), shapes=shapes, annotations=notes,
+                  title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
+                  xaxis=dict(visible=False, range=[-0.2, 15.0], fixedrange=True),
+                  yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True), hoverlabel=dict(font_size=15))
 
 
 def _text_on(n: Node) -> str:
@@ -224,48 +238,56 @@ def _label_position(n: Node) -> dict:
     return dict(x=n.x, y=n.y, xshift=dx, yshift=dy, xanchor=xa, yanchor=ya, xref="x", yref="y")
 
 
-def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> go.Scatter:
-    return go.Scatter(
-        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> dict:
+    return dict(
+        type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
         marker=dict(colorscale=scale, cmin=lo, cmax=hi, color=[lo], showscale=True,
                     colorbar=dict(title=dict(text=title, side="top"), len=0.42, y=y, yanchor="bottom",
                                   thickness=14, x=1.0, tickfont=dict(size=13))),
     )
 
 
+def _rows(top: float, gap: float = 0.08) -> dict:
+    """Two stacked panels sharing the x axis: the top one takes ``top`` of the height (axes x/y on top, x2/y2
+    below; the top x axis hides its tick labels)."""
+    lo_top = 1.0 - top + gap / 2
+    return dict(xaxis=axis(None, anchor="y", matches="x2", showticklabels=False),
+                yaxis=axis(None, domain=[lo_top, 1.0]),
+                xaxis2=axis("step t", anchor="y2"), yaxis2=axis(None, domain=[0.0, 1.0 - top - gap / 2]))
+
+
+def _line(x, y, name: str, color: str, *, axes: int = 1, **kw) -> dict:
+    suffix = "" if axes == 1 else str(axes)
+    return dict(type="scatter", x=x, y=np.asarray(y, dtype=float), mode=kw.pop("mode", "lines"), name=name,
+                xaxis="x" + suffix, yaxis="y" + suffix, line=dict(color=color, width=kw.pop("width", LINE_WIDTH),
+                                                                  dash=kw.pop("dash", "solid")), **kw)
+
+
 def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: np.ndarray, t: int, *,
-                 unit: int, keep_label: str = "z", height: int = 420) -> go.Figure:
+                 unit: int, height: int = 470) -> go.Figure:
     """The whole run of one unit with the current step marked: input x_t (T, I) on top, r, z, n, h (T,) below.
 
-    t is the 1-based current step; unit is 0-based (for the title only); keep_label names z's meaning."""
-    from plotly.subplots import make_subplots
-    from lab.theme import GATE_COLORS, OKABE_ITO_ORDER
-
+    t is the 1-based current step; unit is 0-based (for the title only). Legend in one row above the panels."""
     x = np.asarray(x, dtype=float).reshape(len(h), -1)
     T = len(h)
     steps = np.arange(1, T + 1)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.28, 0.72], vertical_spacing=0.07)
-    for i in range(x.shape[1]):
-        fig.add_trace(go.Scatter(x=steps, y=x[:, i], mode="lines+markers" if T <= 60 else "lines",
-                                 name=f"x<sub>t</sub>[{i + 1}]" if x.shape[1] > 1 else "x<sub>t</sub>",
-                                 line=dict(color=OKABE_ITO_ORDER[(i + 3) % len(OKABE_ITO_ORDER)], width=2.5),
-                                 marker=dict(size=6)), row=1, col=1)
-    for name, v, dash in (("r", r, "dot"), ("z", z, "dash"), ("n", n, "dashdot"), ("h", h, "solid")):
-        fig.add_trace(go.Scatter(x=steps, y=np.asarray(v, dtype=float), mode="lines", name=f"{name}<sub>t</sub>",
-                                 line=dict(color=GATE_COLORS[name], dash=dash, width=4.5 if name == "h" else 3)),
-                      row=2, col=1)
-    fig.add_vline(x=t, line=dict(color=NEUTRAL, width=3), opacity=0.6)
-    fig.add_trace(go.Scatter(x=[t] * 4, y=[float(r[t - 1]), float(z[t - 1]), float(n[t - 1]), float(h[t - 1])],
-                             mode="markers", name=f"step {t}", showlegend=False,
-                             marker=dict(size=12, color=[GATE_COLORS[g] for g in "rznh"],
-                                         line=dict(width=2, color="#333333"))), row=2, col=1)
-    fig.update_yaxes(title_text="input", row=1, col=1)
-    fig.update_yaxes(title_text="value", range=[-1.05, 1.05], row=2, col=1)
-    fig.update_xaxes(title_text="step t", row=2, col=1)
-    fig.update_layout(height=height, title=dict(text=f"unit {unit + 1}, whole sequence<br>(step {t} marked)",
-                                                font=dict(size=FONT_SIZE)),
-                      legend=dict(orientation="h", yanchor="top", y=-0.16, x=0))
-    return style_figure(fig, l=84, t=80, b=84 + 60)
+    data = [_line(steps, x[:, i], f"x<sub>t</sub>[{i + 1}]" if x.shape[1] > 1 else "x<sub>t</sub>",
+                  OKABE_ITO_ORDER[(i + 3) % len(OKABE_ITO_ORDER)], width=2.5, mode="lines+markers" if T <= 60
+                  else "lines", marker=dict(size=6)) for i in range(x.shape[1])]
+    data += [_line(steps, v, f"{g}<sub>t</sub>", GATE_COLORS[g], axes=2, dash=dash, width=4.5 if g == "h" else 3)
+             for g, v, dash in (("r", r, "dot"), ("z", z, "dash"), ("n", n, "dashdot"), ("h", h, "solid"))]
+    data.append(dict(type="scatter", x=[t] * 4, y=[float(v[t - 1]) for v in (r, z, n, h)], mode="markers",
+                     name=f"step {t}", showlegend=False, xaxis="x2", yaxis="y2",
+                     marker=dict(size=12, color=[GATE_COLORS[g] for g in "rznh"], line=dict(width=2, color="#333333"))))
+    layout = _rows(0.3)
+    layout["yaxis"].update(axis("input", nticks=4))
+    layout["yaxis2"].update(axis("value", range=[-1.05, 1.05]))
+    marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
+                  line=dict(color=NEUTRAL, width=3))]
+    return figure(data, height=height, margin=dict(l=84, t=96, b=70), shapes=marks, **layout,
+                  title=dict(text=f"unit {unit + 1}, whole sequence", font=dict(size=FONT_SIZE), y=0.98,
+                             yanchor="top"),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 
 
 CONVENTION_LABELS = {
@@ -277,32 +299,24 @@ CONVENTION_LABELS = {
 
 
 def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, unit: int,
-                      height: int = 460) -> go.Figure:
-    """h_t and z_t of one unit under the four conventions (same seeded weights, wiki ones relabelled).
+                      height: int = 520) -> go.Figure:
+    """h_t (top) and z_t (bottom) of one unit under the four conventions (same seeded weights, wiki relabelled).
 
     h_by_convention / z_by_convention: (mix, reset) -> (T,). Same reset: the h lines coincide (relabelling);
     the z lines mirror around 0.5 (z -> 1 - z). Different reset: different h (a different model)."""
-    from plotly.subplots import make_subplots
-    from lab.theme import OKABE_ITO
-
     colors = {"after": OKABE_ITO["blue"], "before": OKABE_ITO["vermillion"]}
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=("h<sub>t</sub>: mix relabelling changes nothing",
-                                        "z<sub>t</sub>: the two mixes give z and 1 − z"))
+    data = []
     for (mix, reset), hv in h_by_convention.items():
-        T = len(hv)
-        steps = np.arange(1, T + 1)
-        style = dict(color=colors[reset], dash="solid" if mix == "torch" else "dot",
-                     width=5 if mix == "torch" else 3)
-        fig.add_trace(go.Scatter(x=steps, y=np.asarray(hv, float), mode="lines", name=CONVENTION_LABELS[(mix, reset)],
-                                 line=style, legendgroup=f"{mix}{reset}"), row=1, col=1)
-        fig.add_trace(go.Scatter(x=steps, y=np.asarray(z_by_convention[(mix, reset)], float), mode="lines",
-                                 name=CONVENTION_LABELS[(mix, reset)], line=style, legendgroup=f"{mix}{reset}",
-                                 showlegend=False), row=1, col=2)
-    for c in (1, 2):
-        fig.add_vline(x=t, line=dict(color=NEUTRAL, width=2), opacity=0.6, row=1, col=c)
-        fig.update_xaxes(title_text="step t", row=1, col=c)
-    fig.update_yaxes(range=[-1.05, 1.05], row=1, col=1)
-    fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
-    fig.update_layout(height=height, legend=dict(orientation="h", yanchor="top", y=-0.2, x=0), title=None)
-    return style_figure(fig, l=70, t=50, b=84 + 70)
+        steps = np.arange(1, len(hv) + 1)
+        style = dict(dash="solid" if mix == "torch" else "dot", width=5 if mix == "torch" else 3,
+                     legendgroup=f"{mix}{reset}")
+        data.append(_line(steps, hv, CONVENTION_LABELS[(mix, reset)], colors[reset], **style))
+        data.append(_line(steps, z_by_convention[(mix, reset)], CONVENTION_LABELS[(mix, reset)], colors[reset],
+                          axes=2, showlegend=False, **style))
+    layout = _rows(0.5, gap=0.14)
+    layout["yaxis"].update(axis("h<sub>t</sub>", range=[-1.05, 1.05]))
+    layout["yaxis2"].update(axis("z<sub>t</sub>", range=[-0.02, 1.02]))
+    marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
+                  line=dict(color=NEUTRAL, width=2))]
+    return figure(data, height=height, margin=dict(l=70, t=20 + 2 * LEGEND_ROW, b=70), shapes=marks, **layout,
+                  legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0))

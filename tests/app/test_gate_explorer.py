@@ -10,7 +10,9 @@ import gru_core
 from tests.app.conftest import exceptions, plotly_specs, run_app, trace_values, warnings_text
 
 PAGE = "gate_explorer"
-DEFAULT = dict(wz=-4.0, uz=0.0, bz=0.0, wr=0.0, ur=0.0, br=3.0, wn=2.0, un=3.0, bn=0.0)
+DEFAULT = dict(wz=-8.0, uz=0.0, bz=4.0, wr=0.0, ur=0.0, br=3.0, wn=2.0, un=0.8, bn=0.0)
+LATCH = dict(wz=-4.0, bz=0.0, un=3.0)          # the bistable latch (the page's defaults before issue 12)
+LATCH_URL = {f"ge_{k}": str(v) for k, v in LATCH.items()}
 
 
 def _scalar_cell(**kw):
@@ -34,16 +36,28 @@ def _h(at):
     return trace_values(_spec(at, "h<sub>t</sub>"), "h<sub>t</sub>")
 
 
-def test_defaults_scalar_run_is_the_engine_flip_flop():
+def test_defaults_scalar_run_keeps_the_impulse_through_the_update_gate():
     at = run_app(PAGE)
     assert not exceptions(at)
     ref = _scalar_ref()
     np.testing.assert_allclose(_h(at), ref.h[:, 0, 0], atol=1e-12)
     np.testing.assert_allclose(trace_values(_spec(at, "z<sub>t</sub>"), "z<sub>t</sub>"), ref.gates["z"][:, 0, 0],
                                atol=1e-12)
+    assert ref.h[-1, 0, 0] > 0.5 * ref.h[14, 0, 0]             # the impulse is kept (z near 1 after it)
+    md = " ".join(m.value for m in at.markdown)
+    assert "1 fixed point**" in md and "slowly" in md
+    assert "With the default settings" in md and "still holds" in " ".join(i.value for i in at.success)
+
+
+def test_the_bistable_link_is_the_flip_flop_with_three_fixed_points():
+    at = run_app(PAGE, **LATCH_URL)
+    assert not exceptions(at)
+    ref = _scalar_ref(**LATCH)
+    np.testing.assert_allclose(_h(at), ref.h[:, 0, 0], atol=1e-12)
     assert ref.h[-1, 0, 0] > 0.95                              # the impulse was stored
     md = " ".join(m.value for m in at.markdown)
-    assert "3 fixed point(s)" in md and "unstable" in md
+    assert "3 fixed points" in md and "unstable" in md and "latch" in md
+    assert "With these settings" in md and "With the default settings" not in md
 
 
 @pytest.mark.parametrize("key,value", [("ge_wz", 1.0), ("ge_uz", -2.0), ("ge_bz", 2.5), ("ge_wr", -3.0),
@@ -71,7 +85,7 @@ def test_signal_controls_and_initial_state():
 
 
 def test_map_sliders_move_the_fixed_points_and_the_staircase():
-    at = run_app(PAGE)
+    at = run_app(PAGE, **LATCH_URL)
     spec = _spec(at, "map f(h) = next state")
     stable = trace_values(spec, "stable fixed point (memory)", "x")
     assert len(stable) == 2 and stable[1] == pytest.approx(-stable[0], abs=1e-9)
@@ -81,7 +95,7 @@ def test_map_sliders_move_the_fixed_points_and_the_staircase():
     at.slider(key="ge_map_h0").set_value(-0.5).run()
     cob = trace_values(_spec(at, "map f(h) = next state"), "cobweb of the trajectory", "x")
     assert cob[0] == -0.5
-    h_next = gru_core.record(_scalar_cell(), np.ones((1, 1)), h0=[-0.5]).h[0, 0, 0]
+    h_next = gru_core.record(_scalar_cell(**LATCH), np.ones((1, 1)), h0=[-0.5]).h[0, 0, 0]
     assert cob[2] == pytest.approx(h_next, abs=1e-12)
 
 
@@ -103,7 +117,7 @@ def test_clamping_z_to_one_freezes_h_and_clamping_r_to_zero_blinds_the_candidate
 
 
 def test_forcing_a_gate_at_one_step_acts_only_downstream():
-    at = run_app(PAGE)
+    at = run_app(PAGE, **LATCH_URL)
     at.segmented_control(key="ge_force").set_value("r").run()
     at.slider(key="ge_force_t").set_value(40).run()
     at.slider(key="ge_force_v").set_value(0.0).run()
@@ -114,7 +128,7 @@ def test_forcing_a_gate_at_one_step_acts_only_downstream():
     assert diff[-1] < 1e-3                                     # the stable fixed point pulls h back: memory kept
     ov = np.full((60, 1, 1), np.nan)
     ov[39] = 0.0
-    np.testing.assert_allclose(_h(at), _scalar_ref(override={"r": ov}).h[:, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(_h(at), _scalar_ref(override={"r": ov}, **LATCH).h[:, 0, 0], atol=1e-12)
     at.segmented_control(key="ge_force").set_value("z").run()  # z = 0 at the stored state writes n = h: no change
     assert float(np.max(trace_values(_spec(at, "difference"), "difference"))) < 1e-6
     assert any("Intervention on" in i.value for i in at.info)
@@ -128,6 +142,7 @@ def test_make_it_an_rnn_preset_shows_the_exact_identity_and_clear_resets():
     assert at.radio(key="ge_clamp_r").value == "1"
     text = " ".join(i.value for i in at.info)
     assert "exactly a tanh RNN" in text and "largest difference exactly 0" in text
+    assert "the RNN has forgotten it" in text and "the GRU without the clamps still holds" in text
     # the chart is a tanh RNN run: h_t = tanh(W_n x_t + U_n h_{t-1} + b_n)
     x = gru_core.signal("impulse", 60, 1, at=14)
     h, hs = 0.0, []
@@ -137,6 +152,23 @@ def test_make_it_an_rnn_preset_shows_the_exact_identity_and_clear_resets():
     np.testing.assert_allclose(_h(at), hs, atol=1e-14)
     at.button(key="ge_clear").click().run()
     assert at.toggle(key="ge_clamp_z").value is False and at.radio(key="ge_clamp_r").value == "off"
+    np.testing.assert_allclose(_h(at), _scalar_ref().h[:, 0, 0], atol=1e-12)
+
+
+def test_make_it_an_rnn_on_the_latch_says_the_rnn_remembers_because_it_is_bistable():
+    at = run_app(PAGE, **LATCH_URL)
+    at.button(key="ge_rnn_preset").click().run()
+    text = " ".join(i.value for i in at.info)
+    assert "the RNN still holds" in text and "bistable" in text
+
+
+def test_the_bistable_preset_sets_the_latch_and_the_default_preset_restores_it():
+    at = run_app(PAGE)
+    at.menu_button(key="ge_preset").click("Bistable latch (U_n = 3)").run()
+    assert not exceptions(at)
+    assert (at.slider(key="ge_un").value, at.slider(key="ge_wz").value, at.slider(key="ge_bz").value) == (3.0, -4.0, 0.0)
+    np.testing.assert_allclose(_h(at), _scalar_ref(**LATCH).h[:, 0, 0], atol=1e-12)
+    at.menu_button(key="ge_preset").click("Memory held by the update gate (default)").run()
     np.testing.assert_allclose(_h(at), _scalar_ref().h[:, 0, 0], atol=1e-12)
 
 

@@ -62,7 +62,7 @@ def test_defaults_show_step_4_unit_1_with_the_engine_numbers(default_app):
     h_num = next(e for e in latex if e.startswith(r"\begin{aligned}h_{4,1}"))
     assert h_num.endswith(f"= {tr.h[3, 0, 0]:.3f}" + r"\end{aligned}")
     code = at.code[0].value
-    assert code.strip() == gru_core.step_source("gru").strip() and code.startswith("def forward")
+    assert code.strip() == gru_core.step_source("gru").strip() and code.startswith("def gru(")
 
 
 def test_next_back_and_the_slider_move_the_step():

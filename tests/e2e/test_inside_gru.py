@@ -104,10 +104,11 @@ def test_rnn_preset_makes_the_scalar_gru_a_tanh_rnn(open_page):
     page = open_page("gate_explorer")
     page.get_by_role("button", name="Make it an RNN").click()
     expect(page.get_by_text("exactly a tanh RNN", exact=False)).to_be_visible()
+    expect(page.get_by_text("the RNN has forgotten it", exact=False)).to_be_visible()
     x = gru_core.signal("impulse", 60, 1, at=14)[:, 0]
     h, hs = 0.0, []
-    for xt in x:                                              # W_n = 2, U_n = 3, b_n = 0 (page defaults)
-        h = np.tanh(2.0 * xt + 3.0 * h)
+    for xt in x:                                              # W_n = 2, U_n = 0.8, b_n = 0 (page defaults)
+        h = np.tanh(2.0 * xt + 0.8 * h)
         hs.append(h)
     _wait_until(lambda: np.allclose(_gate_h(page), hs, atol=1e-14, rtol=0), what="the RNN run")
     assert "ge_clamp_z=true" in location(page)

@@ -32,13 +32,15 @@ def test_gate_heatmaps_hold_r_and_z_as_unit_by_time(multi):
     assert (hr.zmin, hr.zmax) == (0.0, 1.0) and list(hr.x) == list(range(1, 41)) and list(hr.y) == [1, 2, 3, 4, 5]
 
 
-def test_state_lines_draw_the_untouched_run_dashed_under_the_intervened(multi):
+def test_state_lines_draw_the_untouched_run_widest_under_the_intervened(multi):
     cell, x = multi
     c = G.compare(cell, x, G.Intervention(force_gate="z", force_step=10, force_value=0.0))
     fig = F.state_lines(c.run.h, c.base.h)
     base = [tr for tr in fig.data if tr.name == "without intervention"]
     units = [tr for tr in fig.data if tr.name.startswith("unit")]
-    assert len(base) == 5 and len(units) == 5 and base[0].line.dash == "dash"
+    assert len(base) == 5 and len(units) == 5 and base[0].line.dash == "solid"
+    assert base[0].line.width > max(u.line.width for u in units)
+    assert [tr.showlegend for tr in units] == [False] * 5          # no legend row per unit (it ran into charts)
     np.testing.assert_array_equal(units[2].y, c.run.h[:, 2])
     np.testing.assert_array_equal(base[2].y, c.base.h[:, 2])
     assert len(F.state_lines(c.run.h).data) == 5
@@ -93,6 +95,34 @@ def test_scalar_lines_hold_the_scalar_run():
     np.testing.assert_array_equal(by["input x<sub>t</sub>"], x[:, 0])
     # the default flip-flop: the impulse writes (z drops) and the state stays up afterwards
     assert run.z[5, 0] < 0.05 and run.h[-1, 0] > 0.9
+
+
+def test_the_run_without_intervention_is_the_most_visible_line_and_drawn_on_top():
+    cell = G.scalar_gru(-4, 0, 0, 0, 0, 3, 2, 3, 0)
+    x = gru_core.signal("impulse", 30, 1, at=5)
+    c = G.compare(cell, x, G.Intervention(clamp_r=0.0))
+    fig = F.scalar_lines(c.run.x[:, 0], c.run.r[:, 0], c.run.z[:, 0], c.run.n[:, 0], c.run.h[:, 0], c.base.h[:, 0])
+    base = fig.data[-1]
+    assert base.name == "h<sub>t</sub> without intervention" and base.line.dash == "solid"
+    assert base.line.width > max(tr.line.width for tr in fig.data[:-1])
+    np.testing.assert_array_equal(base.y, c.base.h[:, 0])
+
+
+def test_every_gate_figure_is_valid_plotly_with_its_legend_above_the_plot(multi):
+    from lab.figures.common import validate_figure
+    cell, x = multi
+    c = G.compare(cell, x, G.Intervention(force_gate="z", force_step=10, force_value=0.0))
+    scalar = G.compare(G.scalar_gru(-4, 0, 0, 0, 0, 3, 2, 3, 0), x, G.Intervention(clamp_z=0.5))
+    s = scalar.run
+    h = np.linspace(-1, 1, 21)
+    figs = [F.gate_heatmaps(c.run.r, c.run.z), F.state_lines(c.run.h, c.base.h),
+            F.saturation_chart({"r": (0.1, 0.8, 0.1), "z": (0.2, 0.3, 0.5)}), F.intervention_effect(c.diff, 10),
+            F.scalar_lines(s.x[:, 0], s.r[:, 0], s.z[:, 0], s.n[:, 0], s.h[:, 0], scalar.base.h[:, 0]),
+            F.cobweb_figure(h, np.tanh(2 * h), [], h, h, x_const=0.0)]
+    for fig in figs:
+        validate_figure(fig)
+        legend = fig.layout.legend
+        assert fig.layout.showlegend is not False and (legend.y is None or legend.y >= 1.0)
 
 
 # ------------------------------------------------------------------------------------------------ scalar map

@@ -116,3 +116,15 @@ def test_convention_figure_overlays_equal_mixes(run):
     np.testing.assert_allclose(h_lines[lab[("torch", "after")]], h_lines[lab[("wiki", "after")]], atol=1e-14)
     np.testing.assert_allclose(z_lines[lab[("wiki", "after")]], 1 - z_lines[lab[("torch", "after")]], atol=1e-14)
     assert np.max(np.abs(h_lines[lab[("torch", "after")]] - h_lines[lab[("torch", "before")]])) > 1e-3
+
+
+def test_every_stepper_figure_is_valid_plotly_with_no_legend_under_the_axes(run):
+    from lab.figures.common import validate_figure
+    runs = G.convention_runs(gru_core.make_cell("gru", 1, 3, seed=0), run.x)
+    figs = [S.cell_diagram(_terms(run)),
+            S.step_context(run.x, run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0], 4, unit=0),
+            S.convention_figure({k: v.h[:, 0] for k, v in runs.items()}, {k: v.z[:, 0] for k, v in runs.items()},
+                                4, unit=0)]
+    for fig in figs:
+        validate_figure(fig)
+        assert fig.layout.legend.y is None or fig.layout.legend.y >= 1.0     # never on the "step t" title

@@ -1,4 +1,4 @@
-"""gru_core.train: the training helper learns, is reproducible, stops cleanly, and its analysis is exact."""
+"""gru_core.task_training: the memory-task recipe learns, is reproducible, stops cleanly, and its analysis is exact."""
 import io
 import json
 import math
@@ -9,8 +9,9 @@ import pytest
 import torch
 
 import gru_core
-from gru_core.train import (CELLS, TrainConfig, Trainer, analyse, build_model, cli_main, keep_share,
-                            module_from_snapshot, train)
+from gru_core.task_training import (CELLS, TaskRun, TrainConfig, analyse, build_model, keep_share,
+                                    module_from_snapshot, sweep_delays, train)
+from gru_core.train_cli import cli_main
 
 TINY = dict(task="recall", delay=3, noise=0.0, hidden_size=8, steps=60, lr=2e-2, batch_size=32, eval_every=20,
             snapshot_every=10)
@@ -93,19 +94,21 @@ def test_a_diverging_learning_rate_stops_the_run_and_keeps_finite_weights():
     assert tr.stop_reason == "diverged"
 
 
-def test_stop_request_and_time_budget_stop_a_background_run():
-    tr = Trainer(TrainConfig(**{**TINY, "steps": 50_000}), ("gru",))
-    tr.start()
-    import time
-    time.sleep(0.5)
-    tr.request_stop()
-    tr.join(20)
-    assert not tr.running and tr.stop_reason == "stopped"
-    r = tr.runs["gru"]
-    assert r.status == "stopped" and 0 < r.steps_done < 50_000
-    assert r.snapshots[-1].step == r.steps_done          # the result so far is kept as the last snapshot
+def test_a_stop_reason_and_the_time_budget_stop_a_run_and_keep_the_result():
+    calls = []
+
+    def stop_after_25_steps():
+        calls.append(1)
+        return "stopped by request" if len(calls) > 25 else None
+
+    run = train(TrainConfig(**{**TINY, "steps": 50_000}), ("gru",), should_stop=stop_after_25_steps)
+    r = run.runs["gru"]
+    assert run.stop_reason == "stopped" and r.status == "stopped" and r.steps_done == 25
+    assert r.message == "stopped by request after 25 steps"
+    assert r.snapshots[-1].step == 25                      # the result so far is kept as the last snapshot
     tb = train(TrainConfig(**{**TINY, "steps": 50_000, "time_budget": 0.5}), ("rnn",))
     assert tb.stop_reason == "time budget" and tb.runs["rnn"].steps_done < 50_000
+    assert "time budget of 0.5 s used" in tb.runs["rnn"].message
 
 
 def test_view_is_a_copy_that_training_does_not_change():
@@ -156,22 +159,23 @@ def test_analysis_gradients_equal_torch_autograd_of_the_task_loss(kind):
 
 
 def test_checkpoint_round_trip_keeps_final_weights_exactly_and_loads_without_pickle(tmp_path):
-    from gru_core.train import load_checkpoint, save_checkpoint
+    from gru_core.task_training import load_run, save_run
 
     tr = train(TrainConfig(**{**TINY, "steps": 30}), ("rnn", "gru"))
     path = tmp_path / "ck.npz"
-    save_checkpoint(path, tr, snapshot_steps=[0, 10])
+    save_run(path, tr, snapshot_steps=[0, 10])
     with np.load(path, allow_pickle=False) as z:          # plain arrays only: no object arrays to unpickle
         assert all(z[k].dtype != object for k in z.files)
-    ck = load_checkpoint(path)
-    assert ck.config == tr.config and ck.cells == ("rnn", "gru")
+    ck = load_run(path)
+    assert ck.config == tr.config and ck.cells == ("rnn", "gru") and ck.finished
     for kind in ck.cells:
-        assert [s.step for s in ck.snapshots[kind]] == [0, 10, 30]
+        assert [s.step for s in ck.runs[kind].snapshots] == [0, 10, 30]
         for k, v in tr.runs[kind].snapshots[-1].params.items():
             np.testing.assert_array_equal(ck.snapshot(kind).params[k], v)
-        np.testing.assert_allclose(ck.histories[kind].loss, tr.runs[kind].history.loss, rtol=1e-6)
+        np.testing.assert_allclose(ck.runs[kind].history.loss, tr.runs[kind].history.loss, rtol=1e-6)
         assert ck.final[kind] == tr.final[kind]
-    a = ck.analysis("gru", -1, 0)
+    snap = ck.snapshot("gru")
+    a = analyse("gru", ck.config, snap.params, snap.step, 0)
     b = analyse("gru", tr.config, tr.runs["gru"].snapshots[-1].params, 30, 0)
     np.testing.assert_array_equal(a.grad_norm, b.grad_norm)
 
@@ -179,66 +183,39 @@ def test_checkpoint_round_trip_keeps_final_weights_exactly_and_loads_without_pic
 def test_shipped_checkpoint_loads_and_matches_its_recorded_accuracy():
     from pathlib import Path
 
-    from gru_core.train import evaluate_params, load_checkpoint
+    from gru_core.task_training import evaluate_params, load_run
 
     path = Path(__file__).resolve().parents[2] / "checkpoints" / "recall_default.npz"
     assert path.stat().st_size < 400_000
-    ck = load_checkpoint(path)
+    ck = load_run(path)
     assert ck.config == TrainConfig()                    # made with the page's (and the CLI's) defaults
     assert ck.cells == CELLS
     for kind in CELLS:
         loss, acc = evaluate_params(kind, ck.config, ck.snapshot(kind).params)
         assert acc == ck.final[kind]["accuracy"]
         assert loss == pytest.approx(ck.final[kind]["loss"], rel=1e-5)
-        assert ck.snapshots[kind][0].step == 0 and ck.snapshots[kind][-1].step == ck.config.steps
-        assert len(ck.histories[kind].loss) == ck.config.steps
+        assert ck.runs[kind].snapshots[0].step == 0 and ck.snapshot(kind).step == ck.config.steps
+        assert len(ck.runs[kind].history.loss) == ck.config.steps
     assert ck.final["gru"]["accuracy"] >= 0.95 and ck.final["rnn"]["accuracy"] < 0.6
 
 
-def test_background_runs_beyond_the_slot_limit_wait_their_turn():
-    from gru_core.train import MAX_CONCURRENT_RUNS
-
-    cfg = TrainConfig(**{**TINY, "steps": 50_000})
-    runs = [Trainer(cfg, ("rnn",)) for _ in range(MAX_CONCURRENT_RUNS + 1)]
-    import time
-    for r in runs:
-        r.start()
-    time.sleep(1.0)
-    try:
-        assert sum(r.waiting for r in runs) == 1
-        runs[0].request_stop()
-        runs[0].join(20)
-        deadline = time.time() + 20
-        while any(r.waiting for r in runs) and time.time() < deadline:
-            time.sleep(0.05)
-        assert not any(r.waiting for r in runs)
-    finally:
-        for r in runs:
-            r.request_stop()
-        for r in runs:
-            r.join(20)
-    assert all(r.finished for r in runs)
-
-
 def test_delay_sweep_trains_one_run_per_delay_with_the_same_recipe():
-    from gru_core.train import DelaySweep
+    from dataclasses import replace
 
     cfg = TrainConfig(**{**TINY, "steps": 20})
-    sw = DelaySweep(cfg, ("gru",), delays=(3, 6))
-    sw.start()
-    sw.join(60)
-    delays, acc = sw.results()
-    assert sw.finished and delays == [3, 6] and not sw.error
-    from dataclasses import replace
-    assert acc["gru"][1] == train(replace(cfg, delay=6), ("gru",)).final["gru"]["accuracy"]
+    seen = []
+    done = sweep_delays(cfg, ("gru",), (3, 6), on_result=lambda d, run: seen.append(d))
+    assert list(done) == [3, 6] == seen
+    assert done[6].final["gru"]["accuracy"] == train(replace(cfg, delay=6), ("gru",)).final["gru"]["accuracy"]
     with pytest.raises(ValueError, match="delay"):
-        DelaySweep(cfg, ("gru",), delays=(3, 1000))
+        sweep_delays(cfg, ("gru",), (3, 1000))
+    assert sweep_delays(cfg, ("gru",), (3, 6), should_stop=lambda: "stopped by request") == {}
 
 
-def test_a_background_run_stops_at_its_time_limit_with_a_message():
-    tr = Trainer(TrainConfig(**{**TINY, "steps": 50_000}), ("gru",))
-    tr.start(max_seconds=0.5)
-    tr.join(30)
-    r = tr.runs["gru"]
-    assert tr.stop_reason == "time limit" and r.status == "done" and "limit of 0.5 s" in r.message
-    assert 0 < r.steps_done < 50_000
+def test_a_run_is_built_before_it_trains_so_a_watcher_sees_step_0():
+    run = TaskRun(TrainConfig(**{**TINY, "steps": 5}), ("lstm", "rnn"))
+    v = run.view()
+    assert list(v) == ["lstm", "rnn"] and v["rnn"].snapshot_steps == [0] and v["rnn"].status == "running"
+    assert run.progress() == 0.0 and not run.finished
+    run.run()
+    assert run.progress() == 1.0 and run.view()["rnn"].snapshot_steps == [0, 5]

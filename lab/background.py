@@ -1,0 +1,292 @@
+"""Background runs for the app: threads, the server-wide slot limit, the time limit, shared runs and their queue.
+
+The engine trains synchronously (``gru_core.training.fit``); this module runs such work in threads for the pages,
+behind ONE protocol, ``Run``, that a live run, a finished (e.g. pretrained) result and a delay sweep all implement,
+so a page never branches on what it holds::
+
+    from lab import background as bg
+
+    class MyJob:                                 # any synchronous work, written as a Job
+        def run(self, should_stop): ...          # train; call should_stop() often, end when it returns a reason
+        def view(self): ...                      # a consistent copy of the result so far (called from other threads)
+        def progress(self): ...                  # 0..1
+
+    run = bg.RUNS.start(key, MyJob, session=bg.session_id())   # key: hashable of everything that decides the result
+    run.state            # "queued" | "running" | "finished"
+    run.queue_position   # 1, 2, ... while queued; 0 otherwise
+    run.progress(), run.view(), run.seconds, run.error, run.watchers()
+    bg.RUNS.touch(run, session)      # on every poll: "I am still watching"
+    bg.RUNS.leave(run, session)      # Stop: this session stops watching; a run nobody watches stops
+    pre = bg.RUNS.finished(("checkpoint", name), load)       # a finished result as a Run (loaded once per server)
+
+Shared runs (one server, many students): ``start`` with a key that is already queued or running returns THAT run
+(the session becomes one more watcher and follows it live); a key that finished normally is returned at once from a
+bounded store (least recently used dropped first; bounded in entries and in bytes when the job's view reports
+``nbytes()``). Distinct keys queue (first come, first served) for ``max_running`` slots. A watcher that has not
+touched its run for ``watch_timeout`` seconds (a closed tab) stops counting; a run nobody watches stops (a queued
+one never starts). Every run stops after ``max_seconds`` (so a forgotten run cannot hold a slot for ever). A run
+that was stopped or failed is not kept for others: the next ``start`` with its key trains afresh.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol, runtime_checkable
+
+MAX_RUNNING = 3                 # runs training at the same time in one server process; others queue
+MAX_QUEUED = 60                 # beyond this a start is refused with a message (the server is saturated)
+MAX_SECONDS = 900.0             # a run stops after 15 min even if somebody still watches it
+WATCH_TIMEOUT_S = 60.0          # a session that has not polled its run for this long no longer counts
+MAX_FINISHED = 24               # finished results kept for the next session that asks (LRU)
+MAX_FINISHED_BYTES = 300 * 2**20
+SESSION_KEY = "_lab_session_id"
+
+
+class Job(Protocol):
+    """Synchronous work a ``LiveRun`` runs in its thread."""
+
+    def run(self, should_stop: Callable[[], str | None]) -> None: ...
+
+    def view(self) -> Any: ...
+
+    def progress(self) -> float: ...
+
+
+@runtime_checkable
+class Run(Protocol):
+    """What a page holds and polls: a live run, a finished result or a sweep alike."""
+
+    key: Hashable
+    error: str                             # what went wrong in the job ("" if nothing)
+
+    @property
+    def note(self) -> str: ...             # why it ended early: a stop reason or the error ("" if it completed)
+
+    @property
+    def state(self) -> str: ...            # "queued" | "running" | "finished"
+
+    @property
+    def queue_position(self) -> int: ...   # 1-based while queued, else 0
+
+    @property
+    def seconds(self) -> float: ...        # seconds since it started (0 while queued)
+
+    def progress(self) -> float: ...
+
+    def view(self) -> Any: ...
+
+    def watchers(self) -> int: ...
+
+    def request_stop(self) -> None: ...
+
+
+class FinishedRun:
+    """A result that is already there (a pretrained checkpoint, a stored run): a ``Run`` that never changes."""
+
+    def __init__(self, key: Hashable, result: Any, seconds: float = 0.0):
+        self.key, self._result, self._seconds, self.error, self.note = key, result, float(seconds), "", ""
+
+    state = property(lambda self: "finished")
+    queue_position = property(lambda self: 0)
+    seconds = property(lambda self: self._seconds)
+
+    def progress(self) -> float:
+        return 1.0
+
+    def view(self) -> Any:
+        return self._result
+
+    def watchers(self) -> int:
+        return 0
+
+    def request_stop(self) -> None:
+        pass
+
+
+class LiveRun:
+    """A ``Job`` run in its own thread once the board gives it a slot; watched by sessions."""
+
+    def __init__(self, key: Hashable, job: Job, board: "Runs"):
+        self.key, self.job, self.board, self.error = key, job, board, ""
+        self._state, self._stop, self._started = "queued", "", None
+        self._ended: float | None = None
+        self._seen: dict[str, float] = {}           # session -> last time it polled
+        self.completed = False                      # finished without a stop or an error (worth sharing)
+        self.thread: threading.Thread | None = None
+
+    state = property(lambda self: self._state)
+
+    @property
+    def queue_position(self) -> int:
+        return self.board.position(self)
+
+    @property
+    def seconds(self) -> float:
+        if self._started is None:
+            return 0.0
+        return (self._ended or self.board.clock()) - self._started
+
+    @property
+    def note(self) -> str:
+        """Why it ended early ("" while it runs and when it completed): a stop reason or the error."""
+        return self.error or self._stop
+
+    def progress(self) -> float:
+        if self._state == "queued":
+            return 0.0
+        return 1.0 if self._state == "finished" else min(max(float(self.job.progress()), 0.0), 1.0)
+
+    def view(self) -> Any:
+        return self.job.view()
+
+    def watchers(self) -> int:
+        """Sessions that polled this run within ``watch_timeout`` seconds."""
+        now, limit = self.board.clock(), self.board.watch_timeout
+        return sum(1 for t in list(self._seen.values()) if now - t <= limit)
+
+    def request_stop(self, reason: str = "stopped by request") -> None:
+        self._stop = self._stop or reason
+
+    def should_stop(self) -> str | None:
+        """The job's stop test: a request, the time limit, or nobody watching any more (remembered once said)."""
+        if not self._stop and self.seconds > self.board.max_seconds:
+            self._stop = f"stopped by the server's limit of {self.board.max_seconds:g} s per run"
+        if not self._stop and not self.watchers():
+            self._stop = "stopped because nobody is watching it any more"
+        return self._stop or None
+
+    def start(self) -> None:
+        self._state, self._started = "running", self.board.clock()
+        self.thread = threading.Thread(target=self._main, name=f"gru-lab-run-{id(self):x}", daemon=True)
+        self.thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _main(self) -> None:
+        try:
+            self.job.run(self.should_stop)
+            self.completed = not self._stop
+        except Exception as e:  # never let a background thread die silently: the page shows it
+            self.error = f"{type(e).__name__}: {e}"
+        finally:
+            self._ended, self._state = self.board.clock(), "finished"
+            self.board.finish(self)
+
+
+def _nbytes(run: Any) -> int:
+    view = run.view()
+    return int(view.nbytes()) if hasattr(view, "nbytes") else 0
+
+
+class Runs:
+    """The server-wide board of runs (one per process: ``RUNS``). Thread-safe."""
+
+    def __init__(self, *, max_running: int = MAX_RUNNING, max_queued: int = MAX_QUEUED,
+                 max_seconds: float = MAX_SECONDS, watch_timeout: float = WATCH_TIMEOUT_S,
+                 max_finished: int = MAX_FINISHED, max_finished_bytes: int = MAX_FINISHED_BYTES,
+                 clock: Callable[[], float] = time.monotonic):
+        self.max_running, self.max_queued, self.max_seconds = max_running, max_queued, max_seconds
+        self.watch_timeout, self.clock = watch_timeout, clock
+        self.max_finished, self.max_finished_bytes = max_finished, max_finished_bytes
+        self._lock = threading.RLock()
+        self._live: dict[Hashable, LiveRun] = {}                  # queued or running, by key
+        self._queue: list[LiveRun] = []
+        self._done: OrderedDict[Hashable, Any] = OrderedDict()    # finished runs, least recently used first
+
+    def start(self, key: Hashable, make_job: Callable[[], Job], session: str) -> Run:
+        """The run for ``key``: the finished one (at once), the live one (joined as a watcher), or a new one
+        (queued; it starts when a slot is free). ``make_job()`` is called only for a new run."""
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                return self._done[key]
+            run = self._live.get(key)
+            if run is None:
+                if len(self._queue) >= self.max_queued:
+                    raise RuntimeError(f"the server is busy ({len(self._queue)} runs are waiting); try again soon")
+                run = self._live[key] = LiveRun(key, make_job(), self)
+                self._queue.append(run)
+            run._seen[session] = self.clock()
+            self._schedule()
+            return run
+
+    def finished(self, key: Hashable, load: Callable[[], Any], seconds: float = 0.0) -> Run:
+        """A finished result as a ``Run``, made by ``load()`` once and kept in the store (e.g. a checkpoint)."""
+        with self._lock:
+            if key not in self._done:
+                self._keep(key, FinishedRun(key, load(), seconds))
+            self._done.move_to_end(key)
+            return self._done[key]
+
+    def touch(self, run: Run, session: str) -> None:
+        """``session`` still watches ``run`` (call on every poll). A session that left is not added back."""
+        seen = getattr(run, "_seen", None)
+        if seen is not None and session in seen:
+            seen[session] = self.clock()
+            with self._lock:
+                self._schedule()
+
+    def leave(self, run: Run, session: str) -> None:
+        """``session`` stops watching; when nobody watches any more the run stops (or leaves the queue)."""
+        seen = getattr(run, "_seen", None)
+        if seen is None:
+            return
+        seen.pop(session, None)
+        if not seen:
+            run.request_stop()
+        with self._lock:
+            self._schedule()
+
+    def position(self, run: Run) -> int:
+        with self._lock:
+            return self._queue.index(run) + 1 if run in self._queue else 0
+
+    def running(self) -> list[LiveRun]:
+        with self._lock:
+            return [r for r in self._live.values() if r.state == "running"]
+
+    def _schedule(self) -> None:
+        """Drop queued runs nobody watches; start queued runs while slots are free."""
+        for run in [r for r in self._queue if r._stop or not r.watchers()]:
+            self._queue.remove(run)
+            self._live.pop(run.key, None)
+            run.request_stop("stopped because nobody is watching it any more")
+            run._state = "finished"
+        free = self.max_running - sum(r.state == "running" for r in self._live.values())
+        while free > 0 and self._queue:
+            self._queue.pop(0).start()
+            free -= 1
+
+    def finish(self, run: LiveRun) -> None:
+        """Called by a run's thread when it ends: free its slot, keep a completed result, start the next."""
+        with self._lock:
+            if self._live.get(run.key) is run:
+                del self._live[run.key]
+            if run.completed:
+                self._keep(run.key, run)
+            self._schedule()
+
+    def _keep(self, key: Hashable, run: Any) -> None:
+        self._done[key] = run
+        self._done.move_to_end(key)
+        while len(self._done) > self.max_finished or (
+                len(self._done) > 1 and sum(_nbytes(r) for r in self._done.values()) > self.max_finished_bytes):
+            self._done.popitem(last=False)
+
+
+RUNS = Runs()
+
+
+def session_id() -> str:
+    """A random id for this browser session (kept in its session state; no private Streamlit API)."""
+    import uuid
+
+    import streamlit as st
+
+    if SESSION_KEY not in st.session_state:
+        st.session_state[SESSION_KEY] = uuid.uuid4().hex
+    return st.session_state[SESSION_KEY]
