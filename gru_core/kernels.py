@@ -1,14 +1,13 @@
-"""The time loops of the trainable layers (gru_core.layers): forward in numpy, backward compiled with numba.
+"""The time loops of the trainable layers (gru_core.layers), compiled with numba.
 
-At the lab's training sizes (B = 64, H = 32) a step is a few microseconds of arithmetic, so the cost is per-call
-overhead and transcendentals. Forward loops are numpy calls writing in place (`out=`): numpy's SIMD tanh is ~50x
-faster per element than the scalar libm tanh a compiled loop calls; sigmoid(a) = 0.5 + 0.5 tanh(a / 2) lets one
-tanh serve a whole block of gates.
-Backward loops have no transcendentals: numba fuses each step into one or two BLAS products (np.dot) and one loop
-over the (B, H) elements, where numpy would need ~15 calls. The equations are the engine's cells'
-(gru_core/cells/). Forward loops save what the backward needs; backward loops run the step-by-step BPTT for dL/dh
-only and store each step's pre-activation gradients, from which gru_core.layers forms every weight gradient in a
-few large matrix products over all steps at once.
+At the lab's training sizes (B = 64, H = 32) a step is a few microseconds of arithmetic: a loop of numpy or torch
+calls spends its time in per-call overhead (a numpy GRU step is ~12 calls, a torch one more). Here each step is one
+or two BLAS products (np.dot) and one fused loop over the (B, H) elements. The loops vectorise (SIMD) because
+sigmoid and tanh are written with `_exp`, plain arithmetic (a libm call per element would cost more than all the
+rest) and numpy's error model (no zero-division checks). The equations are the engine's cells' (gru_core/cells/).
+Forward loops save what the backward needs; backward loops run the step-by-step BPTT for dL/dh only and store
+each step's pre-activation gradients, from which gru_core.layers forms every weight gradient in a few large matrix
+products over all steps at once.
 
 Shapes: gx (T, B, G*H) the input-side pre-activations in the family's gate order (engine `input_projection`),
 WT_* (H, k*H) transposed recurrent blocks, W_* (k*H, H) the same blocks, h0 / c0 (B, H), gout (T, B, H) dL/dout.
@@ -19,111 +18,137 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-JIT = dict(cache=True, nogil=True)
+JIT = dict(cache=True, nogil=True, error_model="numpy")   # numpy's: no per-division zero checks, so loops vectorise
 
 
-def _halved(a, cols):
-    """A copy of `a` (..., C) with columns `cols` (a slice) times 1/2: a sigmoid gate's pre-activation halved once for
-    all steps, so that each step's sigmoid(a) = 0.5 + 0.5 tanh(a / 2) is one tanh of a block and two updates."""
-    scale = np.ones(a.shape[-1], a.dtype)
-    scale[cols] = 0.5
-    return a * scale
+@njit(inline="always")
+def _exp(x):
+    """exp(x) for |x| <= 40 (clamped beyond: only sigmoid and tanh use it, and they are flat there) as
+    (Taylor series of exp(x / 64) to degree 15)^64, relative error ~1e-14; plain arithmetic, so the compiler
+    vectorises the loops that call it (a libm exp call per element would not be). NaN stays NaN."""
+    y = min(max(x, -40.0), 40.0) * 0.015625
+    p = 1.0 / 1307674368000.0
+    for c in (87178291200.0, 6227020800.0, 479001600.0, 39916800.0, 3628800.0, 362880.0, 40320.0, 5040.0,
+              720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0):
+        p = p * y + 1.0 / c
+    for _ in range(6):
+        p = p * p
+    return p if x == x else x
 
 
-def _from_tanh(t):
-    """sigmoid(a) in place from t = tanh(a / 2)."""
-    t *= 0.5
-    t += 0.5
+@njit(inline="always")
+def _sig(a):
+    return 1.0 / (1.0 + _exp(-a))
 
 
-def _mix(h_prev, n, keep, out, tmp):
-    """out = (1 - keep) * n + keep * h_prev, as n + keep * (h_prev - n)."""
-    np.subtract(h_prev, n, out=tmp)
-    np.multiply(tmp, keep, out=tmp)
-    np.add(n, tmp, out=out)
+@njit(inline="always")
+def _tanh(a):
+    return 1.0 - 2.0 / (1.0 + _exp(2.0 * a))
 
 
+@njit(**JIT)
 def rnn_forward(gx, WT, h0, relu):
     """h_t = tanh(gx_t + W_hh h_{t-1}) (or ReLU). Returns hs (T+1, B, H), hs[0] = h0."""
     T, B, H = gx.shape
     hs = np.empty((T + 1, B, H), gx.dtype)
     hs[0] = h0
     for t in range(T):
-        a = np.matmul(hs[t], WT, out=hs[t + 1])
-        a += gx[t]
-        np.maximum(a, 0, out=a) if relu else np.tanh(a, out=a)
+        a = np.dot(hs[t], WT)
+        for b in range(B):
+            for j in range(H):
+                v = gx[t, b, j] + a[b, j]
+                hs[t + 1, b, j] = max(v, 0.0) if relu else _tanh(v)
     return hs
 
 
+@njit(**JIT)
 def lstm_forward(gx, WT, h0, c0):
     """PyTorch's LSTM (rows i, f, g, o). Returns hs, cs (T+1, B, H), the activated gates (T, B, 4H) and
     tanh(c_t) (T, B, H)."""
     T, B, G = gx.shape
     H = G // 4
-    gx, WT = _halved(gx, np.r_[0:2 * H, 3 * H:4 * H]), _halved(WT, np.r_[0:2 * H, 3 * H:4 * H])   # i, f, o
     hs, cs = np.empty((T + 1, B, H), gx.dtype), np.empty((T + 1, B, H), gx.dtype)
     gates, tc = np.empty((T, B, G), gx.dtype), np.empty((T, B, H), gx.dtype)
-    hs[0], cs[0] = h0, c0
-    tmp = np.empty((B, H), gx.dtype)
+    hs[0] = h0
+    cs[0] = c0
     for t in range(T):
-        a = np.matmul(hs[t], WT, out=gates[t])
-        a += gx[t]
-        np.tanh(a, out=a)
-        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        _from_tanh(a[:, :2 * H]), _from_tanh(o)                                       # i, f, o = sigmoid(...)
-        np.multiply(f, cs[t], out=cs[t + 1])
-        cs[t + 1] += np.multiply(i, g, out=tmp)                                       # c = f c_prev + i g
-        np.multiply(o, np.tanh(cs[t + 1], out=tc[t]), out=hs[t + 1])                  # h = o tanh(c)
+        a = np.dot(hs[t], WT)
+        for b in range(B):
+            for j in range(H):
+                i = _sig(gx[t, b, j] + a[b, j])                             # input gate
+                f = _sig(gx[t, b, H + j] + a[b, H + j])                     # forget gate
+                g = _tanh(gx[t, b, 2 * H + j] + a[b, 2 * H + j])            # candidate
+                o = _sig(gx[t, b, 3 * H + j] + a[b, 3 * H + j])             # output gate
+                c = f * cs[t, b, j] + i * g                                 # cell state
+                cs[t + 1, b, j] = c
+                tc[t, b, j] = _tanh(c)
+                hs[t + 1, b, j] = o * tc[t, b, j]
+                gates[t, b, j] = i
+                gates[t, b, H + j] = f
+                gates[t, b, 2 * H + j] = g
+                gates[t, b, 3 * H + j] = o
     return hs, cs, gates, tc
 
 
-def gru_forward(gx, WT_rz, WT_n, b_hn, h0, reset_after, wiki):
-    """The GRU family (rows r, z, n). WT_rz (H, 2H) is empty (H, 0) when the gates do not see h_prev.
-    reset_after: n = tanh(gx_n + r * (W_hn h + b_hn)), else n = tanh(gx_n + W_hn (r * h)). wiki: the kept share is
-    1 - z instead of z. Returns hs (T+1, B, H), rz (T, B, 2H) (r, z), n (T, B, H) and u (T, B, H): W_hn h + b_hn (reset after) or
-    r * h_prev (reset before), the input of the n block's recurrent product."""
+@njit(**JIT)
+def gru_forward(gx, WT_h, WT_n, b_hn, h0, reset_after, wiki):
+    """The GRU family (rows r, z, n). WT_h: the transposed recurrent rows that multiply h_prev itself: r, z, n
+    (H, 3H) after the reset, r, z (H, 2H) before it, empty (H, 0) when the gates do not see h_prev; WT_n (H, H)
+    multiplies r * h_prev before the reset. reset_after: n = tanh(gx_n + r * (W_hn h + b_hn)), else
+    n = tanh(gx_n + W_hn (r * h)). wiki: the kept share is 1 - z instead of z. Returns hs (T+1, B, H),
+    rz (T, B, 2H) (r, z), n (T, B, H) and u (T, B, H): W_hn h + b_hn (reset after) or r * h_prev (reset before),
+    the input of the n block's recurrent product."""
     T, B, G = gx.shape
     H = G // 3
-    gx, WT_rz = _halved(gx, slice(0, 2 * H)), WT_rz * 0.5
-    see_h = WT_rz.shape[1] > 0
-    WT = np.concatenate([WT_rz, WT_n], axis=1) if reset_after else WT_rz
     hs, rz = np.empty((T + 1, B, H), gx.dtype), np.empty((T, B, 2 * H), gx.dtype)
-    n, u, tmp = np.empty((T, B, H), gx.dtype), np.empty((T, B, H), gx.dtype), np.empty((B, H), gx.dtype)
+    n, u = np.empty((T, B, H), gx.dtype), np.empty((T, B, H), gx.dtype)
     hs[0] = h0
+    gh, gn = np.zeros((B, 3 * H), gx.dtype), np.zeros((B, H), gx.dtype)
+    sgn, off = (-1.0, 1.0) if wiki else (1.0, 0.0)                          # kept share k = off + sgn * z
     for t in range(T):
-        h, a = hs[t], rz[t]
-        gh = np.matmul(h, WT) if see_h else None
-        np.add(gx[t, :, :2 * H], gh[:, :2 * H], out=a) if see_h else np.copyto(a, gx[t, :, :2 * H])
-        np.tanh(a, out=a)
-        _from_tanh(a)                                                                  # r, z = sigmoid(...)
-        r, z = a[:, :H], a[:, H:]
-        if reset_after:
-            np.add(gh[:, 2 * H:], b_hn, out=u[t])                                      # W_hn h + b_hn
-            np.multiply(r, u[t], out=n[t])
-        else:
-            np.matmul(np.multiply(r, h, out=u[t]), WT_n, out=n[t])                    # W_hn (r * h)
-        n[t] += gx[t, :, 2 * H:]
-        np.tanh(n[t], out=n[t])                                                        # candidate
-        _mix(n[t], h, z, hs[t + 1], tmp) if wiki else _mix(h, n[t], z, hs[t + 1], tmp)
+        h = hs[t]
+        if WT_h.shape[1] > 0:
+            gh = np.dot(h, WT_h)                                            # one product for every block it has
+        for b in range(B):
+            for j in range(H):
+                r = _sig(gx[t, b, j] + gh[b, j])                            # reset gate
+                rz[t, b, j] = r
+                rz[t, b, H + j] = _sig(gx[t, b, H + j] + gh[b, H + j])      # update gate
+                u[t, b, j] = gh[b, 2 * H + j] + b_hn[j] if reset_after else r * h[b, j]
+        if not reset_after:
+            gn = np.dot(u[t], WT_n)                                         # W_hn (r * h)
+        for b in range(B):
+            for j in range(H):
+                a = gx[t, b, 2 * H + j] + (rz[t, b, j] * u[t, b, j] if reset_after else gn[b, j])
+                nn = _tanh(a)                                               # candidate
+                n[t, b, j] = nn
+                k = off + sgn * rz[t, b, H + j]
+                hs[t + 1, b, j] = (1.0 - k) * nn + k * h[b, j]
     return hs, rz, n, u
 
 
+@njit(**JIT)
 def mgu_forward(gx, WT_f, WT_n, h0):
     """Minimal gated unit (rows f, n). Returns hs (T+1, B, H), f, n and u = f * h_prev (T, B, H)."""
     T, B, G = gx.shape
     H = G // 2
-    gx, WT_f = _halved(gx, slice(0, H)), WT_f * 0.5
-    hs, f, n, u = (np.empty((T + (k == 0), B, H), gx.dtype) for k in range(4))
+    hs = np.empty((T + 1, B, H), gx.dtype)
+    f, n, u = np.empty((T, B, H), gx.dtype), np.empty((T, B, H), gx.dtype), np.empty((T, B, H), gx.dtype)
     hs[0] = h0
-    tmp = np.empty((B, H), gx.dtype)
     for t in range(T):
         h = hs[t]
-        np.tanh(np.add(gx[t, :, :H], np.matmul(h, WT_f), out=f[t]), out=f[t])
-        _from_tanh(f[t])                                                               # forget gate
-        np.matmul(np.multiply(f[t], h, out=u[t]), WT_n, out=n[t])
-        n[t] += gx[t, :, H:]
-        np.tanh(n[t], out=n[t])                                                        # candidate
-        _mix(n[t], h, f[t], hs[t + 1], tmp)                                            # (1 - f) h + f n
+        gf = np.dot(h, WT_f)
+        for b in range(B):
+            for j in range(H):
+                ff = _sig(gx[t, b, j] + gf[b, j])                           # forget gate
+                f[t, b, j] = ff
+                u[t, b, j] = ff * h[b, j]
+        gn = np.dot(u[t], WT_n)
+        for b in range(B):
+            for j in range(H):
+                nn = _tanh(gx[t, b, H + j] + gn[b, j])                      # candidate
+                n[t, b, j] = nn
+                hs[t + 1, b, j] = (1.0 - f[t, b, j]) * h[b, j] + f[t, b, j] * nn
     return hs, f, n, u
 
 
@@ -166,46 +191,43 @@ def lstm_backward(gout, dhT, dcT, cs, gates, tcs, W):
 
 
 @njit(**JIT)
-def gru_backward(gout, dhT, hs, rz, n, u, W_rz, W_n, reset_after, wiki):
-    """Returns dgx (T, B, 3H) (gradients of the input-side pre-activations r, z, n), dgh (T, B, 3H) (of the
-    recurrent-side ones: the same but r * dL/da_n for n after the reset; dgx itself before it) and dh0 (B, H)."""
+def gru_backward(gout, dhT, hs, rz, n, u, W_h, W_n, reset_after, wiki):
+    """W_h (3H or 2H or 0, H), W_n (H, H): the rows of gru_forward's WT_h, WT_n. Returns dgx (T, B, 3H)
+    (gradients of the input-side pre-activations r, z, n), dgh (T, B, 3H) (of the recurrent-side ones: the same
+    but r * dL/da_n for n after the reset; dgx itself before it) and dh0 (B, H)."""
     T, B, H = gout.shape
     dgx = np.empty((T, B, 3 * H), gout.dtype)
     dgh = np.empty((T, B, 3 * H), gout.dtype) if reset_after else dgx
     sgn, off = (-1.0, 1.0) if wiki else (1.0, 0.0)                    # kept share k = off + sgn * z
     dh = dhT.copy()
     for t in range(T - 1, -1, -1):
-        go, g_t, n_t, h_t, u_t = gout[t], rz[t], n[t], hs[t], u[t]
-        d_rz, da_n, d_hn, back = (np.empty((B, 2 * H), gout.dtype), np.empty((B, H), gout.dtype),
-                                  np.empty((B, H), gout.dtype), np.empty((B, H), gout.dtype))
+        go, g_t, n_t, h_t, u_t, dx_t, dh_t = gout[t], rz[t], n[t], hs[t], u[t], dgx[t], dgh[t]
+        back = np.empty((B, H), gout.dtype)
         for b in range(B):
             for j in range(H):
                 d = dh[b, j] + go[b, j]
-                zz, nn = g_t[b, H + j], n_t[b, j]
+                zz, nn, rr = g_t[b, H + j], n_t[b, j], g_t[b, j]
                 k = off + sgn * zz
-                d_rz[b, H + j] = sgn * d * (h_t[b, j] - nn) * zz * (1.0 - zz)   # through z
-                da_n[b, j] = d * (1.0 - k) * (1.0 - nn * nn)                    # through n
+                dx_t[b, H + j] = sgn * d * (h_t[b, j] - nn) * zz * (1.0 - zz)   # through z
+                da_n = d * (1.0 - k) * (1.0 - nn * nn)                          # through n
+                dx_t[b, 2 * H + j] = da_n
                 back[b, j] = d * k                                              # the direct path
+                if reset_after:
+                    dx_t[b, j] = da_n * u_t[b, j] * rr * (1.0 - rr)             # through r
+                    dh_t[b, H + j] = dx_t[b, H + j]
+                    dh_t[b, j] = dx_t[b, j]
+                    dh_t[b, 2 * H + j] = da_n * rr
         if reset_after:
-            for b in range(B):
-                for j in range(H):
-                    rr = g_t[b, j]
-                    d_rz[b, j] = da_n[b, j] * u_t[b, j] * rr * (1.0 - rr)        # through r
-                    d_hn[b, j] = da_n[b, j] * rr
-            back += np.dot(d_hn, W_n)
-            dgh[t, :, :2 * H] = d_rz
-            dgh[t, :, 2 * H:] = d_hn
+            back += np.dot(dh_t, W_h)                                           # W_hh^T [da_r; da_z; r * da_n]
         else:
-            d_u = np.dot(da_n, W_n)                                             # dL/d(r * h_prev)
+            d_u = np.dot(np.ascontiguousarray(dx_t[:, 2 * H:]), W_n)            # dL/d(r * h_prev)
             for b in range(B):
                 for j in range(H):
                     rr = g_t[b, j]
-                    d_rz[b, j] = d_u[b, j] * h_t[b, j] * rr * (1.0 - rr)         # through r
+                    dx_t[b, j] = d_u[b, j] * h_t[b, j] * rr * (1.0 - rr)         # through r
                     back[b, j] += d_u[b, j] * rr
-        if W_rz.shape[0] > 0:
-            back += np.dot(d_rz, W_rz)
-        dgx[t, :, :2 * H] = d_rz
-        dgx[t, :, 2 * H:] = da_n
+            if W_h.shape[0] > 0:
+                back += np.dot(np.ascontiguousarray(dx_t[:, :2 * H]), W_h)
         dh = back
     return dgx, dgh, dh
 

@@ -78,20 +78,20 @@ def _lstm_backward(p, saved, gout, dhT, dcT):
 
 
 def _gru_weights(p, dtype):
-    if p.U_r is None:
-        return np.zeros((0, p.H), dtype)
-    return np.concatenate([p.U_r, p.U_z])
+    """(W_h, W_n): the recurrent rows that multiply h_prev itself (r, z and, after the reset, n) and W_hn."""
+    blocks = ([p.U_r, p.U_z] if p.U_r is not None else []) + ([p.U_n] if p.reset_after else [])
+    return (np.concatenate(blocks) if blocks else np.zeros((0, p.H), dtype)), p.U_n
 
 
 def _gru_forward(p, gx, h0, c0):
-    W_rz = _gru_weights(p, gx.dtype)
-    hs, rz, n, u = K.gru_forward(gx, _c(W_rz.T), _c(p.U_n.T), _c(p.b_hn), h0, p.reset_after, p.keep_sign < 0)
-    return hs, None, (hs, rz, n, u, W_rz)
+    W_h, W_n = _gru_weights(p, gx.dtype)
+    hs, rz, n, u = K.gru_forward(gx, _c(W_h.T), _c(W_n.T), _c(p.b_hn), h0, p.reset_after, p.keep_sign < 0)
+    return hs, None, (hs, rz, n, u, W_h)
 
 
 def _gru_backward(p, saved, gout, dhT, dcT):
-    hs, rz, n, u, W_rz = saved
-    dgx, dgh, dh0 = K.gru_backward(gout, dhT, hs, rz, n, u, _c(W_rz), _c(p.U_n), p.reset_after, p.keep_sign < 0)
+    hs, rz, n, u, W_h = saved
+    dgx, dgh, dh0 = K.gru_backward(gout, dhT, hs, rz, n, u, _c(W_h), _c(p.U_n), p.reset_after, p.keep_sign < 0)
     h_prev = hs[:-1]
     return dgx, dgh, {"r": h_prev, "z": h_prev, "n": h_prev if p.reset_after else u}, dh0, None
 
@@ -118,17 +118,17 @@ def _blocks(a: np.ndarray, order: tuple, blocks: tuple, H: int) -> np.ndarray:
     return np.concatenate([a[:, order.index(b) * H:(order.index(b) + 1) * H] for b in blocks], axis=1)
 
 
-def param_grads(kind: str, x: np.ndarray, W_ih: np.ndarray, dgx, dgh, inputs: dict):
+def param_grads(kind: str, x: np.ndarray, W_ih: np.ndarray, dgx, dgh, inputs: dict, need_dx: bool = True):
     """dx (T, B, I) and the gradients of weight_ih, weight_hh, bias_ih, bias_hh from every step's pre-activation
     gradients, as a few (T*B)-long matrix products: dW_ih = sum_t dgx_t^T x_t, dW_hh = sum_t dgh_t^T u_t (u_t the
-    block's recurrent input, h_{t-1} or a gated h_{t-1}), db = sum_t dg_t."""
+    block's recurrent input, h_{t-1} or a gated h_{t-1}), db = sum_t dg_t (dx is None unless need_dx)."""
     spec, H = REGISTRY[kind], W_ih.shape[0] // len(REGISTRY[kind].ih_blocks)
     order = GATE_ORDER[family(kind)]
     T, B, I = x.shape
     gx2, gh2 = dgx.reshape(T * B, -1), dgh.reshape(T * B, -1)
     g_ih = _blocks(gx2, order, spec.ih_blocks, H)
     dW_ih = g_ih.T @ x.reshape(T * B, I)
-    dx = (g_ih @ W_ih).reshape(T, B, I)
+    dx = (g_ih @ W_ih).reshape(T, B, I) if need_dx else None
     rows, groups = [], []                       # hh blocks that share an input: one product for all of them
     for b in spec.hh_blocks:
         if groups and inputs[groups[-1][0]] is inputs[b]:
@@ -137,9 +137,10 @@ def param_grads(kind: str, x: np.ndarray, W_ih: np.ndarray, dgx, dgh, inputs: di
             groups.append([b])
     for g in groups:
         rows.append(_blocks(gh2, order, tuple(g), H).T @ inputs[g[0]].reshape(T * B, H))
-    db_ih = _blocks(gx2, order, spec.bias_blocks, H).sum(axis=0)
-    db_hh = _blocks(gh2, order, spec.bias_blocks, H).sum(axis=0)
-    return dx, dW_ih, np.concatenate(rows, axis=0), db_ih, db_hh
+    ones = np.ones(T * B, dtype=x.dtype)                 # sums over all steps as one BLAS product each
+    db_ih = ones @ _blocks(gx2, order, spec.bias_blocks, H)
+    db_hh = ones @ _blocks(gh2, order, spec.bias_blocks, H)
+    return dx, dW_ih, rows[0] if len(rows) == 1 else np.concatenate(rows, axis=0), db_ih, db_hh
 
 
 class Recurrence(torch.autograd.Function):
@@ -166,9 +167,10 @@ class Recurrence(torch.autograd.Function):
         _, back = FAMILIES[family(kind)]
         dcT = _c(g_cT.numpy()) if kind == "lstm" else None
         dgx, dgh, inputs, dh0, dc0 = back(p, saved, _c(g_out.numpy()), _c(g_hT.numpy()), dcT)
-        dx, *dparams = param_grads(kind, xs, W_ih, dgx, dgh, inputs)
+        dx, *dparams = param_grads(kind, xs, W_ih, dgx, dgh, inputs, need_dx=ctx.needs_input_grad[2])
+        dx = torch.from_numpy(dx) if dx is not None else None
         dc0 = torch.from_numpy(dc0) if dc0 is not None else None
-        return (None, None, torch.from_numpy(dx), torch.from_numpy(dh0), dc0,
+        return (None, None, dx, torch.from_numpy(dh0), dc0,
                 *(torch.from_numpy(_c(g)) for g in dparams))
 
 
@@ -238,6 +240,16 @@ def layer(kind: str, input_size: int, hidden_size: int, seed: int | None = None,
     nn.LSTM / nn.RNN after the same torch.manual_seed). Otherwise the engine's seeded init, the same numbers as
     `gru_core.make_cell(kind, input_size, hidden_size, seed=seed, **init)` (init, scale, update_bias, chrono, ...)."""
     return Layer(kind, input_size, hidden_size, seed=seed, **init)
+
+
+def from_cell(cell: Cell, dtype: torch.dtype = torch.float32) -> Layer:
+    """A trainable layer holding an engine cell's weights and options (e.g. ``gru_core.CellSpec(...).make()``)."""
+    m = Layer(cell.kind, cell.input_size, cell.hidden_size, seed=0, dtype=dtype)
+    m.options = dict(cell.options)
+    with torch.no_grad():
+        for name in PARAM_NAMES:
+            getattr(m, name + "_l0").copy_(torch.from_numpy(np.asarray(cell.params[name])))
+    return m
 
 
 def warm_up() -> None:
