@@ -176,6 +176,25 @@ def numeric_columns(table: Table) -> tuple[str, ...]:
     return tuple(out)
 
 
+DATE_WORDS = ("date", "time", "year", "month", "week", "day", "period")
+
+
+def suggest_columns(table: Table) -> tuple[str | None, str | None]:
+    """(value column, date column) to offer first: the date column is the first whose name says so (date, year,
+    ...) or whose cells all read as dates; the value column is the first numeric column that is not it."""
+    import pandas as pd
+    date = next((c for c in table.columns if any(w in c.lower() for w in DATE_WORDS)), None)
+    numeric = numeric_columns(table)
+    if date is None:
+        for c in table.columns:
+            head = table.frame[c].head(20).str.strip()
+            if c not in numeric and pd.to_datetime(head, errors="coerce", format="mixed").notna().all():
+                date = c
+                break
+    value = next((c for c in numeric if c != date), None)
+    return value, date
+
+
 def _as_numbers(col):
     import pandas as pd
     return pd.to_numeric(col.str.strip().str.replace(",", ".", regex=False), errors="coerce")

@@ -37,9 +37,12 @@ def upload_data():
         table = M.read_upload(raw)
         st.dataframe(table.frame.head(6), hide_index=True, height=250)
         numeric = M.numeric_columns(table) or table.columns
+        value, date = M.suggest_columns(table)
         c1, c2, c3 = st.columns(3)
-        col = c1.selectbox("Column to forecast", numeric, key="fc_upload_col")
-        dates = c2.selectbox("Date column (optional)", ("(none)",) + table.columns, key="fc_upload_dates")
+        col = c1.selectbox("Column to forecast", numeric, key="fc_upload_col",
+                           index=numeric.index(value) if value in numeric else 0)
+        dates = c2.selectbox("Date column (optional)", ("(none)",) + table.columns, key="fc_upload_dates",
+                             index=1 + table.columns.index(date) if date else 0)
         period = c3.number_input("Seasonal period (1 = none; 0 = guess from the dates)", 0, 1000, 0,
                                  key="fc_upload_period")
         return M.upload_series(raw, col, None if dates == "(none)" else dates, int(period) or None)

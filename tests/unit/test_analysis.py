@@ -9,7 +9,7 @@ import gru_core
 from gru_core import analysis as A
 from torch_oracle import T as tt
 
-torch.set_default_dtype(torch.float64)
+TORCH_FLOAT64 = True  # tests/conftest.py runs this module's tests with torch's default dtype float64
 RTOL = 1e-10
 
 
@@ -60,6 +60,13 @@ def test_mean_shrink_is_the_slope_of_the_gradient_line():
     assert A.mean_shrink(np.array([0.5, 0.0])) == 0.0
     assert math.isnan(A.mean_shrink(np.array([np.inf, 0.5])))
     assert math.isnan(A.mean_shrink(np.array([])))
+
+
+def test_measurable_steps_stop_where_the_gradient_underflows_or_overflows():
+    assert A.measurable_steps(np.array([0.1, 0.2, 1.0])) == 2
+    assert A.measurable_steps(np.array([0.0, 1e-300, 0.5, 1.0])) == 2
+    assert A.measurable_steps(np.array([np.nan, np.inf, 3.0, 1.0])) == 1
+    assert A.measurable_steps(np.array([1.0, 0.0])) == -1
 
 
 def test_pytorch_default_rnn_has_sigma_max_above_one_and_still_vanishes():

@@ -170,3 +170,12 @@ def test_split_holds_out_the_last_horizon_values():
     assert list(test) == [7.0, 8.0, 9.0] and len(train) == 7
     with pytest.raises(S.SeriesError):
         S.split(np.arange(10.0), 10)
+
+
+def test_suggested_columns_take_the_date_like_column_for_dates_and_the_next_numeric_for_values():
+    t = S.read_csv(b"year,rain,label\n" + b"".join(f"{1900 + i},{i % 5},x\n".encode() for i in range(50)))
+    assert S.suggest_columns(t) == ("rain", "year")
+    t = S.read_csv(b"when,v\n" + b"".join(f"2000-01-{1 + i:02d},{i}\n".encode() for i in range(28)))
+    assert S.suggest_columns(t) == ("v", "when")
+    t = S.read_csv(b"a,b\n1,2\n3,4\n")
+    assert S.suggest_columns(t) == ("a", None)
