@@ -3,6 +3,7 @@ import streamlit as st
 import torch
 
 import lab  # noqa: F401  (registers the lab's Plotly template before any page builds a figure)
+from lab import present, share, ui
 from lab.controls import flush_url_fixes
 
 # One server process serves every browser session (each session is a thread of this process), and the machine
@@ -12,7 +13,9 @@ from lab.controls import flush_url_fixes
 if torch.get_num_threads() != 1:
     torch.set_num_threads(1)
 
-st.set_page_config(page_title="GRU Lab", page_icon=":material/memory:", layout="wide")
+st.set_page_config(page_title="GRU Lab", page_icon=":material/memory:", layout="wide",
+                   initial_sidebar_state=present.sidebar_state())
+present.apply()   # ?present=1: projector layout (lab.present); ?section=NAME: open at that section
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -20,10 +23,17 @@ PAGES = [
     st.Page("pages/step_through.py", title="Step through a GRU", icon=":material/footprint:"),
     st.Page("pages/gate_explorer.py", title="Gate explorer", icon=":material/tune:"),
     st.Page("pages/train.py", title="Train on a task", icon=":material/model_training:"),
+    st.Page("pages/forecast.py", title="Forecast a time series", icon=":material/show_chart:"),
     st.Page("pages/text.py", title="Model real text", icon=":material/text_fields:"),
+    st.Page("pages/translate.py", title="Translate", icon=":material/translate:"),
+    st.Page("pages/lesson.py", title="Lesson", icon=":material/school:"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+share.toolbar(page.url_path or "home")   # "Share with the class" and the lesson step about this page
+page.run()
+st.sidebar.toggle("Hide answers until I reveal them", key=ui.HIDE_ANSWERS,
+                  help="Predict first: the callouts that answer a page's question wait for a Reveal button.")
 
 # Keep the garbage collector off the start-up heap (torch alone is ~1M objects): see lab.freeze_long_lived_objects.
 lab.freeze_long_lived_objects()

@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/bench_latency.py                       # --page vanishing, its first slider/chart
     .venv/bin/python benchmarks/bench_latency.py --page home --slider "GRU update-gate bias" --presses 20
     .venv/bin/python benchmarks/bench_latency.py --page vanishing --query "vg_len=300" --chart 1
+    .venv/bin/python benchmarks/bench_latency.py --all-controls            # every control of every page: a table
+    .venv/bin/python benchmarks/bench_latency.py --all-controls --root /tmp/base --pages home train   # another tree
 
 One measurement = focus the slider, press ArrowRight (or ArrowLeft, alternating so the value stays in range), and
 wait (requestAnimationFrame polling in the page) until the chart's data differs from before. The clock is the
@@ -10,6 +12,8 @@ browser's performance.now(), read just before the key press and once the new dat
 `streamlit run` servers on this machine at the same time, each in its own tab of one browser, and the presses
 alternate between them so both see the same machine load. Target: lab median
 <= 1.5 x trivial median. The ratio is the result; the absolute numbers depend on the machine and its load.
+``--all-controls``: every keyed control of every page of app.py in turn, each against the trivial app's slider
+(benchmarks/controls_latency.py says how a control is moved and what is timed).
 """
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.serve import (chromium, page_url, running_server, slider_input, wait_for_app_idle,  # noqa: E402
-                           wait_for_charts)
+from scripts.serve import (app_pages, chromium, page_url, running_server, slider_input,  # noqa: E402
+                           wait_for_app_idle, wait_for_charts)
 
 SIGNATURE_JS = """(i) => {
   const gd = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')][i];
@@ -73,16 +77,51 @@ def summary(name: str, ms: list[float]) -> str:
             f"n={len(ms)}")
 
 
+def all_controls(args) -> int:
+    """Every control of every page (or of --pages), interleaved with the trivial app; prints the table."""
+    from benchmarks.controls_latency import measure_page, table
+
+    root = Path(args.root).resolve()
+    stems = args.pages or app_pages(root / "app.py")
+    w, h = (int(v) for v in args.viewport.split("x"))
+    rows = []
+    with chromium() as browser, running_server("benchmarks/trivial_app.py") as triv_base, \
+            running_server("app.py", cwd=root) as lab_base:
+        ctx = browser.new_context(viewport={"width": w, "height": h})
+        triv, lab = ctx.new_page(), ctx.new_page()
+        triv.goto(triv_base + "/")
+        wait_for_charts(triv)
+        for stem in stems:
+            try:
+                lab.goto(f"{lab_base}/{'' if stem == app_pages(root / 'app.py')[0] else stem}")
+                wait_for_app_idle(lab)
+                wait_for_charts(lab)
+                measured = measure_page(lab, triv, args.presses or 4)
+            except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
+                measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=type(e).__name__)]
+            for r in measured:
+                rows.append({"page": stem, **r})
+                print(f"  {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
+        ctx.close()
+    print(table(rows))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--all-controls", action="store_true", help="every control of every page: a table")
+    ap.add_argument("--root", default=str(ROOT), help="--all-controls: the app's folder (default this repo)")
+    ap.add_argument("--pages", nargs="*", help="--all-controls: page stems (default every page of app.py)")
     ap.add_argument("--page", default="vanishing", help="lab page stem (default vanishing)")
     ap.add_argument("--slider", default="0", help="slider label text or index on the lab page (default 0)")
     ap.add_argument("--chart", type=int, default=0, help="index of the chart that must update (default 0)")
     ap.add_argument("--query", default="", help="query string for the lab page, e.g. 'vg_len=100'")
-    ap.add_argument("--presses", type=int, default=15)
+    ap.add_argument("--presses", type=int, help="presses per control (default 15; --all-controls: 4)")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--viewport", default="1280x800")
     args = ap.parse_args(argv)
+    if args.all_controls:
+        return all_controls(args)
     slider: str | int = int(args.slider) if args.slider.isdigit() else args.slider
     w, h = (int(v) for v in args.viewport.split("x"))
 
@@ -96,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         targets = {"trivial app": Target(ctx.new_page(), triv_base + "/", 0, 0),
                    f"lab: {args.page}": Target(ctx.new_page(), url, slider, args.chart)}
         # Interleave the two apps press by press, so both see the same machine load (2 shared cores).
-        for n in range(args.warmup + args.presses):
+        for n in range(args.warmup + (args.presses or 15)):
             for name, t in targets.items():
                 ms = t.press_once()
                 if n >= args.warmup:

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_train.py            # both parts (a few minutes on 2 shared cores)
     .venv/bin/python benchmarks/bench_train.py --part targets|overhead|page
 
-targets:  with the page's defaults (gru_core.train.TrainConfig()) at delay 100, the GRU's held-out accuracy after
+targets:  with the page's defaults (gru_core.task_training.TrainConfig()) at delay 100, the GRU's held-out accuracy after
           1,000 steps (target >= 95%, about 20 s at most) and the RNN's with the same steps (target < 60%).
-overhead: the page's training loop (Trainer in a background thread, polled once a second by a thread that does
+overhead: the page's training loop (a shared lab.background run of the page's TrainJob, polled once a second by a
+          thread that does
           what the page does per poll: copy the curves, build both curve figures, and run the engine analysis of
           each new 100-step snapshot) against a plain PyTorch loop doing the same steps on the same batches with
           the same model and optimiser. Reported as a ratio of wall-clock times measured alternately in this one
@@ -32,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from gru_core import train as TR  # noqa: E402
+from gru_core import task_training as TR  # noqa: E402
 
 
-def first_step_at(history: TR.History, level: float) -> int | None:
+def first_step_at(history, level: float) -> int | None:
     for s, a in zip(history.eval_step, history.eval_acc):
         if a >= level:
             return s
@@ -77,33 +78,36 @@ def plain_loop(cfg: TR.TrainConfig, kind: str) -> float:
 
 
 def page_loop(cfg: TR.TrainConfig, kind: str, poll_s: float = 1.0) -> float:
-    """The page's loop: background Trainer + a poller doing the page's per-poll work."""
+    """The page's loop: a background run on the board + a poller doing the page's per-poll work."""
+    from lab.background import Runs
     from lab.figures.training import training_curves
+    from lab.models import train as M
 
-    tr = TR.Trainer(cfg, (kind,))
+    board = Runs(watch_timeout=3600.0)
+    run = board.start(("bench", cfg, kind), lambda: M.TrainJob(cfg, (kind,)), session="bench")
+
+    def poll() -> None:
+        board.touch(run, "bench")
+        v = run.view()
+        training_curves(**M.curve_args(v, "accuracy")).to_plotly_json()
+        training_curves(**M.curve_args(v, "loss")).to_plotly_json()
+        m = v.models[kind]
+        snap = m.snapshots[M.snapshot_for(m, 100, M.total_steps(v), live=True)]
+        M.cell_inside(cfg, kind, snap.step, 0, snap.params)
+
     done = threading.Event()
 
-    def poller() -> None:
-        spec = cfg.spec
+    def poller_main() -> None:
         while not done.wait(poll_s):
-            views = tr.view()
-            hist = {k: v.history.arrays() for k, v in views.items()}
-            training_curves(hist, "accuracy", total_steps=cfg.steps, baseline=spec.chance_accuracy,
-                            baseline_label="chance", y_title="accuracy").to_plotly_json()
-            training_curves(hist, "loss", total_steps=cfg.steps, baseline=spec.baseline_loss,
-                            baseline_label="baseline", y_title="loss").to_plotly_json()
-            steps = views[kind].snapshot_steps
-            idx = max(i for i, s in enumerate(steps) if s % 100 == 0)
-            tr.analysis(kind, idx, 0)
+            poll()
 
     t0 = time.perf_counter()
-    p = threading.Thread(target=poller, daemon=True)
-    p.start()
-    tr.start()
-    tr.join()
+    poller = threading.Thread(target=poller_main, daemon=True)
+    poller.start()
+    run.join()
     wall = time.perf_counter() - t0
     done.set()
-    p.join()
+    poller.join()
     return wall
 
 

@@ -5,7 +5,7 @@
 
 Measures (median of --repeat runs, caches cold unless said otherwise):
   reference      gru_core.record(make_cell("gru", 1, H), signal("noise", T))          (one call, no Jacobians)
-  cell curves    what the page computes per setting: lab.figures.vanishing.cell_curves for the three cells
+  cell curves    what the page computes per setting: lab.models.vanishing.cell_curves for the three cells
                  (record + GRU Jacobian split + spectral norms + RNN parameter gradient)
   phase sweep    the phase diagram: phase_sweep for RNN and GRU (one batched call of 32 cells each + jacobian_norm)
   figures        building the five figures from those numbers
@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
     import gru_core
-    import lab.figures.vanishing as V
+    import lab.figures.vanishing as F
+    import lab.models.vanishing as V
 
     s = V.Settings(steps=args.T, hidden=args.H)
     cell = gru_core.make_cell("gru", 1, args.H, seed=0)
@@ -56,10 +57,11 @@ def main(argv: list[str] | None = None) -> int:
              median_ms(compute_phase, args.repeat))]
 
     def figures():
-        V.gradient_norm_figure(curves)   # with the GRU's update-gate panel
-        V.unit_heatmap_figure(curves)
-        V.phase_figure(phases, {k: curves[k].sigma_max for k in ("rnn", "gru")})
-        V.clipping_figure(curves["rnn"], 1.0)
+        res = V.Result(s, curves)
+        F.gradient_norm_figure(res)   # with the GRU's update-gate panel
+        F.unit_heatmap_figure(res)
+        F.phase_figure(phases, {k: curves[k].sigma_max for k in ("rnn", "gru")})
+        F.clipping_figure(V.clipping(curves["rnn"], 1.0))
 
     figures()
     rows.append(("four figures", median_ms(figures, args.repeat)))

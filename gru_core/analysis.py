@@ -27,7 +27,7 @@ from .linalg import vector_norm
 from .tasks import ADDING_TOLERANCE
 
 __all__ = ["ParamGrad", "Readout", "clip_factor", "cosine_similarity", "direct_parts", "direct_path_only",
-           "gradient_share", "jacobian_share", "mean_shrink", "pascanu_bound", "readout_gradients", "retained",
+           "gradient_share", "jacobian_share", "mean_shrink", "measurable_steps", "pascanu_bound", "readout_gradients", "retained",
            "retention", "rnn_param_grad", "shrink_factors", "sigma_max", "vector_norm"]
 
 
@@ -88,6 +88,14 @@ def mean_shrink(factors: np.ndarray, k: int | None = None) -> float:
     if np.any(f <= 0):
         return 0.0
     return float(np.exp(np.mean(np.log(f))))
+
+
+def measurable_steps(grad_norm: np.ndarray) -> int:
+    """How many steps back from the loss the gradient stays a positive finite number: the k for ``mean_shrink``
+    (past it the gradient is exactly 0 after underflow, or inf/NaN after overflow, and no factor is defined)."""
+    g = np.asarray(grad_norm, dtype=np.float64)[::-1]
+    bad = ~(np.isfinite(g) & (g > 0))
+    return int(np.argmax(bad)) - 1 if bad.any() else len(g) - 1
 
 
 def direct_path_only(z: np.ndarray, direct: np.ndarray) -> np.ndarray:

@@ -224,9 +224,8 @@ def encode(weights: dict[str, np.ndarray], src_ids: np.ndarray):
     return record(gru_cell(weights, "enc"), _emb(weights, "src_embedding", src_ids)[:, None, :], loss="last")
 
 
-def greedy_batch(weights: dict[str, np.ndarray], numbers: np.ndarray) -> np.ndarray:
-    """Greedy translations of many numbers at once (engine, batched): the predicted numbers (B,), -1 = no valid
-    answer (no digit, or no '</s>' within MAX_OUT steps)."""
+def encode_batch(weights: dict[str, np.ndarray], numbers: np.ndarray) -> np.ndarray:
+    """The encoder's final state of each number's sentence (engine, batched): (B, H)."""
     batch = make_batch(numbers)
     enc = gru_cell(weights, "enc")
     h = np.zeros((len(numbers), enc.hidden_size))
@@ -234,7 +233,13 @@ def greedy_batch(weights: dict[str, np.ndarray], numbers: np.ndarray) -> np.ndar
     for t in range(x.shape[0]):                     # stepped, so each sentence stops at its own length
         h_new, _ = step(enc, x[t], h)
         h = np.where((t < batch.lengths)[:, None], h_new, h)
-    return _decode_greedy(weights, h)
+    return h
+
+
+def greedy_batch(weights: dict[str, np.ndarray], numbers: np.ndarray) -> np.ndarray:
+    """Greedy translations of many numbers at once (engine, batched): the predicted numbers (B,), -1 = no valid
+    answer (no digit, or no '</s>' within MAX_OUT steps)."""
+    return _decode_greedy(weights, encode_batch(weights, numbers))
 
 
 def _decode_greedy(weights, h: np.ndarray) -> np.ndarray:

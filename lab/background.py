@@ -290,3 +290,47 @@ def session_id() -> str:
     if SESSION_KEY not in st.session_state:
         st.session_state[SESSION_KEY] = uuid.uuid4().hex
     return st.session_state[SESSION_KEY]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page side: a session follows runs in named session-state slots (use these as button callbacks)
+
+
+def follow(slot: str, key: Callable[[], Hashable], make_job: Callable[[], Job], set_state: dict | None = None,
+           board: Runs | None = None) -> None:
+    """``on_click`` of a Train button: leave the run this session followed in ``slot``, then start or join the
+    run for ``key()`` and keep it in ``st.session_state[slot]``. ``set_state``: widget values to set as well (e.g.
+    a one-click contrast that also flips a toggle). A refusal (bad settings, a full queue) lands in
+    ``st.session_state[slot + "_error"]`` for the page to show."""
+    import streamlit as st
+
+    board = board or RUNS
+    leave(slot, board=board)
+    st.session_state.update(set_state or {})
+    st.session_state.pop(slot + "_error", None)
+    try:
+        st.session_state[slot] = board.start(key(), make_job, session_id())
+    except (ValueError, RuntimeError) as e:
+        st.session_state[slot + "_error"] = str(e)
+
+
+def leave(slot: str, then: Run | None = None, board: Runs | None = None) -> None:
+    """``on_click`` of a Stop button: this session stops watching the run in ``slot`` (a run nobody watches
+    stops); ``then``: a Run to show instead (e.g. a pretrained result)."""
+    import streamlit as st
+
+    run = st.session_state.get(slot)
+    if run is not None:
+        (board or RUNS).leave(run, session_id())
+    if then is not None:
+        st.session_state[slot] = then
+
+
+def watch(slot: str, board: Runs | None = None) -> Run | None:
+    """The run in ``slot``, marked as still watched by this session (call on every poll)."""
+    import streamlit as st
+
+    run = st.session_state.get(slot)
+    if run is not None:
+        (board or RUNS).touch(run, session_id())
+    return run

@@ -1,4 +1,4 @@
-"""Shared controls: every widget is keyed and bound to the URL, and bad URL values fall back to the nearest valid one.
+"""Shared controls: every widget is keyed and linked to the URL; a bad URL value falls back to the nearest valid one.
 
 Usage guide (for page authors)
 ------------------------------
@@ -9,7 +9,8 @@ Usage guide (for page authors)
     T = C.slider("Sequence length T", "vg_len", 10, 500, 100, step=10, help="...")      # int slider
     s = C.slider("Largest singular value", "vg_sigma", 0.1, 3.0, 1.0, step=0.05)         # float slider
     k = C.select("Cell", "vg_cell", ["rnn", "gru", "lstm"], "gru", labels=CELL_LABELS)  # dropdown
-    k = C.select("Loss", "vg_loss", ["last", "all"], "last", style="segmented")         # buttons
+    k = C.select("Loss", "vg_loss", ["last", "all"], "last", style="segmented")         # buttons (or "radio")
+    r = C.select("Clamp r", "ge_clamp_r", [None, 1.0, 0.0], None, values={None: "off", 1.0: "1", 0.0: "0"})
     ks = C.multiselect("Cells", "vg_cells", ["rnn", "gru", "lstm"], ["rnn", "gru"], style="pills")
     on = C.toggle("Clip gradients", "vg_clip", False)
     n = C.number("Seed", "vg_seed", 0, 9999, 0)
@@ -17,56 +18,53 @@ Usage guide (for page authors)
 
     # shared pickers (key = f"{prefix}_<name>", so give each page its own prefix: vg, st, ge, tr, home)
     kinds = C.cell_kinds("vg", options=("rnn", "gru", "lstm"), default=("rnn", "gru", "lstm"))
-    kind = C.cell_kind("st", default="gru")
     sig = C.signal_picker("vg", default="impulse")
     seed = C.seed("vg")
     init = C.init_controls("vg")            # InitChoice(init="pytorch", scale=None | float)
     gb = C.gate_bias_controls("vg", chrono_tmax=T)   # GateBias(update_bias=0.0, chrono=None | int)
+    C.preset_menu("Presets", "vg_preset", {"Exploding RNN": {"vg_sigma": 1.5}, ...})
 
 Every helper takes ``container=`` (default ``st``; pass ``st.sidebar`` or a column) and ``help=``.
 
 Rules
 -----
 * ``key`` is the URL parameter name and is app-wide: prefix it with the page (``vg_len`` on pages/vanishing.py).
-* The widget's default never appears in the URL (Streamlit drops it); any other value does, so the address bar is
-  always a link that reproduces the view.
-* URL values are checked HERE, before the widget is created. Streamlit 1.67 itself silently replaces an
-  out-of-range or malformed bound value with the widget default (``?vg_len=9999`` -> 100, ``?vg_len=abc`` -> 100),
-  accepts off-step floats as they are, and truncates ``250.7`` to 250 for an int slider. We instead use the
-  NEAREST valid value (9999 -> 500, 250.7 -> 250 or 260 whichever step is nearer, "GRU" -> "gru", 1/yes -> True)
-  and show a ``st.warning`` under the widget naming the parameter, what it got and what is used. The note stays
-  until the user changes that control.
-* app.py calls ``flush_url_fixes()`` after the page (one extra rerun only when a link value was corrected and
-  Streamlit had accepted its own reading of it); pages need do nothing.
-* Do not read or write ``st.query_params`` for bound keys yourself; do not assign ``st.session_state[key]`` after
-  the widget is drawn. To change a control programmatically (e.g. a preset button), assign
-  ``st.session_state[key]`` in an ``on_click`` callback.
+* A control at its default is not in the URL; any other value is, so the address bar always reproduces the view.
+* Numbers, switches and text use Streamlit's ``bind="query-params"``. Choices (select, radio, segmented, pills,
+  multiselect) are kept in the URL through ``st.query_params`` as SHORT words: ``values=`` maps an option to its
+  word, else the option itself when it is a short word or number (``ge_clamp_r=1``, ``vg_view=phase``). A link
+  holding an option's label (older links) still selects it, and the URL is rewritten to the short word.
+* Every URL value is read HERE before the widget exists: a value that is not valid becomes the NEAREST valid one
+  (9999 -> 500, 250.7 -> 250 or 260 whichever step is nearer, inf -> the maximum, "GRU " -> gru, yes -> on), with a
+  ``st.warning`` under the widget naming the parameter, what it got and what is used, until the control is moved.
+  app.py calls ``flush_url_fixes()`` after the page: one extra run after such a correction, so Streamlit writes the
+  corrected value into the address bar; and it drops the choices of other pages from the URL.
+* Never read or write ``st.query_params`` for these keys yourself, nor ``st.session_state[key]`` after the widget
+  is drawn. To change a control from code (a preset), assign ``st.session_state[key]`` in an ``on_click`` callback.
+* ``REGISTRY`` holds every control drawn in this process (key -> kind and URL parser): the property test
+  (tests/app/test_url_properties.py) finds every page's parameters there.
 
 The parsing functions (``nearest_number``, ``nearest_option``, ``nearest_options``, ``parse_bool``,
-``nearest_text``) are pure and unit-tested; the widget helpers only wire them to Streamlit.
+``nearest_text``, ``snap``) are pure and unit-tested; the widget helpers wire them to Streamlit.
 """
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from lab.theme import CELL_LABELS
 
-_FIXES = "_lab_url_fixes"  # session_state: key -> {"raw": [...], "value": v, "message": str}
-_PENDING = "_lab_url_pending"  # session_state: key -> value to assign before the widget on the next run
-
 # -----------------------------------------------------------------------------------------------------------------
 # Pure parsing: raw URL strings -> (nearest valid value, problem text or None)
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _step_decimals(step: float) -> int:
@@ -78,29 +76,24 @@ def _step_decimals(step: float) -> int:
 def snap(x: float, lo: float, hi: float, step: float, integer: bool) -> int | float:
     """Nearest point of the grid lo, lo+step, ..., within [lo, hi]."""
     x = min(max(x, lo), hi)
-    k = round((x - lo) / step)
-    v = lo + k * step
+    v = lo + round((x - lo) / step) * step
     if v > hi + 1e-12:
         v -= step
-    if integer:
-        return int(round(v))
-    return round(float(v), _step_decimals(step) + 1)
+    return int(round(v)) if integer else round(float(v), _step_decimals(step) + 1)
 
 
-def nearest_number(
-    raw: str, lo: float, hi: float, step: float, default: float, integer: bool
-) -> tuple[int | float, str | None]:
-    """Parse one URL string as a number on the slider grid. Returns (value, problem)."""
-    text = raw.strip()
+def nearest_number(raw: str, lo: float, hi: float, step: float, default: float,
+                   integer: bool) -> tuple[int | float, str | None]:
+    """One URL string as a number on the grid lo, lo+step, ..., hi. Returns (value, problem or None)."""
     try:
-        x = float(text)
+        x = float(raw.strip())
     except ValueError:
-        return default, f"is not a number; using the default {_fmt(default)}"
+        x = math.nan
     if math.isnan(x):
         return default, f"is not a number; using the default {_fmt(default)}"
-    if x == math.inf or x > hi:
+    if x > hi:
         return (int(hi) if integer else hi), f"is above the maximum {_fmt(hi)}; using {_fmt(hi)}"
-    if x == -math.inf or x < lo:
+    if x < lo:
         return (int(lo) if integer else lo), f"is below the minimum {_fmt(lo)}; using {_fmt(lo)}"
     v = snap(x, lo, hi, step, integer)
     if abs(v - x) > 1e-9 * max(1.0, abs(x)):
@@ -113,52 +106,51 @@ def _norm(s: str) -> str:
     return "".join(ch for ch in s.lower() if ch.isalnum())
 
 
-def nearest_option(
-    raw: str, options: Sequence[Any], labels: Sequence[str], default: Any
-) -> tuple[Any, str | None]:
-    """Match a URL string to an option: exact label, then option value or label ignoring case/spaces/_,
-    then a unique prefix. Otherwise the default."""
-    if raw in labels:
-        return options[labels.index(raw)], None
+def url_words(options: Sequence[Any], values: Mapping[Any, str] | None = None) -> list[str]:
+    """The short URL word of each option: ``values[option]``, else the option itself when it is a short word or
+    number (``"gru"``, ``1``, ``0.001``), else a slug of it; the option's index where two would coincide."""
+    words = []
+    for i, o in enumerate(options):
+        w = values[o] if values and o in values else _fmt(o)
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,24}", w):
+            w = re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-")[:24] or str(i)
+        words.append(w if w not in words else str(i))
+    return words
+
+
+def nearest_option(raw: str, options: Sequence[Any], labels: Sequence[str], default: Any,
+                   words: Sequence[str] | None = None) -> tuple[Any, str | None]:
+    """Match a URL string to an option: its URL word or its label (older links) exactly, then word, value or label
+    ignoring case, spaces and punctuation, then a unique prefix. Otherwise the default (None: no match)."""
+    words = list(words) if words is not None else url_words(options)
+    for names in (words, labels):
+        if raw in names:
+            return options[list(names).index(raw)], None
     n = _norm(raw)
-    for opt, lab in zip(options, labels):
-        if n and (n == _norm(str(opt)) or n == _norm(lab)):
-            return opt, f"matched option {lab!r}"
-    hits = [o for o, lab in zip(options, labels) if n and (_norm(str(o)).startswith(n) or _norm(lab).startswith(n))]
-    if len(hits) == 1:
-        return hits[0], f"matched option {labels[options.index(hits[0])]!r}"
+    keys = [(o, {_norm(w), _norm(str(o)), _norm(lab)}) for o, w, lab in zip(options, words, labels)]
+    hits = [o for o, ks in keys if n in ks] or [o for o, ks in keys if n and any(k.startswith(n) for k in ks)]
+    if n and len(hits) == 1:
+        return hits[0], f"matched option {labels[list(options).index(hits[0])]!r}"
     allowed = ", ".join(labels)
     if default is None:
         return None, f"is not one of {allowed}"
-    return default, f"is not one of {allowed}; using the default {labels[options.index(default)]!r}"
+    return default, f"is not one of {allowed}; using the default {labels[list(options).index(default)]!r}"
 
 
-def nearest_options(
-    raw: Sequence[str], options: Sequence[Any], labels: Sequence[str], default: Sequence[Any], min_count: int = 0
-) -> tuple[list[Any], str | None]:
+def nearest_options(raw: Sequence[str], options: Sequence[Any], labels: Sequence[str], default: Sequence[Any],
+                    min_count: int = 0, words: Sequence[str] | None = None) -> tuple[list[Any], str | None]:
     """Multi-select: keep the URL entries that match an option (as in ``nearest_option``), drop the others."""
-    chosen: list[Any] = []
-    dropped: list[str] = []
-    fuzzy = False
-    for r in raw:
-        if r in labels:
-            v = options[labels.index(r)]
-        else:
-            v, prob = nearest_option(r, options, labels, None)
-            if v is None:
-                dropped.append(r)
-                continue
-            fuzzy = True
-        if v not in chosen:
-            chosen.append(v)
-    # keep the options' order
-    chosen = [o for o in options if o in chosen]
+    found = [(r, *nearest_option(r, options, labels, None, words)) for r in raw]
+    chosen = [o for o in options if any(v == o for _, v, _ in found if v is not None)]
+    dropped = [r for r, v, _ in found if v is None]
+    names = ", ".join(labels[list(options).index(c)] for c in chosen)
     if len(chosen) < min_count:
-        return list(default), f"has no valid option; using the default {', '.join(labels[options.index(d)] for d in default)}"
+        return list(default), ("has no valid option; using the default "
+                               + ", ".join(labels[list(options).index(d)] for d in default))
     if dropped:
-        return chosen, f"dropped unknown {', '.join(map(repr, dropped))}; using {', '.join(labels[options.index(c)] for c in chosen)}"
-    if fuzzy:
-        return chosen, f"matched {', '.join(labels[options.index(c)] for c in chosen)}"
+        return chosen, f"dropped unknown {', '.join(map(repr, dropped))}; using {names}"
+    if any(p for _, v, p in found if v is not None):
+        return chosen, f"matched {names}"
     return chosen, None
 
 
@@ -167,126 +159,71 @@ _FALSE = {"false", "0", "no", "off", "n", "f"}
 
 
 def parse_bool(raw: str, default: bool) -> tuple[bool, str | None]:
+    """'true' / 'false' as is; 1/0, yes/no, on/off read with a note; anything else the default with a note."""
     t = raw.strip().lower()
-    if t == "true":
-        return True, None
-    if t == "false":
-        return False, None
-    if t in _TRUE:
-        return True, "read as on"
-    if t in _FALSE:
-        return False, "read as off"
+    if t in ("true", "false"):
+        return t == "true", None
+    if t in _TRUE | _FALSE:
+        return t in _TRUE, f"read as {'on' if t in _TRUE else 'off'}"
     return default, f"is not true/false; using the default {'on' if default else 'off'}"
 
 
-def nearest_text(raw: str, max_chars: int | None, validate: Callable[[str], str | None] | None, default: str):
-    v = raw
-    problem = None
+def nearest_text(raw: str, max_chars: int | None, validate: Callable[[str], str | None] | None,
+                 default: str) -> tuple[str, str | None]:
+    """The URL text cut to ``max_chars``; the default when ``validate(text)`` returns an error message."""
+    v, problem = raw, None
     if max_chars is not None and len(v) > max_chars:
-        v = v[:max_chars]
-        problem = f"is longer than {max_chars} characters; using the first {max_chars}"
-    if validate is not None:
-        err = validate(v)
-        if err:
-            return default, f"{err}; using the default {default!r}"
+        v, problem = v[:max_chars], f"is longer than {max_chars} characters; using the first {max_chars}"
+    err = validate(v) if validate is not None else None
+    if err:
+        return default, f"{err}; using the default {default!r}"
     return v, problem
 
 
 # -----------------------------------------------------------------------------------------------------------------
-# Wiring to Streamlit
+# The link state of a session (st.session_state, under names no page uses)
+
+_FIXES, _PENDING, _SEEN, _WRITTEN, _DRAWN, _RERAN = (f"_lab_url_{n}" for n in
+                                                     ("fixes", "pending", "seen", "written", "drawn", "reran"))
 
 
-def _fixes() -> dict:
-    return st.session_state.setdefault(_FIXES, {})
+@dataclass(frozen=True)
+class Control:
+    """A URL-linked control: its kind ("slider", "number", "choice", "choices", "toggle", "text") and its parser,
+    ``parse(raw values) -> (value, problem or None)``."""
+    key: str
+    kind: str
+    parse: Callable[[list[str]], tuple[Any, str | None]] = field(compare=False)
 
 
-def _pending() -> dict:
-    return st.session_state.setdefault(_PENDING, {})
+REGISTRY: dict[str, Control] = {}
 
 
-def _before_widget(key: str, fix: Callable[[list[str]], tuple[Any, str | None]]) -> None:
-    """Check the URL value of ``key`` before its widget exists; assign the nearest valid value if needed.
+def _session(name: str) -> dict:
+    return st.session_state.setdefault(name, {})
 
-    How a correction reaches the widget and the address bar in Streamlit 1.67 (checked in Chromium):
-    * Streamlit REJECTS the URL value (out of range, malformed, unknown option): it clears the parameter and the
-      ``st.session_state[key]`` assigned here wins.
-    * Streamlit ACCEPTS it but differently from us (off-step float, 254.7 truncated to 254 for an int slider): on a
-      first load the URL beats session state, so ``_after_widget`` queues the value and ``flush_url_fixes()``
-      (app.py, after the page) reruns once; the queued assignment then wins (it is no longer a first load).
-    * Streamlit does not write a value assigned on a first load (or on an st.rerun) into the address bar, so
-      ``_after_widget`` writes the corrected value into the URL itself; the link then reproduces the view."""
-    pend = _pending()
-    if key in pend:
-        st.session_state[key] = pend.pop(key)
-        return
-    raw = st.query_params.get_all(key)
-    if not raw:
-        return
-    value, problem = fix(raw)
-    if problem is None:
-        return
-    fixes = _fixes()
-    old = fixes.get(key)
-    if old is not None and (old["raw"] == raw or _same(old["value"], value)):
-        return  # already handled (Streamlit may have rewritten the URL meanwhile); never fight the user
-    st.session_state[key] = value
+
+def _register(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, str | None]]) -> None:
+    REGISTRY[key] = Control(key, kind, parse)
+    _session(_DRAWN)[key] = kind
+
+
+def _note(key: str, raw: list[str], value: Any, problem: str) -> None:
     shown = raw[0] if len(raw) == 1 else "&".join(raw)
-    fixes[key] = {"raw": raw, "value": value, "message": f"Link parameter `{key}={shown}` {problem}."}
+    _session(_FIXES)[key] = {"value": value, "message": f"Link parameter `{key}={shown}` {problem}.", "shown": False}
 
 
-def _after_widget(key: str, got: Any, container: Any, url_value: Callable[[Any], str | list[str] | None]) -> None:
-    """Show the note for a corrected URL value while the widget holds the corrected value; forget it once the user
-    has changed the control. ``url_value(value)`` is how the value is spelled in the URL (None = the default,
-    which Streamlit keeps out of the URL)."""
-    fixes = _fixes()
+def _show_note(key: str, got: Any, container: Any) -> None:
+    """The note for a corrected link value, while the control holds that value; forgotten once it is moved."""
+    fixes = _session(_FIXES)
     fix = fixes.get(key)
     if fix is None:
         return
     if _same(got, fix["value"]):
         fix["shown"] = True
-        if not fix.get("url_written"):
-            fix["url_written"] = True
-            _write_url(key, url_value(got))
         container.warning(fix["message"], icon=":material/link:")
-    elif not fix.get("shown"):
-        _pending()[key] = fix["value"]  # Streamlit seeded its own reading of the URL; apply ours on a rerun
-    elif key not in _pending():
+    elif fix["shown"]:
         del fixes[key]
-
-
-def _write_url(key: str, value: str | list[str] | None) -> None:
-    """Put the corrected value into the browser's address bar (Streamlit's own mechanism for URL corrections).
-
-    Uses Streamlit internals (QueryParams.set_corrected_value's storage + message); any failure is ignored: the
-    page still shows the corrected value and the note, only the address bar keeps the bad value."""
-    try:
-        from streamlit.runtime.state import get_session_state
-
-        with get_session_state().query_params() as qp:
-            if value is None or value == [] or value == "":
-                qp.remove_param(key)
-            else:
-                qp._query_params[key] = value
-                qp._send_query_param_msg()
-    except Exception:  # pragma: no cover - depends on Streamlit internals
-        pass
-
-
-def flush_url_fixes() -> None:
-    """Call once at the end of every run (app.py does, after the page): if a URL value that Streamlit accepted
-    had to be corrected, rerun once so the correction is applied (see ``_before_widget``)."""
-    if st.session_state.get(_PENDING):
-        st.rerun()
-
-
-def _num_url(default: float) -> Callable[[Any], str | None]:
-    def f(v: Any) -> str | None:
-        if _same(v, default):
-            return None
-        if isinstance(v, float) and math.isfinite(v) and v == int(v):
-            return str(int(v))
-        return str(v)
-    return f
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -300,12 +237,36 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+# -----------------------------------------------------------------------------------------------------------------
+# Bound widgets (bind="query-params"): numbers, switches, text
+
+
+def _read_bound(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, str | None]]) -> None:
+    """Before a bound widget: a link value that is not valid as it stands becomes the nearest valid value.
+
+    Streamlit drops a URL value it rejects (then the value assigned here is used) and seeds one it reads otherwise
+    (then the next run's assignment wins). Either way ``flush_url_fixes`` reruns once, and that run's assignment
+    is what Streamlit writes into the address bar."""
+    _register(key, kind, parse)
+    pending = _session(_PENDING)
+    if key in pending:
+        st.session_state[key] = pending.pop(key)
+        return
+    raw = st.query_params.get_all(key)
+    if not raw or _session(_SEEN).get(key) == raw:
+        return
+    _session(_SEEN)[key] = raw
+    value, problem = parse(raw)
+    if problem is not None:
+        st.session_state[key] = pending[key] = value
+        _note(key, raw, value, problem)
+
+
 def _numeric(min_value, max_value, default, step, *, float_step: float) -> tuple:
     """(integer?, min, max, default, step) for a numeric widget: integer when min, max, default (and step) are ints,
     else all floats; a missing step is 1 for integers and `float_step` for floats."""
     integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (min_value, max_value, default)) and (
-        step is None or isinstance(step, int)
-    )
+        step is None or isinstance(step, int))
     if step is None:
         step = 1 if integer else float_step
     if not integer:
@@ -313,216 +274,201 @@ def _numeric(min_value, max_value, default, step, *, float_step: float) -> tuple
     return integer, min_value, max_value, default, step
 
 
-def slider(
-    label: str,
-    key: str,
-    min_value: int | float,
-    max_value: int | float,
-    default: int | float,
-    step: int | float | None = None,
-    *,
-    help: str | None = None,
-    format: str | None = None,
-    container: Any = st,
-    disabled: bool = False,
-) -> int | float:
+def slider(label: str, key: str, min_value: int | float, max_value: int | float, default: int | float,
+           step: int | float | None = None, *, help: str | None = None, format: str | None = None,
+           container: Any = st, disabled: bool = False) -> int | float:
     """A URL-bound slider. Integer if min, max, default (and step) are ints, else float. Returns the value."""
-    integer, min_value, max_value, default, step = _numeric(min_value, max_value, default, step,
-                                                            float_step=round((max_value - min_value) / 100, 6))
-    _before_widget(key, lambda raw: nearest_number(raw[-1], min_value, max_value, step, default, integer))
-    value = container.slider(
-        label, min_value=min_value, max_value=max_value, value=default, step=step, key=key,
-        bind="query-params", help=help, format=format, disabled=disabled,
-    )
-    _after_widget(key, value, container, _num_url(default))
+    integer, lo, hi, default, step = _numeric(min_value, max_value, default, step,
+                                              float_step=round((max_value - min_value) / 100, 6))
+    _read_bound(key, "slider", lambda raw: nearest_number(raw[-1], lo, hi, step, default, integer))
+    value = container.slider(label, min_value=lo, max_value=hi, value=default, step=step, key=key,
+                             bind="query-params", help=help, format=format, disabled=disabled)
+    _show_note(key, value, container)
     return value
 
 
-def number(
-    label: str,
-    key: str,
-    min_value: int | float,
-    max_value: int | float,
-    default: int | float,
-    step: int | float | None = None,
-    *,
-    help: str | None = None,
-    format: str | None = None,
-    container: Any = st,
-) -> int | float:
-    """A URL-bound number input (typed value), clamped to [min_value, max_value] on the nearest step."""
-    integer, min_value, max_value, default, step = _numeric(min_value, max_value, default, step, float_step=0.01)
-    _before_widget(key, lambda raw: nearest_number(raw[-1], min_value, max_value, step, default, integer))
-    value = container.number_input(
-        label, min_value=min_value, max_value=max_value, value=default, step=step, key=key,
-        bind="query-params", help=help, format=format,
-    )
-    _after_widget(key, value, container, _num_url(default))
-    return value
+def number(label: str, key: str, min_value: int | float, max_value: int | float, default: int | float,
+           step: int | float | None = None, *, help: str | None = None, format: str | None = None,
+           container: Any = st) -> int | float:
+    """A URL-bound number input (typed value) on the grid min_value, +step, ..., max_value.
 
+    An integer input is held as a float shown without decimals: Streamlit's integer input raises OverflowError
+    on ``?key=inf`` while it reads the link, its float input refuses non-finite values."""
+    integer, lo, hi, default, step = _numeric(min_value, max_value, default, step, float_step=0.01)
+    _read_bound(key, "number", lambda raw: nearest_number(raw[-1], lo, hi, step, default, integer))
 
-def _labels_for(options: Sequence[Any], labels: Mapping[Any, str] | Callable[[Any], str] | None) -> list[str]:
-    if labels is None:
-        return [str(o) for o in options]
-    if callable(labels):
-        return [str(labels(o)) for o in options]
-    return [str(labels.get(o, o)) for o in options]
+    def on_grid() -> None:                    # a typed 2.5 in an integer input becomes 2 (or the nearest step)
+        st.session_state[key] = float(snap(st.session_state[key], lo, hi, step, integer))
 
-
-def select(
-    label: str,
-    key: str,
-    options: Sequence[Any],
-    default: Any,
-    *,
-    labels: Mapping[Any, str] | Callable[[Any], str] | None = None,
-    style: str = "selectbox",
-    help: str | None = None,
-    container: Any = st,
-) -> Any:
-    """A URL-bound single choice. ``style``: "selectbox" (dropdown), "segmented" (buttons, 2-5 options) or
-    "radio". The URL holds the option's label; a URL value matching an option's value or label up to case,
-    spaces and underscores (or a unique prefix) selects it with a note."""
-    options = list(options)
-    labs = _labels_for(options, labels)
-    fmt = dict(zip(options, labs)).__getitem__
-    _before_widget(key, lambda raw: nearest_option(raw[-1], options, labs, default))
-    idx = options.index(default)
-    if style == "selectbox":
-        value = container.selectbox(label, options, index=idx, format_func=fmt, key=key, bind="query-params", help=help)
-    elif style == "segmented":
-        value = container.segmented_control(
-            label, options, default=default, format_func=fmt, key=key, bind="query-params", help=help,
-            selection_mode="single", required=True,
-        )
-    elif style == "radio":
-        value = container.radio(label, options, index=idx, format_func=fmt, key=key, bind="query-params", help=help,
-                                horizontal=True)
-    else:
-        raise ValueError(f"style must be 'selectbox', 'segmented' or 'radio', got {style!r}")
-    if value is None:  # defensive: a cleared segmented control
-        value = default
-    _after_widget(key, value, container, lambda v: None if v == default else fmt(v))
-    return value
-
-
-def multiselect(
-    label: str,
-    key: str,
-    options: Sequence[Any],
-    default: Sequence[Any],
-    *,
-    labels: Mapping[Any, str] | Callable[[Any], str] | None = None,
-    style: str = "pills",
-    min_selections: int = 1,
-    help: str | None = None,
-    container: Any = st,
-) -> list[Any]:
-    """A URL-bound multiple choice, ``style`` "pills" (buttons) or "dropdown". Returns the chosen options in the
-    options' order. If fewer than ``min_selections`` are chosen, the page gets the default back and a note."""
-    options = list(options)
-    labs = _labels_for(options, labels)
-    fmt = dict(zip(options, labs)).__getitem__
-    _before_widget(key, lambda raw: nearest_options(raw, options, labs, default, min_selections))
-    if style == "pills":
-        value = container.pills(label, options, default=list(default), format_func=fmt, selection_mode="multi",
-                                key=key, bind="query-params", help=help)
-    elif style == "dropdown":
-        value = container.multiselect(label, options, default=list(default), format_func=fmt, key=key,
-                                      bind="query-params", help=help)
-    else:
-        raise ValueError(f"style must be 'pills' or 'dropdown', got {style!r}")
-    value = [o for o in options if o in (value or [])]
-    _after_widget(key, value, container,
-                  lambda v: None if list(v) == [o for o in options if o in default] else [fmt(o) for o in v])
-    if len(value) < min_selections:
-        container.info(f"Choose at least {min_selections}; showing {', '.join(labs[options.index(d)] for d in default)}.",
-                       icon=":material/info:")
-        return list(default)
-    return value
+    value = container.number_input(label, min_value=float(lo), max_value=float(hi), value=float(default),
+                                   step=float(step), key=key, bind="query-params", help=help, on_change=on_grid,
+                                   format=format or ("%.0f" if integer else None))
+    _show_note(key, value, container)
+    return int(round(value)) if integer else value
 
 
 def toggle(label: str, key: str, default: bool = False, *, help: str | None = None, container: Any = st) -> bool:
     """A URL-bound on/off switch (URL: true/false; 1/0, yes/no, on/off are read with a note)."""
-    _before_widget(key, lambda raw: parse_bool(raw[-1], default))
+    _read_bound(key, "toggle", lambda raw: parse_bool(raw[-1], default))
     value = container.toggle(label, value=default, key=key, bind="query-params", help=help)
-    _after_widget(key, value, container, lambda v: None if v == default else str(bool(v)).lower())
+    _show_note(key, value, container)
     return value
 
 
-def text(
-    label: str,
-    key: str,
-    default: str = "",
-    *,
-    max_chars: int | None = None,
-    validate: Callable[[str], str | None] | None = None,
-    help: str | None = None,
-    container: Any = st,
-) -> str:
+def text(label: str, key: str, default: str = "", *, max_chars: int | None = None,
+         validate: Callable[[str], str | None] | None = None, help: str | None = None, container: Any = st) -> str:
     """A URL-bound text input. ``validate(text) -> error message or None``: invalid URL text falls back to the
     default with a note; invalid typed text is returned as typed (the page decides; use ``validate`` there too)."""
-    _before_widget(key, lambda raw: nearest_text(raw[-1], max_chars, validate, default))
+    _read_bound(key, "text", lambda raw: nearest_text(raw[-1], max_chars, validate, default))
     value = container.text_input(label, value=default, max_chars=max_chars, key=key, bind="query-params", help=help)
-    _after_widget(key, value, container, lambda v: None if v == default else v)
+    _show_note(key, value, container)
     return value
+
+
+# -----------------------------------------------------------------------------------------------------------------
+# Choices: short URL words through st.query_params
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """Options with their labels and URL words; ``spell(value)`` is the URL form of a value (None or a list)."""
+    options: list
+    labels: list[str]
+    words: list[str]
+
+    def spell(self, value: Any, default: Any) -> str | list[str] | None:
+        if isinstance(default, (list, tuple)):
+            chosen = [w for o, w in zip(self.options, self.words) if o in value]
+            return None if chosen == [w for o, w in zip(self.options, self.words) if o in default] else chosen
+        return None if value == default else self.words[self.options.index(value)]
+
+    def fmt(self, o: Any) -> str:
+        return self.labels[self.options.index(o)]
+
+
+def _choice(options: Sequence[Any], labels: Mapping[Any, str] | Callable[[Any], str] | None,
+            values: Mapping[Any, str] | None) -> _Choice:
+    options = list(options)
+    if labels is None:
+        labs = [str(o) for o in options]
+    else:
+        labs = [str(labels(o)) if callable(labels) else str(labels.get(o, o)) for o in options]
+    return _Choice(options, labs, url_words(options, values))
+
+
+def _read_choice(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, str | None]],
+                 default: Any) -> None:
+    """Before a choice widget: take the URL's value when the URL changed since this session last wrote it (a new
+    link, or the browser's back button), as the nearest valid option."""
+    _register(key, kind, parse)
+    raw = st.query_params.get_all(key)
+    written = _session(_WRITTEN).get(key)
+    if raw == (written or []):
+        return
+    value, problem = parse(raw) if raw else (default, None)
+    st.session_state[key] = list(value) if isinstance(value, (list, tuple)) else value
+    if problem is not None:
+        _note(key, raw, value, problem)
+
+
+def _write_choice(key: str, spelled: str | list[str] | None) -> None:
+    """After a choice widget: the URL holds its short word(s), or nothing at the default."""
+    words = [] if spelled is None else ([spelled] if isinstance(spelled, str) else list(spelled))
+    if st.query_params.get_all(key) != words:
+        if words:
+            st.query_params[key] = words if isinstance(spelled, list) else spelled
+        else:
+            del st.query_params[key]
+    _session(_WRITTEN)[key] = words
+
+
+def select(label: str, key: str, options: Sequence[Any], default: Any, *,
+           labels: Mapping[Any, str] | Callable[[Any], str] | None = None, values: Mapping[Any, str] | None = None,
+           style: str = "selectbox", help: str | None = None, container: Any = st) -> Any:
+    """A URL-linked single choice. ``style``: "selectbox" (dropdown), "segmented" (buttons, 2-5 options) or
+    "radio". The URL holds the option's short word (``values``, or the option itself); see the module rules."""
+    c = _choice(options, labels, values)
+    _read_choice(key, "choice", lambda raw: nearest_option(raw[-1], c.options, c.labels, default, c.words), default)
+    common = dict(format_func=c.fmt, key=key, help=help)
+    if style == "selectbox":
+        value = container.selectbox(label, c.options, index=c.options.index(default), **common)
+    elif style == "segmented":
+        value = container.segmented_control(label, c.options, default=default, selection_mode="single",
+                                            required=True, **common)
+    elif style == "radio":
+        value = container.radio(label, c.options, index=c.options.index(default), horizontal=True, **common)
+    else:
+        raise ValueError(f"style must be 'selectbox', 'segmented' or 'radio', got {style!r}")
+    value = default if value is None else value
+    _write_choice(key, c.spell(value, default))
+    _show_note(key, value, container)
+    return value
+
+
+def multiselect(label: str, key: str, options: Sequence[Any], default: Sequence[Any], *,
+                labels: Mapping[Any, str] | Callable[[Any], str] | None = None,
+                values: Mapping[Any, str] | None = None, style: str = "pills", min_selections: int = 1,
+                help: str | None = None, container: Any = st) -> list[Any]:
+    """A URL-linked multiple choice, ``style`` "pills" (buttons) or "dropdown". Returns the chosen options in the
+    options' order; with fewer than ``min_selections`` chosen the page gets the default back and a note."""
+    c, default = _choice(options, labels, values), list(default)
+    _read_choice(key, "choices", lambda raw: nearest_options(raw, c.options, c.labels, default, min_selections,
+                                                             c.words), default)
+    if style == "pills":
+        value = container.pills(label, c.options, default=default, format_func=c.fmt, selection_mode="multi",
+                                key=key, help=help)
+    elif style == "dropdown":
+        value = container.multiselect(label, c.options, default=default, format_func=c.fmt, key=key, help=help)
+    else:
+        raise ValueError(f"style must be 'pills' or 'dropdown', got {style!r}")
+    value = [o for o in c.options if o in (value or [])]
+    _write_choice(key, c.spell(value, default))
+    _show_note(key, value, container)
+    if len(value) < min_selections:
+        container.info(f"Choose at least {min_selections}; showing {', '.join(map(c.fmt, default))}.",
+                       icon=":material/info:")
+        return default
+    return value
+
+
+def flush_url_fixes() -> None:
+    """Call once at the end of every full run (app.py does, after the page).
+
+    After a link value was corrected: rerun once, so the correction is applied and written into the address bar
+    (see ``_read_bound``). And drop from the URL the choices of controls not drawn on this run (another page's)."""
+    drawn = st.session_state.pop(_DRAWN, {})
+    for key, control in REGISTRY.items():
+        if control.kind.startswith("choice") and key not in drawn and key in st.query_params:
+            del st.query_params[key]
+            _session(_WRITTEN).pop(key, None)
+    pending = _session(_PENDING)
+    if pending and not st.session_state.get(_RERAN):
+        st.session_state[_RERAN] = True
+        st.rerun()
+    pending.clear()
+    st.session_state[_RERAN] = False
 
 
 # -----------------------------------------------------------------------------------------------------------------
 # Shared pickers used on several pages. Keys are f"{prefix}_<name>".
 
-try:  # the engine owns the lists; fall back to the documented values if it is not importable yet
-    import gru_core as _gc
-
-    CELL_KINDS: tuple[str, ...] = tuple(_gc.CELL_KINDS)
-    SIGNALS: tuple[str, ...] = tuple(_gc.SIGNALS)
-except Exception:  # pragma: no cover
-    CELL_KINDS = ("rnn", "gru", "lstm", "gru_type1", "gru_type2", "gru_type3", "mgu")
-    SIGNALS = ("impulse", "step", "sine", "noise", "tokens")
-
 SIGNAL_LABELS = {"impulse": "Impulse", "step": "Step", "sine": "Sine", "noise": "Noise", "tokens": "Random tokens"}
 INIT_LABELS = {"pytorch": "PyTorch default", "orthogonal": "Orthogonal", "gaussian": "Gaussian"}
 
 
-def cell_kinds(
-    prefix: str,
-    options: Sequence[str] = ("rnn", "gru", "lstm"),
-    default: Sequence[str] = ("rnn", "gru", "lstm"),
-    *,
-    label: str = "Cells to compare",
-    help: str | None = "Each chosen cell gets its own colour, the same on every page.",
-    container: Any = st,
-) -> list[str]:
+def cell_kinds(prefix: str, options: Sequence[str] = ("rnn", "gru", "lstm"),
+               default: Sequence[str] = ("rnn", "gru", "lstm"), *, label: str = "Cells to compare",
+               help: str | None = "Each chosen cell gets its own colour, the same on every page.",
+               container: Any = st) -> list[str]:
     """Several cell kinds (pills). Key ``{prefix}_cells``."""
     return multiselect(label, f"{prefix}_cells", options, default, labels=CELL_LABELS, style="pills",
                        help=help, container=container)
 
 
-def cell_kind(
-    prefix: str,
-    options: Sequence[str] = CELL_KINDS,
-    default: str = "gru",
-    *,
-    label: str = "Cell",
-    help: str | None = None,
-    container: Any = st,
-) -> str:
-    """One cell kind. Key ``{prefix}_cell``. Buttons for up to 5 options, else a dropdown."""
-    style = "segmented" if len(options) <= 5 else "selectbox"
-    return select(label, f"{prefix}_cell", options, default, labels=CELL_LABELS, style=style, help=help,
-                  container=container)
-
-
-def signal_picker(
-    prefix: str,
-    default: str = "impulse",
-    *,
-    options: Sequence[str] = SIGNALS,
-    label: str = "Input signal",
-    help: str | None = "What is fed into the cell at each step (gru_core.signal).",
-    container: Any = st,
-) -> str:
-    """Input signal name from ``gru_core.SIGNALS``. Key ``{prefix}_signal``."""
+def signal_picker(prefix: str, default: str = "impulse", *, options: Sequence[str] = tuple(SIGNAL_LABELS),
+                  label: str = "Input signal", help: str | None = "What is fed into the cell at each step.",
+                  container: Any = st) -> str:
+    """Input signal name (one of ``gru_core.SIGNALS``). Key ``{prefix}_signal``."""
     return select(label, f"{prefix}_signal", options, default, labels=SIGNAL_LABELS, help=help, container=container)
 
 
@@ -538,19 +484,13 @@ class InitChoice:
     scale: float | None  # largest singular value of each recurrent block, or None (as initialised)
 
 
-def init_controls(
-    prefix: str,
-    default_init: str = "pytorch",
-    default_scale: float = 1.0,
-    rescale_default: bool = False,
-    *,
-    scale_range: tuple[float, float] = (0.1, 3.0),
-    container: Any = st,
-) -> InitChoice:
+def init_controls(prefix: str, default_init: str = "pytorch", default_scale: float = 1.0,
+                  rescale_default: bool = False, *, scale_range: tuple[float, float] = (0.1, 3.0),
+                  container: Any = st) -> InitChoice:
     """Recurrent weight init and (optionally) its largest singular value.
 
     Keys ``{prefix}_init``, ``{prefix}_rescale`` (toggle), ``{prefix}_sigma`` (slider, shown when rescaling)."""
-    init = select("Recurrent weight init", f"{prefix}_init", ("pytorch", "orthogonal", "gaussian"), default_init,
+    init = select("Recurrent weight init", f"{prefix}_init", tuple(INIT_LABELS), default_init,
                   labels=INIT_LABELS, style="segmented", container=container,
                   help="PyTorch default: uniform in ±1/√H. Orthogonal: all singular values 1. Gaussian: N(0, 1/H).")
     rescale = toggle("Set largest singular value of W_hh", f"{prefix}_rescale", rescale_default, container=container,
@@ -569,27 +509,18 @@ class GateBias:
     chrono: int | None  # chrono init T_max, or None
 
 
-def gate_bias_controls(
-    prefix: str,
-    default_bias: float = 0.0,
-    *,
-    chrono_tmax: int | None = None,
-    bias_range: tuple[float, float] = (-4.0, 8.0),
-    container: Any = st,
-) -> GateBias:
+def gate_bias_controls(prefix: str, default_bias: float = 0.0, *, chrono_tmax: int | None = None,
+                       bias_range: tuple[float, float] = (-4.0, 8.0), container: Any = st) -> GateBias:
     """GRU update-gate bias slider, plus a chrono-init toggle when ``chrono_tmax`` is given.
 
     Keys ``{prefix}_bias`` and ``{prefix}_chrono``. With chrono on, the bias slider is hidden (chrono sets it)."""
-    use_chrono = False
-    if chrono_tmax is not None:
-        use_chrono = toggle(f"Chrono init (T_max = {chrono_tmax})", f"{prefix}_chrono", False, container=container,
-                            help="Tallec & Ollivier 2018: keep-bias ~ log U[1, T_max-1], so units remember for "
-                                 "up to T_max steps.")
-    if use_chrono:
+    if chrono_tmax is not None and toggle(
+            f"Chrono init (T_max = {chrono_tmax})", f"{prefix}_chrono", False, container=container,
+            help="Tallec & Ollivier 2018: keep-bias ~ log U[1, T_max-1], so units remember for up to T_max steps."):
         return GateBias(0.0, int(chrono_tmax))
     b = slider("Update-gate bias (keep memory +)", f"{prefix}_bias", bias_range[0], bias_range[1], default_bias, 0.25,
                container=container, format="%.2f",
-               help="Added to the update gate's bias. Positive: the gate stays near 'keep', h_t ≈ h_{t-1}, "
+               help="Added to the update gate's bias. Positive: the gate stays near 'keep', h_t ≈ h_(t−1), "
                     "and the gradient flows back through the direct path.")
     return GateBias(float(b), None)
 
@@ -611,3 +542,41 @@ def preset_menu(label: str, key: str, presets: Mapping[str, Mapping[str, Any]], 
 
     return container.menu_button(label, list(presets), key=key, on_click=_apply, help=help,
                                  icon=":material/playlist_play:")
+
+
+def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
+                  labels: Mapping[Any, str] | Callable[[Any], str] | None = None, help: str | None = None,
+                  container: Any = st) -> Any:
+    """A URL-bound slider over the given options only (e.g. the training snapshots that exist), so every position
+    shows something different. ``default`` (and a stale value kept from other options) snaps to the nearest
+    option; for numeric options a URL number snaps to the nearest one with a note. When the options change (a run
+    that is still training), a slider left at its default follows the new default."""
+    options = list(options)
+    labs = _labels_for(options, labels)
+    numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options)
+
+    def nearest(x: Any) -> Any:
+        return min(options, key=lambda o: abs(o - x)) if numeric and isinstance(x, (int, float)) else options[-1]
+
+    default = default if default in options else nearest(default)
+
+    def fix(raw: list[str]) -> tuple[Any, str | None]:
+        try:
+            x = float(raw[-1])
+        except ValueError:
+            x = math.nan
+        if not (numeric and math.isfinite(x)):
+            return nearest_option(raw[-1], options, labs, default)
+        v = nearest(x)
+        return v, None if v == x else f"is not one of the points that exist; using the nearest, {labs[options.index(v)]}"
+
+    last_default = st.session_state.get(f"_lab_default_{key}")
+    if key in st.session_state and (st.session_state[key] == last_default or st.session_state[key] not in options):
+        st.session_state[key] = default if st.session_state[key] == last_default else nearest(st.session_state[key])
+    st.session_state[f"_lab_default_{key}"] = default
+    _before_widget(key, fix)
+    fmt = dict(zip(options, labs)).__getitem__
+    value = container.select_slider(label, options, value=default, format_func=fmt, key=key, bind="query-params",
+                                    help=help)
+    _after_widget(key, value, container, lambda v: None if v == default else fmt(v))
+    return value

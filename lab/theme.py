@@ -91,6 +91,11 @@ CHART_HEIGHT = 460
 
 TEMPLATE_NAME = "gru_lab"
 
+# Presenter mode (?present=1, lab.present.projector_style): text and margins this much larger, lines and markers
+# this much thicker, for a projector seen from the back row.
+PROJECTOR_TEXT_SCALE = 1.25
+PROJECTOR_LINE_SCALE = 1.6
+
 # Fixed chart margins (px). Axis automargin is OFF on every chart (lab.figures.common.fixed_margins): with it on,
 # Plotly measures every tick label after drawing and, when the labels need more room than the margin, draws the
 # whole chart a second time. Streamlit draws each changed chart from scratch on every rerun, so that measuring and

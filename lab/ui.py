@@ -73,6 +73,8 @@ def chart(fig: go.Figure, key: str, how_to_read: str, predict: str | None = None
         kwargs = {}
         if height is not None:
             kwargs["height"] = height
+        if present.presenting():   # projector text and lines; presenter mode sizes the chart to the screen
+            fig, kwargs["height"] = present.projector_style(fig), "stretch"
         st.plotly_chart(fig, width="stretch", key=key, theme="streamlit", config=PLOTLY_CONFIG,
                         alt=alt or title or how_to_read.split(".")[0], **kwargs)
         st.markdown(f":material/visibility: **How to read this.** {how_to_read}")

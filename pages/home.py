@@ -1,53 +1,17 @@
-"""Home: what the lab teaches, one live chart (RNN vs GRU gradient over distance), links to every page."""
+"""Home: what the lab teaches, one live chart (RNN vs GRU gradient over distance), links to every page.
+
+Control -> ``M.Settings`` -> ``M.compute`` (cached) -> ``M.Result`` -> lab.figures.home -> words (``M.headline``).
+"""
 import streamlit as st
 
+import lab.models.home as M
 from lab import controls as C
 from lab import routing, ui
-from lab.cache import CellSpec, SignalSpec, cached_record
-from lab.figures.common import sci
-from lab.figures.home import gradient_over_distance, gradient_share
+from lab.figures.home import gradient_over_distance
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
-T, H = 100, 32  # sequence length and hidden size of the home chart
-
-ui.page_header(
-    "GRU Lab",
-    "Why does a **GRU** learn from things that happened 100 steps ago when a plain **RNN** cannot? "
-    "Every chart in this lab is computed live and exactly from a real model: move a control and the numbers change. "
-    "You will see the RNN's gradient die off exponentially, see that a GRU at PyTorch's default setting dies too, "
-    "and see what saves it: an **update gate held near 'keep'**, which gives the gradient a direct path back in time.",
-)
-
-col_slider, col_note = st.columns([2, 3], gap="large", vertical_alignment="bottom")
-with col_slider:
-    bias = C.slider(
-        "GRU update-gate bias", "home_bias", -2.0, 6.0, 3.0, 0.5, format="%.1f",
-        help="Added to the GRU's update gate: positive keeps more of the old state each step (0 = PyTorch default).",
-    )
-with col_note:
-    st.markdown(
-        f"Both cells: hidden size {H}, PyTorch default weights (seed 0), {T} steps of noise input, "
-        "loss on the last step. Only the GRU's update-gate bias changes."
-    )
-
-rnn = cached_record(CellSpec("rnn", hidden_size=H), SignalSpec("noise", T))
-gru = cached_record(CellSpec("gru", hidden_size=H, update_bias=float(bias)), SignalSpec("noise", T))
-shares = {"rnn": gradient_share(rnn.grad_norm[:, 0]), "gru": gradient_share(gru.grad_norm[:, 0])}
-
-ui.chart(
-    gradient_over_distance(shares, title="How much gradient reaches k steps back"),
-    key="home_chart",
-    predict="Set the bias to 0 (PyTorch's default). Will the GRU's line stay up or fall like the RNN's?",
-    how_to_read="Each line is the size of the gradient at k steps before the loss, as a share of its size at "
-                "the loss (k = 0); the y-axis is logarithmic, so a straight falling line is exponential decay.",
-)
-ui.nonfinite_note({"RNN": rnn.nonfinite_from[0], "GRU": gru.nonfinite_from[0]})
-ui.headline(f"{T - 1} steps back the RNN keeps **{sci(shares['rnn'][0])}** of its gradient; "
-            f"the GRU (update-gate bias {bias:g}) keeps **{sci(shares['gru'][0])}**.")
-
-st.subheader("Explore")
-links = [
+LINKS = [
     ("pages/vanishing.py", "Vanishing gradients", ":material/trending_down:",
      "RNN vs GRU vs LSTM side by side: gradient over distance, the update gate, the phase diagram, clipping."),
     ("pages/step_through.py", "Step through a GRU", ":material/footprint:",
@@ -57,9 +21,39 @@ links = [
     ("pages/train.py", "Train on a task", ":material/model_training:",
      "Train an RNN and a GRU on a memory task and watch which one learns the long dependency."),
 ]
-for row in range(0, len(links), 2):  # 2 x 2 cards: titles stay on one line at 1280 px
-    cols = st.columns(2)
-    for col, (path, title, icon, text) in zip(cols, links[row:row + 2]):
+
+
+@st.fragment
+def live_chart() -> None:
+    """The slider and the chart it drives: a move reruns only this (the header and the cards stay)."""
+    D, (lo, hi, step) = M.Settings(), M.Settings.LIMITS["bias"]
+    col_slider, col_note = st.columns([2, 3], gap="large", vertical_alignment="bottom")
+    bias = C.slider("GRU update-gate bias", "home_bias", lo, hi, D.bias, step, format="%.1f", container=col_slider,
+                    help="Added to the GRU's update gate: positive keeps more of the old state each step "
+                         "(0 = PyTorch default).")
+    col_note.markdown(f"Both cells: hidden size {M.Settings.HIDDEN}, PyTorch default weights (seed 0), "
+                      f"{M.Settings.STEPS} steps of noise input, loss on the last step. Only the GRU's bias changes.")
+    res = M.compute(M.Settings(bias=float(bias)))
+    ui.chart(gradient_over_distance(res.shares), key="home_chart", predict=M.question(),
+             how_to_read="Each line is the size of the gradient k steps before the loss, as a share of its size at "
+                         "the loss (k = 0); the y-axis is logarithmic, so a straight falling line is exponential decay.")
+    ui.nonfinite_note({"RNN": res.nonfinite_from["rnn"], "GRU": res.nonfinite_from["gru"]})
+    ui.reveal(M.headline(res), key="home_answer")
+
+
+ui.page_header(
+    "GRU Lab",
+    "Why does a **GRU** learn from things that happened 100 steps ago when a plain **RNN** cannot? "
+    "Every chart in this lab is computed live and exactly from a real model: move a control and the numbers change. "
+    "You will see the RNN's gradient die off exponentially, see that a GRU at PyTorch's default setting dies too, "
+    "and see what saves it: an **update gate held near 'keep'**, which gives the gradient a direct path back in time.",
+)
+st.subheader("How much gradient reaches k steps back")
+live_chart()
+
+st.subheader("Explore")
+for row in range(0, len(LINKS), 2):  # 2 x 2 cards: titles stay on one line at 1280 px
+    for col, (path, title, icon, text) in zip(st.columns(2), LINKS[row:row + 2]):
         with col.container(border=True, height="stretch"):
             st.page_link(path, label=f"**{title}**", icon=icon)
             st.markdown(text)

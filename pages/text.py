@@ -37,12 +37,10 @@ if corpus == "own":
                               help=f"{T.MIN_CHARS:,} characters to 1 MB; the last tenth is held out.")
         upload = st.file_uploader("or upload a UTF-8 .txt file (up to 1 MB)", type=["txt", "md", "py", "csv"],
                                   key="tx_upload")
-        if st.button("Use this text", key="tx_use", icon=":material/check:"):
-            own, problem = M.read_own(pasted, upload.getvalue() if upload is not None else None)
-            if problem:
-                st.error(problem, icon=":material/error:")
-            else:
-                st.session_state[M.OWN_TEXT] = own
+        st.button("Use this text", key="tx_use", icon=":material/check:", on_click=M.use_own,
+                  args=(st.session_state, pasted, upload.getvalue() if upload is not None else None))
+        if st.session_state.get(M.OWN_ERROR):
+            st.error(st.session_state[M.OWN_ERROR], icon=":material/error:")
     text = st.session_state.get(M.OWN_TEXT)
     if text is None:
         st.info("Paste or upload a text and press **Use this text**; until then the page uses Python's "

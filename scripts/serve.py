@@ -78,7 +78,7 @@ def running_server(app: str = "app.py", port: int | None = None, *, cwd: Path = 
                    log: Path | None = None, extra_args: list[str] | None = None) -> Iterator[str]:
     """Run ``streamlit run app`` headless on a free port; yields the base URL; stops the server (by its pid)."""
     port = port or free_port()
-    cmd = [str(ROOT / ".venv/bin/python"), "-m", "streamlit", "run", app, "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
            "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
            *(extra_args or [])]
     out = open(log, "w") if log else subprocess.DEVNULL

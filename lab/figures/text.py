@@ -125,21 +125,21 @@ def summary_scatter(xy: np.ndarray, groups: np.ndarray, hover: list[str], group_
     data = []
     for i, g in enumerate(np.unique(groups)):
         m = groups == g
-        data.append(dict(type="scatter", mode="markers", x=xy[m, 0], y=xy[m, 1], name=f"{g} {group_label}",
+        data.append(dict(type="scatter", mode="markers", x=xy[m, 0], y=xy[m, 1], name=f"{g} {group_label}" if g != 1 or not group_label.endswith("s") else f"1 {group_label[:-1]}",
                          marker=dict(color=OKABE_ITO_ORDER[i % len(OKABE_ITO_ORDER)], size=8, opacity=0.8),
                          text=[h for h, k in zip(hover, m) if k], hovertemplate="%{text}<extra></extra>"))
     fig = base_figure(title, "first principal direction", "second principal direction", data=data, height=460)
     return fixed_margins(fig)
 
 
-def decoder_heatmap(step_labels: tuple[str, ...], units: tuple[int, ...], values: np.ndarray, *,
-                    title: str | None = None) -> go.Figure:
-    """The decoder's update gate z per output step (columns: 'reads → writes') for the chosen units."""
+def steps_heatmap(step_labels: tuple[str, ...], units: tuple[int, ...], values: np.ndarray, x_title: str, *,
+                  title: str | None = None) -> go.Figure:
+    """An update gate z per step (columns: a word read, or 'reads → writes' for the decoder) for the chosen units."""
     trace = dict(type="heatmap", z=np.asarray(values), x=list(range(len(step_labels))),
                  y=[f"unit {u}" for u in units], zmin=0, zmax=1, colorscale=SEQUENTIAL_SCALE,
                  colorbar=dict(title=dict(text="z"), tickfont=dict(size=TICK_SIZE)), customdata=np.asarray(values),
                  hovertemplate="step %{x}, %{y}: z = %{z:.3f}<extra></extra>")
-    fig = base_figure(title, "decoder step: reads → writes", "", legend=False, data=[trace],
+    fig = base_figure(title, x_title, "", legend=False, data=[trace],
                       height=150 + 30 * len(units))
     fig.update_layout(xaxis=dict(tickmode="array", tickvals=list(range(len(step_labels))),
                                  ticktext=list(step_labels), tickfont=dict(size=18)),

@@ -296,6 +296,7 @@ CORPUS_LABELS = {"docs": "Python's documentation", "own": "My own text (paste or
 SMOOTHING_OPTIONS = {"kn": "kneser-ney", "add1": "add-one"}
 SMOOTHING_LABELS = {"kn": "Kneser-Ney", "add1": "add-one"}
 OWN_TEXT = "_tx_own_text"          # session_state: the user's checked text (never in the link: it can be 1 MB)
+OWN_ERROR = "_tx_own_error"        # session_state: what was wrong with the last text offered
 RUN_SHOWN = "_tx_run"              # session_state: the run this session started or follows
 
 
@@ -309,13 +310,27 @@ def read_own(pasted: str, upload: bytes | None) -> tuple[str | None, str | None]
         return None, str(e)
 
 
+def use_own(state, pasted: str, upload: bytes | None) -> None:
+    """The "Use this text" button: keep the checked text, or the message saying what is wrong."""
+    own, problem = read_own(pasted, upload)
+    state[OWN_ERROR] = problem
+    if own is not None:
+        state[OWN_TEXT] = own
+
+
+def followed_run(state, state_key: str, key: tuple, pretrained=None):
+    """The run a page shows: ``pretrained()`` when the settings are the checkpoint's, else the run this session
+    started (kept in ``state[state_key]``) if it is for exactly ``key``; None = not trained yet."""
+    if pretrained is not None:
+        return pretrained()
+    run = state.get(state_key)
+    return run if run is not None and run.key == key else None
+
+
 def shown_run(state, text: str | None, settings: TextSettings):
-    """The run to show for these settings: the checkpoint for the defaults, else the run this session started
-    for exactly these settings (None: not trained yet)."""
-    if checkpoint_matches(text, settings):
-        return pretrained_run()
-    run = state.get(RUN_SHOWN)
-    return run if run is not None and run.key == run_key(text, settings) else None
+    """The run to show for these settings on this corpus (see ``followed_run``)."""
+    return followed_run(state, RUN_SHOWN, run_key(text, settings),
+                        pretrained_run if checkpoint_matches(text, settings) else None)
 
 
 def status_words(run, models: Models) -> str:

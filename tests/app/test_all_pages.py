@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.figures.home import gradient_share
+from gru_core.analysis import gradient_share
 from lab.cache import CellSpec, SignalSpec, cached_record
 from scripts.serve import app_pages
 from tests.app.conftest import exceptions, plotly_specs, run_app, trace_values, warnings_text

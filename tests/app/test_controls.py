@@ -20,6 +20,12 @@ def run(**query) -> tuple[AppTest, dict]:
     return at, json.loads(at.json[0].proto.body)
 
 
+def link(at: AppTest, key: str) -> list[str] | None:
+    """A parameter of the page's URL as a list (None: not in the URL)."""
+    v = at.query_params.get(key)
+    return [v] if isinstance(v, str) else (None if v is None else list(v))
+
+
 def notes(at: AppTest) -> list[str]:
     return [w.value for w in at.warning]
 
@@ -35,7 +41,8 @@ def test_defaults_without_notes():
 @pytest.mark.parametrize("query, key, expected", [
     ({"t_len": "300"}, "len", "300"),
     ({"t_sig": "1.25"}, "sigma", "1.25"),
-    ({"t_cell": "LSTM"}, "cell", "'lstm'"),
+    ({"t_cell": "LSTM"}, "cell", "'lstm'"),           # an old link (the label) still works
+    ({"t_cell": "lstm"}, "cell", "'lstm'"),           # the short word
     ({"t_loss": "all"}, "loss", "'all'"),
     ({"t_mode": "b"}, "mode", "'b'"),
     ({"t_cells": ["RNN", "LSTM"]}, "cells", "['rnn', 'lstm']"),
@@ -61,7 +68,6 @@ def test_good_link_values_are_applied_silently(query, key, expected):
     ({"t_len": "254.7"}, "len", "250", "nearest value 250"),
     ({"t_sig": "0.123"}, "sigma", "0.1", "nearest value 0.1"),
     ({"t_cell": "transformer"}, "cell", "'gru'", "is not one of RNN, GRU, LSTM; using the default 'GRU'"),
-    ({"t_cell": "lstm"}, "cell", "'lstm'", "matched option 'LSTM'"),
     ({"t_loss": "ALL"}, "loss", "'all'", "matched option 'all'"),
     ({"t_loss": "sum"}, "loss", "'last'", "using the default 'last'"),
     ({"t_mode": "zzz"}, "mode", "'a'", "using the default 'a'"),
@@ -80,3 +86,28 @@ def test_bad_link_values_fall_back_to_nearest_with_a_note(query, key, expected, 
     assert out[key] == expected
     msgs = [n for n in notes(at) if list(query)[0] in n]
     assert len(msgs) == 1 and words in msgs[0], notes(at)
+
+
+def test_choices_are_written_to_the_link_as_short_words_and_old_labels_are_rewritten():
+    at, out = run(t_cell="LSTM", t_init="Orthogonal")
+    assert out["cell"] == "'lstm'" and link(at, "t_cell") == ["lstm"]
+    assert link(at, "t_init") == ["orthogonal"]
+    at.selectbox(key="t_cell").select("gru").run()          # back to the default: out of the link
+    assert link(at, "t_cell") is None
+    at.button_group(key="t_cells").set_value(["rnn"]).run()
+    assert link(at, "t_cells") == ["rnn"]
+
+
+def test_a_moved_control_loses_its_note_and_keeps_the_users_value():
+    at, _ = run(t_len="9999")
+    assert any("t_len=9999" in n for n in notes(at))
+    at.slider(key="t_len").set_value(200).run()
+    assert not at.exception and at.slider(key="t_len").value == 200
+    assert not any("t_len" in n for n in notes(at))
+
+
+@pytest.mark.parametrize("raw", ["inf", "-inf", "1e400", "nan", "-1e400"])
+def test_non_finite_seed_links_fall_back_with_a_note_instead_of_crashing(raw):
+    at, out = run(t_seed=raw)
+    assert out["seed"] in ("0", "9999")
+    assert any(f"t_seed={raw}" in n for n in notes(at)), notes(at)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lab.cache import CellSpec, SignalSpec, cached_record
-from lab.figures.home import gradient_share
+from gru_core.analysis import gradient_share
 from scripts.serve import app_pages
 from tests.e2e.conftest import chart_data, location, move_slider, slider_input
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-import lab.figures.vanishing as V
+import lab.models.vanishing as V
 from tests.e2e.conftest import chart_data, location, move_slider
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +17,11 @@ CLIP = "Exploding gradients and clipping"
 
 
 def line(page, name: str, i: int = 0) -> dict:
-    return next(t for t in chart_data(page, i) if t["name"] == name)
+    """A cell's line by the cell it draws (its legend text also carries the per-step factor)."""
+    return next(t for t in chart_data(page, i) if (t.get("meta") or {}).get("role") == "line"
+                and t["meta"]["name"] == name)
+
+
 
 
 def no_exception(page) -> None:
@@ -43,7 +47,7 @@ def test_moving_the_length_slider_changes_the_chart_and_the_link(open_page):
     move_slider(page, "Sequence length T", 2)  # 100 -> 120 (steps of 10)
     page.wait_for_function("() => location.search.includes('vg_len=120')")
     page.wait_for_function("""() => { const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-                                      const t = gd && gd._fullData.find(t => t.name === 'RNN');
+                                      const t = gd && gd._fullData.find(t => t.meta && t.meta.role === 'line' && t.meta.name === 'RNN');
                                       return t && t.customdata.length === 120; }""")
     np.testing.assert_allclose(line(page, "RNN")["customdata"], V.cell_curves("rnn", V.Settings(steps=120)).grad_norm,
                                rtol=1e-12)
@@ -54,7 +58,7 @@ def test_a_shared_link_is_applied(open_page):
     page = open_page("vanishing", vg_len=200, vg_cells=["RNN", "GRU"], vg_bias=4)
     thumbs = page.locator('[data-testid="stSlider"]').filter(has_text="Sequence length T")
     expect(thumbs.locator('[data-testid="stSliderThumbValue"]')).to_have_text("200")
-    names = {t["name"] for t in chart_data(page, 0) if (t.get("meta") or {}).get("role") == "line"}
+    names = {t["meta"]["name"] for t in chart_data(page, 0) if (t.get("meta") or {}).get("role") == "line"}
     assert names == {"RNN", "GRU", "GRU through diag(z) alone"}
     s = V.Settings(steps=200, update_bias=4.0)
     np.testing.assert_allclose(line(page, "GRU")["customdata"], V.cell_curves("gru", s).grad_norm, rtol=1e-12)
@@ -68,9 +72,9 @@ def test_a_preset_sets_the_controls_and_the_link(open_page):
     page.get_by_role("menuitem", name="Gate held open").click()
     page.wait_for_function("() => location.search.includes('vg_bias=4')")
     expect(page.get_by_text("Preset Gate held open: The same GRU", exact=False)).to_be_visible()
-    s = V.settings_from_values(next(p for p in V.PRESETS if p.name == "Gate held open").values)
+    s = next(p for p in V.PRESETS if p.name == "Gate held open").settings
     page.wait_for_function("""(n) => { const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-                                       const t = gd && gd._fullData.find(t => t.name === 'GRU');
+                                       const t = gd && gd._fullData.find(t => t.meta && t.meta.role === 'line' && t.meta.name === 'GRU');
                                        return t && Math.abs(t.customdata[0] / n - 1) < 1e-9; }""",
                            arg=float(V.cell_curves("gru", s).grad_norm[0]))
     no_exception(page)
@@ -91,7 +95,7 @@ def test_choosing_a_view_draws_its_chart_and_puts_it_in_the_link(open_page):
     page.wait_for_function("() => location.search.includes('vg_view=')")
     assert "Phase" in location(page)
     phase = page.locator('[data-testid="stPlotlyChart"]').nth(1)
-    expect(phase.get_by_text("this page's σ_max", exact=False).first).to_be_visible(timeout=60_000)
+    expect(phase.get_by_text("this page's σ", exact=False).first).to_be_visible(timeout=60_000)
     heat = [t for t in chart_data(page, 1) if t["type"] == "heatmap"]
     assert len(heat) == 2 and len(heat[0]["z"]) == 100  # RNN and GRU, k = 0 .. 99
     no_exception(page)

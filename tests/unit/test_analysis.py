@@ -62,6 +62,13 @@ def test_mean_shrink_is_the_slope_of_the_gradient_line():
     assert math.isnan(A.mean_shrink(np.array([])))
 
 
+def test_measurable_steps_stop_where_the_gradient_underflows_or_overflows():
+    assert A.measurable_steps(np.array([0.1, 0.2, 1.0])) == 2
+    assert A.measurable_steps(np.array([0.0, 1e-300, 0.5, 1.0])) == 2
+    assert A.measurable_steps(np.array([np.nan, np.inf, 3.0, 1.0])) == 1
+    assert A.measurable_steps(np.array([1.0, 0.0])) == -1
+
+
 def test_pytorch_default_rnn_has_sigma_max_above_one_and_still_vanishes():
     """sigma_max > 1 is necessary for exploding, not sufficient (the sentence the page says, pinned here)."""
     cell, x, tr = run("rnn", steps=100, hidden=32)

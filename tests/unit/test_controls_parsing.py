@@ -1,7 +1,7 @@
 """lab.controls: URL strings -> nearest valid value and the note's wording (pure functions)."""
 import pytest
 
-from lab.controls import nearest_number, nearest_option, nearest_options, nearest_text, parse_bool, snap
+from lab.controls import nearest_number, nearest_option, nearest_options, nearest_text, parse_bool, snap, url_words
 
 
 @pytest.mark.parametrize("raw, expected, problem", [
@@ -43,7 +43,7 @@ LABS = ["RNN", "GRU", "LSTM"]
 
 
 @pytest.mark.parametrize("raw, expected, ok", [
-    ("GRU", "gru", True), ("gru", "gru", False), ("Lstm", "lstm", False), ("ls", "lstm", False),
+    ("GRU", "gru", True), ("gru", "gru", True), ("Lstm", "lstm", False), ("ls", "lstm", False),
     ("xyz", "gru", False), ("", "gru", False),
 ])
 def test_single_option(raw, expected, ok):
@@ -70,3 +70,24 @@ def test_text_is_truncated_and_validated():
     assert nearest_text("abcdef", 3, None, "x") == ("abc", "is longer than 3 characters; using the first 3")
     v, p = nearest_text("bad", None, lambda s: "must start with r" if not s.startswith("r") else None, "run")
     assert v == "run" and "must start with r" in p
+
+
+def test_url_words_are_short_options_or_given_values_and_unique():
+    assert url_words(["rnn", "gru"]) == ["rnn", "gru"]
+    assert url_words([1e-3, 3e-4, 10]) == ["0.001", "0.0003", "10"]
+    assert url_words([None, 1.0], {None: "off"}) == ["off", "1"]
+    assert url_words(["Phase diagram", "Unit by unit"]) == ["phase-diagram", "unit-by-unit"]
+    assert url_words(["a b", "a-b"]) == ["a-b", "1"]
+
+
+def test_short_word_and_old_long_label_both_select_the_option_silently():
+    opts, labs = ["none", "phase"], ["Gradients only", "Phase diagram: σ_max against steps"]
+    assert nearest_option("phase", opts, labs, "none") == ("phase", None)
+    assert nearest_option("Phase diagram: σ_max against steps", opts, labs, "none") == ("phase", None)
+    assert nearest_option("1", [None, 1.0, 0.0], ["off", "r = 1", "r = 0"], None, ["off", "1", "0"]) == (1.0, None)
+
+
+@pytest.mark.parametrize("raw", ["inf", "-inf", "1e400", "-1e400", "nan", "NaN", "", "  ", "0x10", "∞", "1e309"])
+def test_non_finite_and_odd_numbers_fall_back_with_a_note(raw):
+    v, p = nearest_number(raw, 0, 9999, 1, 0, integer=True)
+    assert isinstance(v, int) and 0 <= v <= 9999 and p

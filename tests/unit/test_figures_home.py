@@ -4,7 +4,8 @@ import pytest
 
 from lab.cache import CellSpec, SignalSpec, cached_record
 from lab.figures.common import steps_back, validate_figure
-from lab.figures.home import gradient_over_distance, gradient_share
+from gru_core.analysis import gradient_share
+from lab.figures.home import gradient_over_distance
 from lab.theme import CELL_COLORS
 
 
@@ -40,3 +41,16 @@ def test_cached_record_matches_the_engine(engine):
     tr = engine.record(cell, engine.signal("noise", 30, 1))
     np.testing.assert_allclose(r.grad_h, tr.grad_h, rtol=0, atol=0)
     np.testing.assert_allclose(r.grad_norm[:, 0], np.linalg.norm(tr.grad_h[:, 0], axis=-1))
+
+
+def test_home_model_shares_and_headline_follow_the_numbers():
+    import lab.models.home as M
+    from lab.models.vanishing_text import verdict
+    from lab.figures.common import sci
+    res = M.compute(M.Settings(bias=0.0))
+    assert res.shares["gru"][-1] == 1.0 and res.kept("rnn") < 1e-20
+    text = M.headline(res)
+    assert f"**{sci(res.kept('gru'))}**: its gradient {verdict(res.kept('gru'))}" in text
+    assert "has vanished" in text and "survives" in M.headline(M.compute(M.Settings(bias=6.0)))
+    lo, hi, _ = M.Settings.LIMITS["bias"]
+    assert lo <= M.Settings().bias <= hi

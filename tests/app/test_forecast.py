@@ -1,0 +1,93 @@
+"""Forecast page in AppTest: pretrained results at once, baselines for any series, live training, uploads and
+their messages, bad links."""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+from lab.figures.common import decode
+from tests.app.conftest import exceptions, run_app, warnings_text
+
+TINY = dict(fc_series="Synthetic (trend + cycles + noise)", fc_steps="20", fc_budget="1,000", fc_h="10",
+            fc_window="12")
+
+
+def charts(at) -> dict[str, dict]:
+    """chart key -> figure dict."""
+    return {key: json.loads(el.proto.spec) for el in at.get("plotly_chart")
+            for key in [k for k in ("fc_series_chart", "fc_forecast_chart", "fc_curves_chart", "fc_gate_chart",
+                                    "fc_sens_chart") if k in el.proto.id]}
+
+
+def roles(spec: dict) -> dict[str, np.ndarray]:
+    return {t["meta"]["role"]: np.asarray(decode(t["y"]), dtype=float) for t in spec["data"]
+            if isinstance(t.get("meta"), dict) and "y" in t}
+
+
+def text(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+                     + [s.value for s in at.success])
+
+
+def test_default_page_shows_pretrained_networks_baselines_and_inside_at_once():
+    at = run_app("forecast")
+    assert not exceptions(at), exceptions(at)
+    got = charts(at)
+    assert set(got) == {"fc_series_chart", "fc_forecast_chart", "fc_curves_chart", "fc_gate_chart", "fc_sens_chart"}
+    r = roles(got["fc_forecast_chart"])
+    assert {"forecast:naive", "forecast:ets", "forecast:gru", "forecast:rnn", "forecast:lstm", "truth"} <= set(r)
+    assert len(r["truth"]) == 24
+    words = text(at)
+    assert "trained in advance" in words and "most accurate forecast is" in words and "| GRU |" in words
+
+
+def test_another_series_shows_its_baselines_and_asks_to_train():
+    at = run_app("forecast", fc_series="Sunspots (yearly)")
+    assert not exceptions(at), exceptions(at)
+    got = charts(at)
+    assert set(got) == {"fc_series_chart", "fc_forecast_chart"}
+    assert len(roles(got["fc_forecast_chart"])["truth"]) == 22
+    assert "press Train" in text(at)
+
+
+def test_train_runs_live_and_then_shows_every_network():
+    at = run_app("forecast", **TINY)
+    assert "press Train" in text(at)
+    at.button(key="fc_train").click().run()
+    t0 = time.perf_counter()
+    while at.session_state["_fc_run"].state != "finished" and time.perf_counter() - t0 < 120:
+        time.sleep(0.3)
+    at.run()
+    assert not exceptions(at), exceptions(at)
+    got = charts(at)
+    assert "fc_curves_chart" in got and "fc_sens_chart" in got
+    assert {"forecast:gru", "forecast:rnn", "forecast:lstm"} <= set(roles(got["fc_forecast_chart"]))
+    assert "Trained in" in text(at)
+
+
+def test_upload_a_csv_pick_a_column_and_get_forecasts():
+    at = run_app("forecast", fc_series="Upload a CSV file")
+    assert not exceptions(at)
+    rows = "".join(f"2001-{1 + i // 28:02d}-{1 + i % 28:02d},{np.sin(i / 4) + i / 50:.4f},x{i}\n" for i in range(120))
+    at.get("file_uploader")[0].set_value(("mine.csv", ("day,level,label\n" + rows).encode(), "text/csv")).run()
+    assert not exceptions(at), exceptions(at)
+    assert at.selectbox(key="fc_upload_col").options == ["level"]
+    got = charts(at)
+    assert "fc_forecast_chart" in got and len(roles(got["fc_forecast_chart"])["truth"]) == 12
+
+
+def test_a_bad_upload_gets_its_message_and_the_page_stays_up():
+    at = run_app("forecast", fc_series="Upload a CSV file")
+    at.get("file_uploader")[0].set_value(("bad.csv", b"value\n1\n2\nthree\n" + b"4\n" * 50, "text/csv")).run()
+    assert not exceptions(at)
+    errors = [e.value for e in at.error]
+    assert errors and "row 4 holds 'three'" in errors[0] and "Allowed" in errors[0]
+
+
+def test_a_horizon_beyond_the_series_falls_back_to_the_largest_with_a_note():
+    at = run_app("forecast", fc_series="Nile flow (yearly)", fc_h="9999")
+    assert not exceptions(at)
+    assert at.slider(key="fc_h").value == 25
+    assert any("fc_h" in w for w in warnings_text(at))
