@@ -206,6 +206,22 @@ def overflow_sentence(res: Result) -> str | None:
     return "Overflow: " + "; ".join(parts) + " (▲ on the top edge of the chart; NaN = inf − inf, no number at all)."
 
 
+def overflow_chart(res: Result) -> str | None:
+    """The short form written on the chart (Plotly HTML, one line per cell), e.g. 'RNN's gradient: inf from
+    k = 390, NaN from k = 392 (▲ top edge)'; None when every value is finite."""
+    lines = []
+    for c in res.curves.values():
+        if c.nonfinite_from >= 0:
+            lines.append(f"{CELL_LABELS[c.kind]}'s state overflowed at step {c.nonfinite_from + 1}")
+            continue
+        k = np.arange(c.steps - 1, -1, -1)
+        parts = [f"{w} from k = {int(k[m].min())}" for w, m in (("inf", np.isinf(c.grad_norm)),
+                                                                ("NaN", np.isnan(c.grad_norm))) if m.any()]
+        if parts:
+            lines.append(f"{CELL_LABELS[c.kind]}'s gradient: " + ", ".join(parts))
+    return "<b>Overflow</b> (▲ on the top edge)<br>" + "<br>".join(lines) if lines else None
+
+
 def big_start(res: Result) -> str | None:
     """Why the gradient axis starts far above 1 (the loss is on a huge state), or None."""
     if res.settings.loss != "last":
