@@ -49,8 +49,8 @@ def main_chart(res: M.Result) -> None:
         st.warning(overflow, icon=":material/warning:")
     ui.nonfinite_note({CELL_LABELS[k]: c.nonfinite_from for k, c in res.curves.items()})
     extra = [W.big_start(res), W.dashed_line(gru) if gru is not None else None]
-    for text in filter(None, extra):
-        st.markdown(text)
+    if any(extra):
+        st.markdown("\n\n".join(filter(None, extra)))
     with st.expander("The formulas behind this chart"):
         st.markdown(W.FORMULAS)
     answer = [W.headline(res), W.slope(rnn) if rnn is not None else None, W.gru_story(gru) if gru else None]
