@@ -22,6 +22,15 @@ def repo_root() -> Path:
     return ROOT
 
 
+def pytest_configure(config):
+    """The classroom server config (.streamlit/config.toml) hides error details from students; tests (AppTest)
+    need them to say what failed."""
+    from streamlit import config as st_config
+
+    st_config.get_option("client.showErrorDetails")      # parse the config file first, then override it
+    st_config.set_option("client.showErrorDetails", "full")
+
+
 @pytest.fixture(autouse=True, scope="module")
 def torch_default_dtype(request):
     """Every test module starts at torch's own default dtype (float32), or float64 where its module says
