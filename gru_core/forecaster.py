@@ -94,7 +94,7 @@ def build_network(kind: str, hidden_size: int, horizon: int, seed: int):
             out, _ = self.rnn(x)
             return self.head(out[-1])
 
-    return Forecaster()
+    return Forecaster().float()      # float32 whatever torch's default dtype (the training windows are float32)
 
 
 def params_of(net) -> dict[str, np.ndarray]:
