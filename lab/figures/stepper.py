@@ -65,7 +65,7 @@ def diagram_nodes(s: StepTerms) -> dict[str, Node]:
     if x.size == 1:
         x_label, x_val, x_scale = f"x<sub>t</sub> = {_fmt(float(x[0]))}", float(x[0]), "state"
     else:
-        x_label = "x<sub>t</sub> = (" + ", ".join(_fmt(float(v)) for v in x) + ")"
+        x_label = "x<sub>t</sub> =<br>(" + ", ".join(f"{float(v):.2f}".replace("-", "−") for v in x) + ")"
         x_val, x_scale = float("nan"), "neutral"
     torch = s.mix == "torch"
     keep_label = (f"z·{hp} = {_fmt(s.keep)}" if torch else f"(1−z)·{hp} = {_fmt(s.keep)}")
@@ -207,8 +207,9 @@ def cell_diagram(s: StepTerms, *, height: int = 470) -> go.Figure:
                     _colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52)]
     return figure(data, height=height, margin=dict(l=10, r=90, t=50, b=10), shapes=shapes, annotations=notes,
                   title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
-                  xaxis=dict(visible=False, range=[-0.2, 15.0], fixedrange=True),
-                  yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True), hoverlabel=dict(font_size=15))
+                  xaxis=dict(visible=False, range=[-2.6, 15.6], fixedrange=True, automargin=False),
+                  yaxis=dict(visible=False, range=[-0.6, 8.1], fixedrange=True, automargin=False),
+                  hoverlabel=dict(font_size=15))
 
 
 def _text_on(n: Node) -> str:
