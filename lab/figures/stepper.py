@@ -299,12 +299,13 @@ CONVENTION_LABELS = {
 }
 
 
-def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, unit: int,
+def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int | None, *, unit: int,
                       height: int = 520) -> go.Figure:
     """h_t (top) and z_t (bottom) of one unit under the four conventions (same seeded weights, wiki relabelled).
 
     h_by_convention / z_by_convention: (mix, reset) -> (T,). Same reset: the h lines coincide (relabelling);
-    the z lines mirror around 0.5 (z -> 1 - z). Different reset: different h (a different model)."""
+    the z lines mirror around 0.5 (z -> 1 - z). Different reset: different h (a different model). t: the step
+    marked by a vertical line (None: no mark)."""
     colors = {"after": OKABE_ITO["blue"], "before": OKABE_ITO["vermillion"]}
     data = []
     for (mix, reset), hv in h_by_convention.items():
@@ -317,7 +318,7 @@ def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, u
     layout = _rows(0.5, gap=0.14)
     layout["yaxis"].update(axis("h<sub>t</sub>", range=[-1.05, 1.05]))
     layout["yaxis2"].update(axis("z<sub>t</sub>", range=[-0.02, 1.02]))
-    marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
-                  line=dict(color=NEUTRAL, width=2))]
+    marks = [] if t is None else [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
+                                       line=dict(color=NEUTRAL, width=2))]
     return figure(data, height=height, margin=dict(l=70, t=20 + 2 * LEGEND_ROW, b=70), shapes=marks, **layout,
                   legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0))
