@@ -106,7 +106,7 @@ PROJECTOR_LINE_SCALE = 1.6
 # tests/e2e/test_chart_layout.py checks that no chart needs that at 1280 and 1920 px and that no label is clipped.
 MARGIN: dict[str, int] = dict(l=112, r=24, t=64, b=88)
 MARGIN_TITLE = 104   # top margin of a chart with a title line above its one-line legend
-MARGIN_COLORBAR = 130  # right margin of a chart with a colour bar (bar, tick labels, title)
+MARGIN_COLORBAR = 140  # right margin of a chart with a colour bar (bar, 18 px tick labels, title)
 LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
 
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
