@@ -14,5 +14,17 @@ from .record import LOSSES, Trace, record, step, step_source
 from .signals import SIGNALS, signal
 from .spec import CellSpec
 
-__all__ = ["analysis", "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "CellSpec", "Trace", "from_torch", "make_cell", "record",
+_LAYERS = ("Layer", "layer", "multiply_adds", "parameter_count")
+
+
+def __getattr__(name: str):
+    """gru_core.layer, Layer, parameter_count, multiply_adds (gru_core/layers.py), imported on first use: they need
+    torch and numba, the rest of the engine does not."""
+    if name in _LAYERS:
+        from . import layers
+        return getattr(layers, name)
+    raise AttributeError(f"module 'gru_core' has no attribute {name!r}")
+
+
+__all__ = [*_LAYERS, "analysis", "CELL_KINDS", "INITS", "LOSSES", "SIGNALS", "Cell", "CellSpec", "Trace", "from_torch", "make_cell", "record",
            "signal", "stack_cells", "step", "step_source", "to_torch", "vector_norm"]

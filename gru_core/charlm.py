@@ -33,9 +33,26 @@ LIMITS = {"hidden_size": (8, 256), "embed_size": (4, 64), "seq_len": (8, 256), "
           "steps": (1, 20_000), "seed": (0, 2**31 - 1)}
 
 
+class TrainSettings:
+    """Shared by the frozen training configs here and in seq2seq: checks every integer setting against the class's
+    ``LIMITS`` (and lr, clip), and gives the ``FitConfig`` for gru_core.training.fit (snapshots: start and end)."""
+    LIMITS: dict = {}
+
+    def __post_init__(self) -> None:
+        for name, (lo, hi) in self.LIMITS.items():
+            V.int_in(name, getattr(self, name), lo, hi)
+        V.finite_float("lr", self.lr, 1e-5, 1.0)
+        V.finite_float("clip", self.clip, 0.0, 100.0)
+
+    def fit_config(self) -> FitConfig:
+        return FitConfig(steps=self.steps, lr=self.lr, clip=self.clip, eval_every=self.eval_every,
+                         snapshot_every=self.steps, max_snapshots=4)
+
+
 @dataclass(frozen=True)
-class LMConfig:
+class LMConfig(TrainSettings):
     """Every setting that decides a trained language model (defaults = the page's and the checkpoint's)."""
+    LIMITS = LIMITS
     hidden_size: int = 64
     embed_size: int = 16
     seq_len: int = 64
@@ -45,16 +62,6 @@ class LMConfig:
     steps: int = 1000
     seed: int = 0
     eval_every: int = 100
-
-    def __post_init__(self) -> None:
-        for name, (lo, hi) in LIMITS.items():
-            V.int_in(name, getattr(self, name), lo, hi)
-        V.finite_float("lr", self.lr, 1e-5, 1.0)
-        V.finite_float("clip", self.clip, 0.0, 100.0)
-
-    def fit_config(self) -> FitConfig:
-        return FitConfig(steps=self.steps, lr=self.lr, clip=self.clip, eval_every=self.eval_every,
-                         snapshot_every=self.steps, max_snapshots=4)
 
 
 def recurrent_layer(kind: str, input_size: int, hidden_size: int, seed: int):

@@ -13,7 +13,10 @@ def _torch():
 
 
 def from_torch(module) -> Cell:
-    """A Cell holding a copy of the module's weights (float64 unless the module is float32... kept as float64)."""
+    """A Cell holding a copy of the module's weights, float64 (nn.RNN / GRU / LSTM, their *Cell, or gru_core.layer)."""
+    from .layers import Layer
+    if isinstance(module, Layer):                 # gru_core.layer: any kind, its own cell
+        return module.to_cell()
     nn = _torch().nn
     kinds = {nn.RNN: "rnn", nn.GRU: "gru", nn.LSTM: "lstm", nn.RNNCell: "rnn", nn.GRUCell: "gru", nn.LSTMCell: "lstm"}
     kind = next((k for cls, k in kinds.items() if type(module) is cls), None)

@@ -22,8 +22,8 @@ import numpy as np
 
 from . import validate as V
 from .cell import PARAM_NAMES, Cell
-from .charlm import _torch, _uniform, recurrent_layer
-from .training import Fit, FitConfig, load_checkpoint, save_checkpoint, state_arrays
+from .charlm import TrainSettings, _torch, _uniform, recurrent_layer
+from .training import Fit, load_checkpoint, save_checkpoint, state_arrays
 from .record import record, step
 
 ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -81,8 +81,9 @@ def sample_numbers(rng: np.random.Generator, size: int, max_digits: int) -> np.n
 
 
 @dataclass(frozen=True)
-class S2SConfig:
+class S2SConfig(TrainSettings):
     """Every setting that decides a trained translator (defaults = the page's and the checkpoint's)."""
+    LIMITS = LIMITS
     hidden_size: int = 64
     embed_size: int = 16
     batch_size: int = 64
@@ -92,16 +93,6 @@ class S2SConfig:
     max_digits: int = MAX_DIGITS
     seed: int = 0
     eval_every: int = 100
-
-    def __post_init__(self) -> None:
-        for name, (lo, hi) in LIMITS.items():
-            V.int_in(name, getattr(self, name), lo, hi)
-        V.finite_float("lr", self.lr, 1e-5, 1.0)
-        V.finite_float("clip", self.clip, 0.0, 100.0)
-
-    def fit_config(self) -> FitConfig:
-        return FitConfig(steps=self.steps, lr=self.lr, clip=self.clip, eval_every=self.eval_every,
-                         snapshot_every=self.steps, max_snapshots=4)
 
 
 @dataclass(frozen=True)

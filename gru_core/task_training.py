@@ -29,7 +29,8 @@ from .tasks import ADDING_TOLERANCE, COPY_LENGTH, TASKS, TaskSpec
 from .training import (Callback, Fit, FitConfig, ModelRun, ModelView, ShouldStop, Snapshot, load_arrays,
                        load_checkpoint, save_checkpoint, torch_single_thread)
 
-CELLS = ("rnn", "gru", "lstm")
+CELLS = ("rnn", "gru", "lstm")   # the default selection
+KINDS = CELLS + ("gru_type1", "gru_type2", "gru_type3", "mgu")   # every kind that trains (gru_core.layer)
 EVAL_SIZE = 1024              # held-out sequences for the final accuracy
 EVAL_SIZE_LIVE = 256          # the first 256 of them for the curve while training
 LIMITS = {                    # (min, max) of every setting the page and the CLI accept
@@ -116,15 +117,14 @@ def _slice_batch(b, stop: int, start: int = 0):
 
 
 def recurrent_layer(kind: str, config: TrainConfig):
-    """The recurrent layer, float32, with the engine's init (chrono / update-gate bias included).
-
-    The one place that picks the layer class: today PyTorch's fused nn.RNN / nn.GRU / nn.LSTM via ``to_torch``;
-    with ``gru_core.layer`` this becomes ``gru_core.layer(kind, ...)`` loaded with the same state dict."""
+    """The recurrent layer (``gru_core.layer``: any kind, the engine's BPTT as its backward, PyTorch's parameter
+    names), float32, with the engine's init (chrono / update-gate bias included where the kind has that gate)."""
+    from .layers import from_cell
     from .spec import CellSpec
 
     spec = CellSpec(kind, config.spec.input_size, int(config.hidden_size), seed=int(config.seed),
                     update_bias=float(config.update_bias), chrono=config.chrono_tmax)
-    return spec.make().to_torch().float()
+    return from_cell(spec.make())
 
 
 def build_model(kind: str, config: TrainConfig):
@@ -132,10 +132,10 @@ def build_model(kind: str, config: TrainConfig):
 
     forward(x (T, B, I)) -> recall (B, K) logits, adding (B,) value, copy (T, B, 9) logits."""
     torch = torch_single_thread()
-    if kind not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}, got {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"cell must be one of {KINDS}, got {kind!r}")
     spec, H = config.spec, int(config.hidden_size)
-    rng = np.random.default_rng([int(config.seed), 2, CELLS.index(kind)])
+    rng = np.random.default_rng([int(config.seed), 2, KINDS.index(kind)])
     k = 1.0 / math.sqrt(H)
     readout = torch.nn.Linear(H, spec.output_size, dtype=torch.float32)
     load_arrays(readout, {"weight": rng.uniform(-k, k, (spec.output_size, H)).astype(np.float32),
@@ -215,8 +215,8 @@ class TaskRun:
     def __init__(self, config: TrainConfig, cells: Sequence[str] = CELLS, *, fit: Fit | None = None,
                  seconds: float = 0.0):
         cells = tuple(dict.fromkeys(cells))
-        if not cells or any(c not in CELLS for c in cells):
-            raise ValueError(f"cells must be a non-empty selection of {CELLS}, got {cells!r}")
+        if not cells or any(c not in KINDS for c in cells):
+            raise ValueError(f"cells must be a non-empty selection of {KINDS}, got {cells!r}")
         self.config, self.cells = config, cells
         self.fit = fit or Fit({k: build_model(k, config) for k in cells}, loss_function(config),
                               config.fit_config, evaluate=held_out(config, EVAL_SIZE_LIVE),

@@ -8,7 +8,7 @@ import sys
 import time
 from dataclasses import asdict
 
-from .task_training import CELLS, EVAL_SIZE, TrainConfig, train
+from .task_training import EVAL_SIZE, KINDS, TrainConfig, train
 from .tasks import DELAY_MAX, TASKS
 from .training import torch_single_thread
 
@@ -19,7 +19,7 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Train one cell on a long-memory task exactly as the Train page does.")
     p.add_argument("--task", choices=TASKS, default=d.task)
     p.add_argument("--delay", type=int, default=d.delay, help=f"delay D, 1..{DELAY_MAX} (default {d.delay})")
-    p.add_argument("--cell", choices=CELLS, default="gru")
+    p.add_argument("--cell", choices=KINDS, default="gru")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--steps", type=int, default=d.steps, help="training steps (default %(default)s)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SEC",

@@ -12,6 +12,8 @@ from lab.figures.home import gradient_over_distance
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 LINKS = [
+    ("pages/lesson.py", "Lesson", ":material/school:",
+     "A guided lesson, one screen per step: predict, reveal, and a goal to reach at the end."),
     ("pages/vanishing.py", "Vanishing gradients", ":material/trending_down:",
      "RNN vs GRU vs LSTM side by side: gradient over distance, the update gate, the phase diagram, clipping."),
     ("pages/step_through.py", "Step through a GRU", ":material/footprint:",
@@ -20,6 +22,12 @@ LINKS = [
      "Hold the reset or update gate fixed and see what the GRU can and cannot remember."),
     ("pages/train.py", "Train on a task", ":material/model_training:",
      "Train an RNN and a GRU on a memory task and watch which one learns the long dependency."),
+    ("pages/forecast.py", "Forecast a time series", ":material/show_chart:",
+     "A GRU, an LSTM and an RNN learn to forecast a real series, scored against classical baselines."),
+    ("pages/text.py", "Model real text", ":material/text_fields:",
+     "A recurrent network predicts text one character at a time, measured in bits per character."),
+    ("pages/translate.py", "Translate", ":material/translate:",
+     "An encoder GRU reads a number in words, a decoder GRU writes its digits."),
 ]
 
 
@@ -52,7 +60,7 @@ st.subheader("How much gradient reaches k steps back")
 live_chart()
 
 st.subheader("Explore")
-for row in range(0, len(LINKS), 2):  # 2 x 2 cards: titles stay on one line at 1280 px
+for row in range(0, len(LINKS), 2):  # 2 cards a row: titles stay on one line at 1280 px
     for col, (path, title, icon, text) in zip(st.columns(2), LINKS[row:row + 2]):
         with col.container(border=True, height="stretch"):
             st.page_link(path, label=f"**{title}**", icon=icon)

@@ -21,15 +21,16 @@ def go_to(number: int) -> None:
     st.session_state["lesson_step"] = min(max(number, 1), N)
 
 
-def navigation(number: int) -> None:
-    """Back / Next and the step slider (the step is in the URL)."""
+def navigation() -> int:
+    """Back / Next and the step slider (the step is in the URL); returns the step number."""
     back, nxt, where = st.columns([1, 1, 6], vertical_alignment="bottom")
+    with where:
+        number = int(C.slider("Lesson step", "lesson_step", 1, N, 1, help="Jump to a step of the lesson."))
     back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=number <= 1,
                 on_click=go_to, args=(number - 1,), width="stretch")
     nxt.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=number >= N,
                on_click=go_to, args=(number + 1,), width="stretch", type="primary")
-    with where:
-        C.slider("Lesson step", "lesson_step", 1, N, 1, help="Jump to a step of the lesson.")
+    return number
 
 
 def knob_value(step: L.Step) -> float | None:
@@ -141,6 +142,4 @@ def show_step(number: int) -> None:
 
 
 st.caption("Lesson: why a GRU can learn from far back when a plain RNN cannot. Predict first, then check.")
-step_number = st.session_state.get("lesson_step", 1)
-navigation(int(step_number))
-show_step(int(st.session_state.get("lesson_step", step_number)))
+show_step(navigation())

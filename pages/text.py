@@ -114,7 +114,7 @@ def generation() -> None:
              predict="Before looking: how sure is the model of the very next character?",
              how_to_read="The 15 most likely characters right after the prompt, with the probability the model "
                          "gives each at this temperature; the text above is sampled from such bars, one at a time.")
-    ui.headline(M.generation_words(g))
+    ui.reveal(M.generation_words(g), key="tx_next_answer")
 
 
 @st.fragment

@@ -82,9 +82,11 @@ def summary() -> None:
                       style="segmented")
     r = M.sentence_summary(weights, colour, settings.seed)
     ui.chart(F.summary_scatter(r.xy, r.groups, r.hover, M.COLOUR_BY[colour]), key="tl_summary",
+             predict="The decoder must write the right number of digits. Will summaries of numbers with the same "
+                     "number of digits sit together?",
              how_to_read="Each dot is one sentence's summary (the encoder's final state, H numbers) drawn on the "
                          "two directions along which the summaries differ most; hover for the sentence.")
-    ui.headline(M.summary_words(r, colour))
+    ui.reveal(M.summary_words(r, colour), key="tl_summary_answer")
 
 
 @st.fragment

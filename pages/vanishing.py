@@ -44,17 +44,19 @@ def main_chart(res: M.Result) -> None:
     """The one chart of the default view: question first, then the chart, how to read it, then the answer."""
     gru, rnn = res.get("gru"), res.get("rnn")
     box = st.container()   # filled LAST: the chart is drawn after the text below (a faster first paint per move)
+    overflow = W.overflow_sentence(res)
+    if overflow:
+        st.warning(overflow, icon=":material/warning:")
+    ui.nonfinite_note({CELL_LABELS[k]: c.nonfinite_from for k, c in res.curves.items()})
     extra = [W.big_start(res), W.dashed_line(gru) if gru is not None else None]
-    for text in filter(None, extra):
-        st.markdown(text)
+    if any(extra):
+        st.markdown("\n\n".join(filter(None, extra)))
     with st.expander("The formulas behind this chart"):
         st.markdown(W.FORMULAS)
     answer = [W.headline(res), W.slope(rnn) if rnn is not None else None, W.gru_story(gru) if gru else None]
     ui.reveal("\n\n".join(filter(None, answer)), key="vg_answer")
-    ui.nonfinite_note({CELL_LABELS[k]: c.nonfinite_from for k, c in res.curves.items()})
-    ui.chart(F.gradient_norm_figure(res, W.overflow_sentence(res)), key="vg_chart_norms", container=box,
-             predict=W.question(res),
-             how_to_read=W.how_to_read(res))
+    ui.chart(F.gradient_norm_figure(res, W.overflow_chart(res)), key="vg_chart_norms", container=box,
+             predict=W.question(res), how_to_read=W.how_to_read(res))
     ui.download_arrays("Download these numbers (CSV)", M.table(res), "vanishing_grad_norms.csv", key="vg_dl_norms")
 
 
@@ -83,7 +85,7 @@ main_chart(result)
 
 
 def units_view(res: M.Result) -> None:
-    ui.chart(F.unit_heatmap_figure(res, W.overflow_sentence(res)), key="vg_chart_units",
+    ui.chart(F.unit_heatmap_figure(res, W.overflow_chart(res)), key="vg_chart_units",
              predict="Do all hidden units lose their gradient at the same rate, or do some units carry it further back?",
              how_to_read="Each row is one hidden unit and each column a distance k from the loss; the colour is how "
                          "much gradient that unit gets, on one log scale shared by all panels (dark = vanished). A unit "

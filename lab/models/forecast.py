@@ -217,7 +217,7 @@ class Axes:
 
 def axes(data: S.Series, horizon: int) -> Axes:
     x = data.dates if data.dates else tuple(range(1, len(data.values) + 1))
-    title = "date" if data.dates else data.step_name
+    title = "year" if data.step_name == "year" else ("date" if data.dates else data.step_name)
     return Axes(tuple(x), title, min(len(data.values) - horizon, max(4 * horizon, 3 * data.period)))
 
 
@@ -255,8 +255,8 @@ def mase_words(naive_mase: float | None) -> str:
     if naive_mase is None:
         return ""
     return (f"MASE is the forecast's mean absolute error divided by that of repeating last season inside the "
-            f"training part: below 1 beats that rule of thumb. Here even the seasonal naive forecast scores "
-            f"{naive_mase:.2f} on the held-out part.")
+            f"training part: below 1 beats that rule of thumb. On this held-out part the seasonal naive forecast "
+            f"itself scores {naive_mase:.2f}.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -372,7 +372,9 @@ def run_words(run, settings: Settings) -> str:
         return f"Waiting for a free training slot: number {run.queue_position} in the queue."
     if run.state == "running":
         return f"Training {', '.join(MODEL_LABELS[k] for k in KINDS)} side by side ({run.watchers()} watching)."
-    return f"Trained in {run.seconds:.0f} s." + (f" {run.note[:1].upper()}{run.note[1:]}." if run.note else "")
+    if run.note:
+        return f"Ended after {run.seconds:.0f} s ({run.note}): the networks are shown as trained until then."
+    return f"Trained in {run.seconds:.0f} s."
 
 
 def progress_words(run, settings: Settings) -> str:

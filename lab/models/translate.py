@@ -139,14 +139,15 @@ def length_words(r: LengthResult) -> str:
     """How long inputs break it, in words chosen from the numbers (thresholds pinned by tests)."""
     good = r.lengths[r.accuracy >= 0.95]
     short = int(good.max()) if len(good) and good.min() == r.lengths.min() else None
-    worst = int(np.argmin(r.accuracy))
     head = f"Overall {r.overall:.0%} of the held-out numbers come out exactly right. "
     if short is not None and short >= r.lengths.max():
         return head + "Long inputs do not break it: every length is translated at 95% or better."
-    lead = (f"Up to {short} words it is right at least 95% of the time; " if short is not None
-            else "Even short inputs fall below 95%; ")
-    return head + lead + (f"at {int(r.lengths[worst])} words only {r.accuracy[worst]:.0%}: the whole sentence must "
-                          "pass through one state of fixed size, and long ones do not fit as well.")
+    longer = [(int(n), a) for n, a in zip(r.lengths, r.accuracy) if short is None or n > short]
+    listed = ", ".join(f"{a:.0%} at {n} words" for n, a in longer[-4:])
+    lead = (f"Up to {short} words it is right at least 95% of the time; longer inputs break it: "
+            if short is not None else "Even short inputs fall below 95%: ")
+    return head + lead + listed + (". The whole sentence must pass through one state of H numbers, and long ones "
+                                   "do not fit as well.")
 
 
 @dataclass(frozen=True)

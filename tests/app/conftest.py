@@ -34,6 +34,8 @@ def run_app(page: str | None = None, **query: str | list[str]) -> AppTest:
     at = new_app(**query).run()
     pages = app_pages()
     if page is not None and page != pages[0]:
+        for k, v in query.items():   # as a deep link: the first run (home) drops other pages' choices from the URL
+            at.query_params[k] = v
         at.switch_page(f"pages/{page}.py").run()
     return at
 

@@ -67,6 +67,23 @@ def test_train_runs_live_and_then_shows_every_network():
     assert "Trained in" in text(at)
 
 
+def test_stop_ends_the_run_and_keeps_what_was_learned():
+    at = run_app("forecast", **dict(TINY, fc_steps="2000"))
+    at.button(key="fc_train").click().run()
+    run = at.session_state["_fc_run"]
+    t0 = time.perf_counter()
+    while run.progress() < 0.02 and time.perf_counter() - t0 < 60:
+        time.sleep(0.2)
+    at.button(key="fc_stop").click().run()
+    t0 = time.perf_counter()
+    while run.state != "finished" and time.perf_counter() - t0 < 60:
+        time.sleep(0.2)
+    at.run()
+    assert not exceptions(at), exceptions(at)
+    assert "stopped by request" in text(at) and "fc_curves_chart" in charts(at)
+    assert 0 < max(v.history["step"][-1] for v in run.view().values()) < 2000
+
+
 def test_upload_a_csv_pick_a_column_and_get_forecasts():
     at = run_app("forecast", fc_series="Upload a CSV file")
     assert not exceptions(at)

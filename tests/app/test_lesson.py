@@ -44,6 +44,16 @@ def test_next_and_back_move_through_the_steps_and_the_url():
     assert not exceptions(at)
 
 
+def test_next_from_a_linked_step_goes_to_the_following_step():
+    at = run_app("lesson", lesson_step="3")
+    assert not at.button(key="lesson_back").disabled
+    at.button(key="lesson_next").click().run()
+    assert _step_heading(at).startswith("Step 4")
+    at.button(key="lesson_back").click().run()
+    at.button(key="lesson_back").click().run()
+    assert _step_heading(at).startswith("Step 2")
+
+
 @pytest.mark.parametrize("number", range(1, len(L.STEPS) + 1))
 def test_every_step_opens_from_its_link_with_a_chart_and_a_question(number):
     step = L.step_of(number)

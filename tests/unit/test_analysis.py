@@ -9,7 +9,7 @@ import gru_core
 from gru_core import analysis as A
 from torch_oracle import T as tt
 
-torch.set_default_dtype(torch.float64)
+TORCH_FLOAT64 = True  # tests/conftest.py runs this module's tests with torch's default dtype float64
 RTOL = 1e-10
 
 

@@ -16,7 +16,7 @@ import torch
 import gru_core
 from lab import inside_gru as G
 
-torch.set_default_dtype(torch.float64)
+TORCH_FLOAT64 = True  # tests/conftest.py runs this module's tests with torch's default dtype float64
 
 CONVENTIONS = [("torch", "after"), ("torch", "before"), ("wiki", "after"), ("wiki", "before")]
 

@@ -6,6 +6,8 @@ import torch
 import gru_core
 from torch_oracle import T, gru_family_step, mgu_step, stepped_grads
 
+TORCH_FLOAT64 = True  # tests/conftest.py runs this module's tests with torch's default dtype float64
+
 TOL = 1e-10
 SHAPES = [  # (T, B, I, H)
     (1, 1, 1, 1), (1, 3, 2, 4), (12, 1, 1, 1), (25, 1, 3, 8), (17, 4, 2, 5), (40, 2, 8, 16)]

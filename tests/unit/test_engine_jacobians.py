@@ -7,6 +7,8 @@ from torch.autograd.functional import jacobian
 import gru_core
 from torch_oracle import T, gru_family_step, mgu_step
 
+TORCH_FLOAT64 = True  # tests/conftest.py runs this module's tests with torch's default dtype float64
+
 KINDS = ["rnn", "gru", "lstm", "gru_type1", "gru_type2", "gru_type3", "mgu"]
 
 

@@ -15,10 +15,6 @@ from lab.figures.common import decode, sci, validate_figure
 S = M.Settings(steps=60, hidden=12)
 
 
-def res_for(s: M.Settings, cells=None) -> M.Result:
-    return M.compute(s if cells is None else M.Settings(**{**s.__dict__, "cells": cells}))
-
-
 def traces_by_role(fig, role):
     return [t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("role") == role]
 
@@ -82,7 +78,8 @@ def test_underflow_is_drawn_at_the_floor_with_its_true_value_zero():
 
 def test_overflow_shows_markers_at_the_ceiling_and_the_message_it_is_given():
     res = preset("Overflow to inf")
-    msg = W.overflow_sentence(res)
+    msg = W.overflow_chart(res)
+    assert "**" not in msg and "inf from k = " in msg and "NaN from k = " in msg
     fig = F.gradient_norm_figure(res, msg)
     assert traces_by_role(fig, "overflow")
     assert any(a.name == "message" and a.text == msg for a in fig.layout.annotations)

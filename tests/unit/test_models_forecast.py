@@ -18,7 +18,7 @@ def test_winner_words_name_the_best_and_compare_the_best_network_with_the_best_c
     text = M.winner_words(_result(dict(naive=1.4, ets=0.4, gru=0.2, rnn=0.3)), "month")
     assert "held-out months the most accurate forecast is **GRU** (MASE 0.20)" in text
     assert "the GRU, beats the best classical model, ETS (Holt-Winters) (0.20 against 0.40)" in text
-    assert "seasonal naive forecast scores 1.40" in text
+    assert "the seasonal naive forecast itself scores 1.40" in text
 
 
 @pytest.mark.parametrize("gru, verb", [(0.37, "beats"), (0.39, "ties with"), (0.41, "ties with"),

@@ -170,7 +170,7 @@ def test_length_words_say_where_it_breaks():
     fine = TL.LengthResult(L, np.array([1, 1, 1, 0.99, 0.97]), np.ones(5), 0.99, 11)
     assert "do not break it" in TL.length_words(fine)
     breaks = TL.LengthResult(L, np.array([1, 1, 0.96, 0.7, 0.5]), np.ones(5), 0.8, 11)
-    assert "Up to 3 words" in TL.length_words(breaks) and "at 5 words only 50%" in TL.length_words(breaks)
+    assert "Up to 3 words" in TL.length_words(breaks) and "70% at 4 words, 50% at 5 words" in TL.length_words(breaks)
     bad = TL.LengthResult(L, np.array([0.5, 1, 1, 1, 1]), np.ones(5), 0.9, 11)
     assert "Even short inputs" in TL.length_words(bad)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-torch.set_default_dtype(torch.float64)
 
 
 def T(a) -> torch.Tensor:
