@@ -547,33 +547,36 @@ def preset_menu(label: str, key: str, presets: Mapping[str, Mapping[str, Any]], 
 def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
                   labels: Mapping[Any, str] | Callable[[Any], str] | None = None, help: str | None = None,
                   container: Any = st) -> Any:
-    """A URL-linked slider over the given options only (e.g. the training snapshots that exist), so every position
+    """A URL-bound slider over the given options only (e.g. the training snapshots that exist), so every position
     shows something different. ``default`` (and a stale value kept from other options) snaps to the nearest
-    option; for numeric options a link's number snaps to the nearest one with a note. When the options change (a
-    run that is still training), a slider left at its default follows the new default."""
-    c = _choice(options, labels, None)
-    numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in c.options)
+    option; for numeric options a URL number snaps to the nearest one with a note. When the options change (a run
+    that is still training), a slider left at its default follows the new default."""
+    options = list(options)
+    labs = _choice(options, labels, None).labels
+    numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options)
 
     def nearest(x: Any) -> Any:
-        return min(c.options, key=lambda o: abs(o - x)) if numeric and isinstance(x, (int, float)) else c.options[-1]
+        return min(options, key=lambda o: abs(o - x)) if numeric and isinstance(x, (int, float)) else options[-1]
 
-    def parse(raw: list[str]) -> tuple[Any, str | None]:
+    default = default if default in options else nearest(default)
+
+    def fix(raw: list[str]) -> tuple[Any, str | None]:
         try:
             x = float(raw[-1])
         except ValueError:
             x = math.nan
         if not (numeric and math.isfinite(x)):
-            return nearest_option(raw[-1], c.options, c.labels, default, c.words)
+            return nearest_option(raw[-1], options, labs, default)
         v = nearest(x)
-        return v, None if v == x else f"is not one of the points that exist; using the nearest, {c.fmt(v)}"
+        return v, None if v == x else f"is not one of the points that exist; using the nearest, {labs[options.index(v)]}"
 
-    default = default if default in c.options else nearest(default)
-    last = st.session_state.get(f"_lab_default_{key}")
-    if key in st.session_state and (st.session_state[key] == last or st.session_state[key] not in c.options):
-        st.session_state[key] = default if st.session_state[key] == last else nearest(st.session_state[key])
+    last_default = st.session_state.get(f"_lab_default_{key}")
+    if key in st.session_state and (st.session_state[key] == last_default or st.session_state[key] not in options):
+        st.session_state[key] = default if st.session_state[key] == last_default else nearest(st.session_state[key])
     st.session_state[f"_lab_default_{key}"] = default
-    _read_choice(key, "choice", parse, default)
-    value = container.select_slider(label, c.options, value=default, format_func=c.fmt, key=key, help=help)
-    _write_choice(key, c.spell(value, default))
+    _read_bound(key, "select_slider", fix)
+    fmt = dict(zip(options, labs)).__getitem__
+    value = container.select_slider(label, options, value=default, format_func=fmt, key=key, bind="query-params",
+                                    help=help)
     _show_note(key, value, container)
     return value
