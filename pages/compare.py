@@ -161,7 +161,7 @@ def shipped_table() -> None:
     if table is None:
         st.caption("No shipped table in this installation.")
         return
-    ui.chart(FIG.table_figure(table["delays"], table["cells"], chance=table.get("chance")), key="cmp_table_chart",
+    ui.chart(FIG.table_figure(table["delays"], table["cells"], chance=M.table_chance(table)), key="cmp_table_chart",
              how_to_read=M.table_caption(table))
     st.info(M.table_words(table), icon=":material/table_chart:")
 

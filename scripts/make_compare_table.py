@@ -1,7 +1,7 @@
 """Produce checkpoints/compare_table.json: held-out accuracy of every cell kind at one parameter budget, against
 the delay, over a few seeds (the /compare page shows it at once, beside the live run).
 
-    .venv/bin/python scripts/make_compare_table.py                    # the shipped table (about 20-40 min here)
+    .venv/bin/python scripts/make_compare_table.py                    # the shipped table (about 10 min of CPU; longer on a busy machine)
     .venv/bin/python scripts/make_compare_table.py --delays 10 --seeds 0 --steps 50 --out /tmp/t.json   # quick
 
 Every point trains all kinds side by side, each at the hidden size whose parameter count is closest to the
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from lab.models import compare as M  # noqa: E402
 
-DELAYS, SEEDS = (10, 30, 60), (0, 1, 2)
+DELAYS, SEEDS = (5, 20, 50), (0, 1)
 
 
 def point(settings: M.Settings) -> tuple[dict[str, float], tuple]:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--delays", type=int, nargs="+", default=list(DELAYS))
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
-    p.add_argument("--budget", type=int, default=10_000)
+    p.add_argument("--budget", type=int, default=5_000)
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--task", default="recall", choices=M.Settings.TASKS)
     p.add_argument("--out", type=Path, default=M.TABLE)

@@ -460,6 +460,10 @@ def sizes_markdown(matches: tuple[Match, ...]) -> str:
     return head + "\n".join(f"| {LABELS[m.kind]} | {m.hidden} | {m.count:,} | {m.off:+.1%} |" for m in matches)
 
 
+def table_chance(table: dict) -> float:
+    return train_config(Settings(task=table["settings"]["task"])).spec.chance_accuracy
+
+
 def table_caption(table: dict) -> str:
     st_ = table["settings"]
     return (f"Shipped table: held-out accuracy ({table['settings']['task']}) at a budget of {table['budget']:,} "
