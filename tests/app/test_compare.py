@@ -75,4 +75,4 @@ def test_measure_button_times_every_module_on_this_server():
     assert not exceptions(at), exceptions(at)
     spec = charts(at)["cmp_speed_chart"]
     assert len(decode(spec["data"][0]["y"])) == 10
-    assert "this server" in " ".join(c.value for c in at.caption)
+    assert "the server that runs this page" in " ".join(c.value for c in at.caption)
