@@ -23,10 +23,12 @@ def gru(x, h_prev, weight_ih, weight_hh, bias_ih, bias_hh):
     W_hr, W_hz, W_hn = np.split(weight_hh, 3)
     b_ir, b_iz, b_in = np.split(bias_ih, 3)
     b_hr, b_hz, b_hn = np.split(bias_hh, 3)
-    r = sigmoid(W_ir @ x + b_ir + W_hr @ h_prev + b_hr)        # reset gate
-    z = sigmoid(W_iz @ x + b_iz + W_hz @ h_prev + b_hz)        # update gate
-    n = np.tanh(W_in @ x + b_in + r * (W_hn @ h_prev + b_hn))  # candidate
-    h = (1 - z) * n + z * h_prev                               # z: share kept
+    # reset gate r, update gate z (z: the share of h_prev kept)
+    r = sigmoid(W_ir @ x + b_ir + W_hr @ h_prev + b_hr)
+    z = sigmoid(W_iz @ x + b_iz + W_hz @ h_prev + b_hz)
+    # the candidate n, and the new state h: a mix of n and h_prev
+    n = np.tanh(W_in @ x + b_in + r * (W_hn @ h_prev + b_hn))
+    h = (1 - z) * n + z * h_prev
     return h, dict(r=r, z=z, n=n)
 
 

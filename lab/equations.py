@@ -188,7 +188,7 @@ def fmt(v: float, digits: int = 3) -> str:
     return s
 
 
-BREAK = r" \\ &\qquad "        # line break inside a long sum (the page's columns are narrow at 1280 px)
+BREAK = r" \\ &\qquad "        # line break inside the candidate's long sum (fits 1280 px)
 
 
 def _term(v: float, label: str, first: bool = False) -> str:
@@ -226,10 +226,10 @@ def numeric_equations(s: StepTerms) -> dict[str, str]:
     sub = rf"_{{{t},{j}}}"
     eq = {
         "r": (rf"r{sub} &= \sigma\Bigg(" + _term(s.wx_r, r"W_{ir}x_t", True) + _term(s.b_ir, r"b_{ir}")
-              + BREAK + _term(s.uh_r, r"W_{hr}h_{t-1}") + _term(s.b_hr, r"b_{hr}")
+              + _term(s.uh_r, r"W_{hr}h_{t-1}") + _term(s.b_hr, r"b_{hr}")
               + rf"\Bigg) \\ &= \sigma\left({fmt(s.a_r)}\right) = {fmt(s.r)}"),
         "z": (rf"z{sub} &= \sigma\Bigg(" + _term(s.wx_z, r"W_{iz}x_t", True) + _term(s.b_iz, r"b_{iz}")
-              + BREAK + _term(s.uh_z, r"W_{hz}h_{t-1}") + _term(s.b_hz, r"b_{hz}")
+              + _term(s.uh_z, r"W_{hz}h_{t-1}") + _term(s.b_hz, r"b_{hz}")
               + rf"\Bigg) \\ &= \sigma\left({fmt(s.a_z)}\right) = {fmt(s.z)}"),
     }
     if s.reset == "after":

@@ -10,7 +10,8 @@ Usage (pages need nothing: app.py calls ``sidebar_state()`` in its page config a
 In presenter mode the sidebar (and the controls in it) starts collapsed, text is larger, chart text and lines are
 larger and thicker (``lab.theme.PROJECTOR_TEXT_SCALE`` / ``PROJECTOR_LINE_SCALE``) and each chart is one screen
 tall: the page's first chart (its key chart) fills the first screen from where it starts, at 1920x1080 and at 150%
-browser zoom (if too much stands above it, the page opens scrolled to it). Everything else still comes from the same
+browser zoom (if too much stands above it, the page opens scrolled to it, or to the heading just above it when the
+chart still takes half the screen below that heading). Everything else still comes from the same
 URL parameters: the teacher's link minus ``present`` is the students' link (``student_params``).
 
 Sections: ``?section=<name>`` opens the page scrolled to the heading whose anchor is ``<name>`` (a heading's anchor
@@ -88,7 +89,7 @@ def projector_style(fig: go.Figure) -> go.Figure:
 
 _CSS = """
 <style>
-  html { font-size: 22px; }
+  html { font-size: 24px; }   /* body text 21 px (0.875rem) instead of 15.75 px */
   .stMainBlockContainer { padding-top: 3.2rem; padding-bottom: 2rem; max-width: 100%; }
   [data-testid="stPlotlyChart"] { height: var(--gru-chart-h, calc(100vh - 9rem)) !important; }
   [data-testid="stMarkdownContainer"] p { line-height: 1.45; }
@@ -116,9 +117,15 @@ _JS = """
     const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     const vh = window.innerHeight;
     const firstFits = charts.length && vh - mainTop(charts[0]) - RESERVE >= MIN_SHARE * vh;
+    // Scrolled to the key chart: keep the heading just above it on screen when the chart can still take half of it.
+    const heading = charts.length && [...document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3)')]
+      .filter(h => mainTop(h) < mainTop(charts[0])).pop();
+    const gap = heading ? mainTop(charts[0]) - mainTop(heading) : 0;
+    const withHeading = !firstFits && heading && vh - LEAD - gap - RESERVE >= MIN_SHARE * vh;
     charts.forEach((c, i) => {
       if (!on()) { c.style.removeProperty('height'); return; }
-      const h = (i === 0 && firstFits) ? vh - mainTop(c) - RESERVE : vh - LEAD - RESERVE;
+      const above = (i === 0 && withHeading) ? LEAD + gap : LEAD;
+      const h = (i === 0 && firstFits) ? vh - mainTop(c) - RESERVE : vh - above - RESERVE;
       const want = Math.round(h) + 'px';
       if (c.style.getPropertyValue('height') !== want) c.style.setProperty('height', want, 'important');
     });
@@ -131,7 +138,7 @@ _JS = """
     const name = params().get('section');
     const target = name && (document.getElementById(name) || document.querySelector('.st-key-' + CSS.escape(name)));
     if (target) scrollTo(target, LEAD);
-    else if (on() && !firstFits) scrollTo(charts[0], LEAD);
+    else if (on() && !firstFits) scrollTo(withHeading ? heading : charts[0], LEAD);
   };
   if (window.__gruPresentFit) { window.__gruPresentFit(); return; }
   let queued = false;

@@ -23,7 +23,7 @@ def go_to(number: int) -> None:
 
 def navigation() -> int:
     """Back / Next and the step slider (the step is in the URL); returns the step number."""
-    back, nxt, where = st.columns([1, 1, 6], vertical_alignment="bottom")
+    back, nxt, where = st.columns([1.3, 1.3, 5], vertical_alignment="bottom")
     with where:
         number = int(C.slider("Lesson step", "lesson_step", 1, N, 1, help="Jump to a step of the lesson."))
     back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=number <= 1,

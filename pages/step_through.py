@@ -76,7 +76,7 @@ def _toggle_play(T: int) -> None:
 
 def nav(T: int, H: int) -> tuple[int, int]:
     """Time-step slider, unit selector, Back / Play / Next. Returns (t 1-based, unit 0-based)."""
-    n1, n2, n3 = st.columns([2.2, 1, 2], gap="medium", vertical_alignment="bottom")
+    n1, n2, n3 = st.columns([1.6, 0.9, 2.3], gap="medium", vertical_alignment="bottom")
     t = C.slider("Time step t", "st_t", 1, max(T, 2), min(M.DEFAULT_STEP, T), container=n1,
                  help="h_t is the state after reading x_t.", disabled=T < 2)
     unit = C.select("Unit", "st_unit", list(range(1, H + 1)), 1, labels=lambda j: f"unit {j}", container=n2)
@@ -108,7 +108,7 @@ def ticker(T: int) -> None:
 
 
 def equations(v: M.StepView, I: int, H: int) -> None:
-    """The four equations, each as symbols and with this step's numbers, two by two."""
+    """The four equations, each as symbols and with this step's numbers (full width: nothing cut at 1280 px)."""
     s = v.terms
     st.subheader(f"The four equations at step t = {s.t}, unit {s.unit + 1}")
     sym, num = E.symbolic_equations(s.mix, s.reset), E.numeric_equations(s)
@@ -116,12 +116,12 @@ def equations(v: M.StepView, I: int, H: int) -> None:
              "z": ("Update gate: share of the old state kept" if s.mix == "torch" else
                    "Update gate: share of the new candidate written"),
              "n": "Candidate state", "h": "The mix: new state from old state and candidate"}
-    for pair in (("r", "z"), ("n", "h")):
-        for col, g in zip(st.columns(2, gap="medium"), pair):
-            with col.container(border=True, key=f"st_eq_{g}"):
-                st.markdown(f"**{names[g]}**")
-                st.latex(sym[g])
-                st.latex(num[g])
+    for g in ("r", "z", "n", "h"):
+        with st.container(border=True, key=f"st_eq_{g}"):
+            c1, c2 = st.columns([1, 2], vertical_alignment="center")
+            c1.markdown(f"**{names[g]}**")
+            c2.latex(sym[g])
+            st.latex(num[g])
     st.caption(f"Numbers rounded to 3 decimals; they reproduce the recorded r, z, n, h to within {v.agree:.1e}. "
                f"A product like W_ir x_t is row {s.unit + 1} of the matrix times the vector; here "
                f"x_t = ({', '.join(f'{x:.3f}' for x in s.x)}), H = {H}, I = {I}.")
@@ -167,7 +167,7 @@ def step_panel(res: M.Result) -> None:
     run = res.run
     _predict("Before you press Next: will the memory line along the top keep its colour through the × "
                     "node, or take the colour of the candidate n?")
-    c1, c2 = st.columns([1.1, 1], gap="medium")
+    c1, c2 = st.columns([1.5, 1], gap="medium")
     ui.chart(cell_diagram(v.terms), key="st_diagram", container=c1, alt="Diagram of the GRU cell coloured by "
              "the current values", how_to_read="One unit at step t: the memory h_t−1 runs along the top to h_t; "
              "the gates (σ) and the candidate (tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, "

@@ -55,11 +55,10 @@ run = M.shown_run(st.session_state, text, settings)
 
 st.subheader("1 · Does a GRU beat counting?")
 cols = st.columns([1, 1, 3], vertical_alignment="center")
-if cols[0].button("Train", key="tx_train", type="primary", icon=":material/play_arrow:",
-                  disabled=run is not None and run.state != "finished"):
-    run = st.session_state[M.RUN_SHOWN] = M.start_run(text, settings, session)
-if run is not None and run.state != "finished" and cols[1].button("Stop", key="tx_stop", icon=":material/stop:"):
-    bg.RUNS.leave(run, session)
+cols[0].button("Train", key="tx_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
+               args=(st.session_state, text, settings, session), disabled=run is not None and run.state != "finished")
+if run is not None and run.state != "finished":
+    cols[1].button("Stop", key="tx_stop", icon=":material/stop:", on_click=bg.RUNS.leave, args=(run, session))
 
 guess = ui.predict("The trigram predicts each character from the two before it. Will the GRU, which can carry "
                    "information over many characters, need fewer bits per character?",

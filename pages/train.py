@@ -47,9 +47,9 @@ def read_settings() -> M.Settings:
                    **{amount: value})
 
 
-def button(col, label: str, key: str, on_click, args: tuple, *, icon: str, disabled: bool = False, **kw) -> None:
-    col.button(label, key=key, on_click=on_click, args=args, icon=icon, disabled=disabled, help=H[key],
-               width="stretch", **kw)
+def button(row, label: str, key: str, on_click, args: tuple, *, icon: str, disabled: bool = False, **kw) -> None:
+    row.button(label, key=key, on_click=on_click, args=args, icon=icon, disabled=disabled, help=H[key],
+               width="content", **kw)
 
 
 with st.container(border=True):
@@ -60,14 +60,14 @@ with st.container(border=True):
     held = st.session_state.setdefault(RUN_KEY, pre)
     live = held is not None and held.state != "finished"
     off = replace(settings, chrono=False, bias=0.0)
-    b = st.columns([1, 1, 1.6, 2.2, 1.2])
-    button(b[0], "Train", "tr_train_btn", bg.follow, (RUN_KEY, settings.key, settings.job),
+    row = st.container(horizontal=True)        # one row of buttons that wraps on a narrow screen
+    button(row, "Train", "tr_train_btn", bg.follow, (RUN_KEY, settings.key, settings.job),
            icon=":material/play_arrow:", disabled=bad is not None, type="primary")
-    button(b[1], "Stop", "tr_stop_btn", bg.leave, (RUN_KEY,), icon=":material/stop:", disabled=not live)
-    button(b[2], "Pretrained results", "tr_pretrained_btn", bg.leave, (RUN_KEY, pre), icon=":material/inventory_2:")
-    button(b[3], "Same run without chrono init", "tr_nochrono_btn", bg.follow,
+    button(row, "Stop", "tr_stop_btn", bg.leave, (RUN_KEY,), icon=":material/stop:", disabled=not live)
+    button(row, "Pretrained results", "tr_pretrained_btn", bg.leave, (RUN_KEY, pre), icon=":material/inventory_2:")
+    button(row, "Same run without chrono init", "tr_nochrono_btn", bg.follow,
            (RUN_KEY, off.key, off.job, M.NO_CHRONO), icon=":material/compare_arrows:", disabled=bad is not None)
-    C.preset_menu("Presets", "tr_preset", M.PRESETS, container=b[4])
+    C.preset_menu("Presets", "tr_preset", M.PRESETS, container=row)
     if RUN_KEY + "_error" in st.session_state:
         st.error(st.session_state[RUN_KEY + "_error"], icon=":material/error:")
 
@@ -87,7 +87,7 @@ def live_panel() -> None:
     ui.chart(FIG.training_curves(**M.curve_args(v, "accuracy")), key="tr_acc_chart", container=c[0],
              how_to_read=M.READ["acc"], predict=M.PREDICT["acc"])
     ui.chart(FIG.training_curves(**M.curve_args(v, "loss")), key="tr_loss_chart", container=c[1],
-             how_to_read=M.READ["loss"])
+             how_to_read=M.READ["loss"], predict=M.PREDICT["loss"])
     if live and run.state == "finished":
         st.rerun()   # training just ended: one full rerun so the page stops polling and Stop greys out
 
@@ -155,10 +155,10 @@ with st.container(border=True):
     mine = replace(settings, sweep_delays=tuple(delays))
     sweep = st.session_state.get(SWEEP_KEY)
     sweeping = sweep is not None and sweep.state != "finished"
-    a = st.columns([1, 1, 3.5])
-    button(a[0], "Compute", "tr_sweep_btn", bg.follow, (SWEEP_KEY, mine.sweep_key, mine.sweep_job),
+    row = st.container(horizontal=True)
+    button(row, "Compute", "tr_sweep_btn", bg.follow, (SWEEP_KEY, mine.sweep_key, mine.sweep_job),
            icon=":material/play_arrow:", disabled=bad is not None)
-    button(a[1], "Stop", "tr_sweep_stop_btn", bg.leave, (SWEEP_KEY,), icon=":material/stop:", disabled=not sweeping)
+    button(row, "Stop", "tr_sweep_stop_btn", bg.leave, (SWEEP_KEY,), icon=":material/stop:", disabled=not sweeping)
     if SWEEP_KEY + "_error" in st.session_state:
         st.error(st.session_state[SWEEP_KEY + "_error"], icon=":material/error:")
 

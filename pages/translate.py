@@ -32,11 +32,10 @@ run = M.shown_run(st.session_state, settings)
 
 st.subheader("1 · Where does it break?")
 cols = st.columns([1, 1, 3], vertical_alignment="center")
-if cols[0].button("Train", key="tl_train", type="primary", icon=":material/play_arrow:",
-                  disabled=run is not None and run.state != "finished"):
-    run = st.session_state[M.RUN_SHOWN] = M.start_run(settings, session)
-if run is not None and run.state != "finished" and cols[1].button("Stop", key="tl_stop", icon=":material/stop:"):
-    bg.RUNS.leave(run, session)
+cols[0].button("Train", key="tl_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
+               args=(st.session_state, settings, session), disabled=run is not None and run.state != "finished")
+if run is not None and run.state != "finished":
+    cols[1].button("Stop", key="tl_stop", icon=":material/stop:", on_click=bg.RUNS.leave, args=(run, session))
 
 
 @st.fragment(run_every=2.0 if run is not None and run.state != "finished" else None)

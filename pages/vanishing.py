@@ -47,17 +47,16 @@ def main_chart(res: M.Result) -> None:
     overflow = W.overflow_sentence(res)
     if overflow:
         st.warning(overflow, icon=":material/warning:")
+    ui.nonfinite_note({CELL_LABELS[k]: c.nonfinite_from for k, c in res.curves.items()})
     extra = [W.big_start(res), W.dashed_line(gru) if gru is not None else None]
-    for text in filter(None, extra):
-        st.markdown(text)
+    if any(extra):
+        st.markdown("\n\n".join(filter(None, extra)))
     with st.expander("The formulas behind this chart"):
         st.markdown(W.FORMULAS)
     answer = [W.headline(res), W.slope(rnn) if rnn is not None else None, W.gru_story(gru) if gru else None]
     ui.reveal("\n\n".join(filter(None, answer)), key="vg_answer")
-    ui.nonfinite_note({CELL_LABELS[k]: c.nonfinite_from for k, c in res.curves.items()})
     ui.chart(F.gradient_norm_figure(res, W.overflow_chart(res)), key="vg_chart_norms", container=box,
-             predict=W.question(res),
-             how_to_read=W.how_to_read(res))
+             predict=W.question(res), how_to_read=W.how_to_read(res))
     ui.download_arrays("Download these numbers (CSV)", M.table(res), "vanishing_grad_norms.csv", key="vg_dl_norms")
 
 

@@ -25,7 +25,7 @@ DELAYS = (2, 5, 10, 25, 50, 100, 150, 200)
 SEEDS = (0, 1, 2)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--delays", type=int, nargs="+", default=list(DELAYS))
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
@@ -34,39 +34,42 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", action="store_true",
                    help="reuse (delay, seed) points already in --out when it was made with the same settings "
                         "(training is deterministic: one thread, seeded data and weights)")
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def _previous(path: Path, base: TR.TrainConfig) -> tuple[dict, float]:
+    """(delay, seed) -> {kind: accuracy} already in the table at ``path`` if made with the same settings."""
+    prev = json.loads(path.read_text())
+    same = lambda cfg: {k: v for k, v in cfg.items() if k not in ("delay", "seed")}  # noqa: E731
+    if same(prev["config"]) != same(asdict(base)):
+        print("--reuse: the table was made with other settings; recomputing everything")
+        return {}, 0.0
+    old = {(d, s): {k: prev["cells"][k]["runs"][i][j] for k in TR.CELLS}
+           for i, d in enumerate(prev["delays"]) for j, s in enumerate(prev["seeds"])}
+    return old, float(prev.get("seconds", 0.0))
+
+
+def _point(base: TR.TrainConfig, d: int, s: int, old: dict) -> dict[str, float]:
+    """Held-out accuracy of every cell at delay d, seed s (reused when already computed)."""
+    if (d, s) in old:
+        print(f"D={d} seed={s}: reused", flush=True)
+        return old[(d, s)]
+    tr = TR.train(replace(base, delay=d, seed=s), TR.CELLS)
+    acc = {k: tr.final[k]["accuracy"] for k in TR.CELLS}
+    print(f"D={d} seed={s}: " + ", ".join(f"{k} {acc[k]:.3f}" for k in TR.CELLS), flush=True)
+    return acc
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _args(argv)
     base = replace(TR.TrainConfig(), steps=a.steps)
-    acc = {k: [[None] * len(a.seeds) for _ in a.delays] for k in TR.CELLS}
-    old, prev_seconds = {}, 0.0
-    if a.reuse and a.out.exists():
-        prev = json.loads(a.out.read_text())
-        cfg_prev = {k: v for k, v in prev["config"].items() if k not in ("delay", "seed")}
-        cfg_now = {k: v for k, v in asdict(base).items() if k not in ("delay", "seed")}
-        if cfg_prev == cfg_now:
-            prev_seconds = float(prev.get("seconds", 0.0))
-            for i, d in enumerate(prev["delays"]):
-                for j, s in enumerate(prev["seeds"]):
-                    old[(d, s)] = {k: prev["cells"][k]["runs"][i][j] for k in TR.CELLS}
-        else:
-            print("--reuse: the table was made with other settings; recomputing everything")
+    old, prev_seconds = _previous(a.out, base) if a.reuse and a.out.exists() else ({}, 0.0)
     t0 = time.perf_counter()
-    for i, d in enumerate(a.delays):
-        for j, s in enumerate(a.seeds):
-            if (d, s) in old:
-                for k in TR.CELLS:
-                    acc[k][i][j] = old[(d, s)][k]
-                print(f"D={d} seed={s}: reused", flush=True)
-                continue
-            tr = TR.train(replace(base, delay=d, seed=s), TR.CELLS)
-            for k in TR.CELLS:
-                acc[k][i][j] = tr.final[k]["accuracy"]
-            print(f"D={d} seed={s}: " + ", ".join(f"{k} {acc[k][i][j]:.3f}" for k in TR.CELLS)
-                  + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
-    cells = {k: {"mean": [sum(v) / len(v) for v in acc[k]], "min": [min(v) for v in acc[k]],
-                 "max": [max(v) for v in acc[k]], "runs": acc[k]} for k in TR.CELLS}
-    cfg = asdict(base)
-    cfg.pop("delay")
-    cfg.pop("seed")
+    points = [[_point(base, d, s, old) for s in a.seeds] for d in a.delays]
+    runs = {k: [[p[k] for p in row] for row in points] for k in TR.CELLS}
+    cells = {k: {"mean": [sum(v) / len(v) for v in runs[k]], "min": [min(v) for v in runs[k]],
+                 "max": [max(v) for v in runs[k]], "runs": runs[k]} for k in TR.CELLS}
+    cfg = {k: v for k, v in asdict(base).items() if k not in ("delay", "seed")}
     table = dict(delays=a.delays, seeds=a.seeds, cells=cells, chance=base.spec.chance_accuracy,
                  config={**cfg, "delay": base.delay, "seed": 0}, eval_size=TR.EVAL_SIZE,
                  seconds=round(prev_seconds + time.perf_counter() - t0, 1),   # training time of every point

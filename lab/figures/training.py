@@ -109,9 +109,10 @@ def gradient_shares(shares: Mapping[str, np.ndarray], *, marks: Sequence[tuple[i
     fig = base_figure(None, "sequence step t", "share of the end gradient", log_y=True, height=height, data=traces)
     finish_log_axis(fig, floor, ceil)
     T = max((len(g) for g in shares.values()), default=1)
-    for t, label in marks:   # label inside the plot, on the side away from the edge (above it is the legend)
-        fig.add_vline(x=t, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), annotation_text=label,
-                      annotation_position="bottom right" if t <= T / 2 else "bottom left")
+    for t, label in marks:   # label along the line, half-way up, on the side away from the edge: the curves
+        fig.add_vline(x=t, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), annotation_text=label,   # meet the
+                      annotation_position="right" if t <= T / 2 else "left",                           # ends
+                      annotation=dict(textangle=-90, font=dict(color=GUIDE_COLOR)))
     return fig
 
 

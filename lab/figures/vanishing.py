@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from lab.figures.common import (base_figure, finish_log_axis, log_heatmap, log_limits, log_line, panel_axes,
                                 panel_figure, sci, steps_back)
 from lab.models.vanishing import CellCurves, Clipping, PhaseData, Result
-from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS, LEGEND_ROW,
+from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, GATE_COLORS, LEGEND_ROW,
                        LEGEND_SIZE, LINE_WIDTH, MARGIN_COLORBAR, TICK_SIZE)
 
 PHASE_DECADES = 16  # phase colours saturate at 1e-16 and 1e16 (float64 keeps about 16 digits)

@@ -247,6 +247,9 @@ def winner_words(res: Result, step_name: str = "step") -> str:
         verb = "beats" if m[net] < m[cl] * (1 - TIE) else ("loses to" if m[net] > m[cl] * (1 + TIE) else "ties with")
         text += f" The best network, the {MODEL_LABELS[net]}, {verb} the best classical model, " \
                 f"{MODEL_LABELS[cl]} ({m[net]:.2f} against {m[cl]:.2f})."
+    if nets:
+        text += (" This is one held-out stretch and one seed: another seed moves the networks' scores, so a gap "
+                 "smaller than that is not a win.")
     return text + " " + mase_words(m.get("naive"))
 
 

@@ -255,7 +255,7 @@ def rnn_words(res: Result) -> str:
     at = min(s.at, s.len) - 1 if s.signal in ("impulse", "step") else 0
     rnn, gru = held_share(c.run.h[at:, 0], 0), held_share(c.base.h[at:, 0], 0)
     text = (f"z = 0 and r = 1 at every step: the GRU is now exactly a tanh RNN, h_t = tanh(W_in x_t + b_in + "
-            f"W_hn h_t−1 + b_hn); the engine's own RNN with those weights gives the same states (largest "
+            f"W_hn h_t−1 + b_hn); a plain tanh RNN with those weights gives the same states (largest "
             f"difference {'exactly 0' if gap == 0 else f'{gap:.1e}'}).")
     if s.mode != "scalar" or s.signal not in ("impulse", "step"):
         return text

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from streamlit.logger import get_logger
 
 import gru_core
 from gru_core.task_training import TaskRun, analyse
@@ -23,6 +24,7 @@ from lab.figures.common import sci
 from lab.inside_gru import rnn_equivalent, scalar_gru
 from lab.theme import CELL_LABELS
 
+_LOG = get_logger(__name__)
 H = 32           # hidden size of the gradient steps (as on the home and vanishing pages)
 GOAL_T = 200     # the last step's goal: keep GOAL_SHARE of the gradient over GOAL_T - 1 steps
 GOAL_SHARE = 0.1
@@ -314,7 +316,7 @@ STEPS: tuple[Step, ...] = (
          "The engine checks your setting.",
          "Before you try: which update-gate bias will you need?",
          {"b1": "About 1", "b25": "About 2.5", "b4": "4 or more"},
-         f"The GRU's share of the gradient k steps back (log scale); the dashed line is the goal, {_pct(GOAL_SHARE)}.",
+         f"The GRU's share of the gradient k steps back (log scale); the dotted line is the goal, {_pct(GOAL_SHARE)}.",
          Knob("goal_bias", "GRU update-gate bias", 0.0, -2.0, 8.0, 0.5), goal=True),
 )
 
@@ -370,6 +372,7 @@ class LessonJob:
 
     def __init__(self) -> None:
         self.task = TaskRun(TRAIN, TRAIN_CELLS)
+        _LOG.info("lesson: a new training run (%s)", ", ".join(TRAIN_CELLS))   # benchmarks count these
 
     def run(self, should_stop) -> None:
         self.task.run(should_stop=should_stop)

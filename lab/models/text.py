@@ -318,6 +318,11 @@ def use_own(state, pasted: str, upload: bytes | None) -> None:
         state[OWN_TEXT] = own
 
 
+def press_train(state, text: str | None, settings: TextSettings, session: str) -> None:
+    """The Train button (a callback, so a rerun cannot lose the click): start or join the shared run."""
+    state[RUN_SHOWN] = start_run(text, settings, session)
+
+
 def followed_run(state, state_key: str, key: tuple, pretrained=None):
     """The run a page shows: ``pretrained()`` when the settings are the checkpoint's, else the run this session
     started (kept in ``state[state_key]``) if it is for exactly ``key``; None = not trained yet."""

@@ -185,13 +185,25 @@ class SweepJob:
         return len(self.done) / max(len(self.delays), 1)
 
 
+SHIPPED_RUNS = {"recall_nochrono": Settings(chrono=False)}   # checkpoints that ARE these settings' finished run
+
+
+def _finished(key, path: Path) -> bg.Run:
+    return bg.RUNS.finished(key, lambda: view_of(TT.load_run(path), "checkpoint"))
+
+
 def pretrained(task: str) -> bg.Run | None:
-    """The shipped checkpoint for ``task`` (else the default task's) as a finished Run, loaded once per server."""
+    """The shipped checkpoint for ``task`` (else the default task's) as a finished Run, loaded once per server.
+
+    Also puts the shipped runs of ``SHIPPED_RUNS`` into the server's store under their settings' key, so asking
+    for those settings (the one-click contrast at the defaults) returns the finished result at once."""
+    for name, s in SHIPPED_RUNS.items():
+        if (CHECKPOINTS / f"{name}.npz").exists():
+            _finished(s.key(), CHECKPOINTS / f"{name}.npz")
     for name in (f"{task}_default", f"{D.task}_default"):
         path = CHECKPOINTS / f"{name}.npz"
         if path.exists():
-            key = ("checkpoint", name, path.stat().st_mtime)
-            return bg.RUNS.finished(key, lambda: view_of(TT.load_run(path), "checkpoint"))
+            return _finished(("checkpoint", name, path.stat().st_mtime), path)
     return None
 
 
@@ -330,8 +342,7 @@ def curve_args(view: TrainView, metric: str) -> dict:
         chance = 100 * spec.chance_accuracy
         extra = dict(baseline=chance, baseline_label=f"chance {chance:.0f}%", y_title="accuracy")
     else:
-        extra = dict(baseline=spec.baseline_loss, baseline_label=f"memoryless baseline {spec.baseline_loss:.3g}",
-                     y_title=spec.loss_name)
+        extra = dict(baseline=spec.baseline_loss, baseline_label="memoryless baseline", y_title=spec.loss_name)
     return dict(curves=curves(view, metric), metric=metric, total_steps=total_steps(view), **extra)
 
 
@@ -433,6 +444,8 @@ def sequence_words(cfg: TT.TrainConfig, inside: Inside, seq: int) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # The page's sentences (pure: numbers in, markdown out)
 
+STOP_WORDS = {"steps": "all steps done", "time budget": "time budget used", "stopped": "stopped early",
+              "diverged": "every cell diverged"}
 MARK_WORDS = {"recall": "the token at t = 1 and the query at the last step",
               "copy": "the last symbol to copy and the delimiter"}
 
@@ -462,7 +475,8 @@ def _progress(run: bg.Run, v: TrainView) -> list[tuple[str, object]]:
         of = v.config.steps if v.config.time_budget is None else "?"
         return [("progress", (run.progress(), f"Training: step {v.step} of {of}, {run.seconds:.0f} s"))]
     steps = max((m.history.step[-1] for m in v.models.values() if m.history.step), default=0)
-    return [("progress", (1.0, f"Finished: {steps} steps in {v.seconds:.1f} s ({v.stop_reason or 'stopped'})"))]
+    why = STOP_WORDS.get(v.stop_reason, "stopped early")
+    return [("progress", (1.0, f"Finished: {steps} steps in {v.seconds:.1f} s ({why})"))]
 
 
 def _watchers(run: bg.Run) -> str:
@@ -581,7 +595,7 @@ READ = {
     "acc": "Lines: accuracy on the last 20 training batches; rings: accuracy on held-out sequences the model never "
            "trained on. The dashed line is guessing.",
     "loss": "Training loss on a log scale (lower is better). The dashed line is the best a model without memory can "
-            "do; only memory gets below it.",
+            "do (a fixed guess); only memory gets below it.",
     "grad": "How much of the end gradient (at the query) is left at each step (log scale, exact); 1 at the end. A "
             "line that stays high back to the token means the model can learn from it.",
     "replay": "Top: the keep gate per unit and step. Bottom: how much of what the units held at step 1 is still "
@@ -594,6 +608,7 @@ READ = {
 }
 PREDICT = {
     "acc": "Before you press Train: which cell will leave the chance line first, and which never?",
+    "loss": "Which cells will get below the dashed line, and does a loss that falls mean the task is solved?",
     "grad": "Where will the RNN's line be at the token, compared with the GRU's?",
     "delay": "Before you look: at which delay does the plain RNN drop to chance?",
 }

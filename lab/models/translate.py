@@ -104,6 +104,11 @@ def start_run(settings: TranslateSettings, session: str):
     return bg.RUNS.start(run_key(settings), lambda: TranslateJob(settings), session)
 
 
+def press_train(state, settings: TranslateSettings, session: str) -> None:
+    """The Train button (a callback): start or join the shared run."""
+    state[RUN_SHOWN] = start_run(settings, session)
+
+
 def shown_run(state, settings: TranslateSettings):
     pre = pretrained_run if settings.is_default and CHECKPOINT.exists() else None
     return followed_run(state, RUN_SHOWN, run_key(settings), pre)

@@ -26,7 +26,7 @@ FORMULAS = r"""
 $g_t = \partial L/\partial h_t$ is the exact gradient (backpropagation through time, float64), plotted against
 $k = T - t$. Each step back multiplies it by the step Jacobian: $g_{t-1} = J_t^\top g_t$ (plus $h_{t-1}$ when the loss
 is summed over steps), with $J_t = \mathrm{diag}(f'(a_t))\,W_{hh}$ for the RNN. The **per-step factor** is
-$\lVert J_t^\top g_t\rVert / \lVert g_t\rVert$; the label on the RNN's line is its geometric mean.
+$\lVert J_t^\top g_t\rVert / \lVert g_t\rVert$; the number in each line's legend entry is its geometric mean.
 
 **Ceiling** ([Pascanu, Mikolov & Bengio 2013](https://arxiv.org/abs/1211.5063)): $|\tanh'|, |\mathrm{ReLU}'| \le 1$,
 so each factor is at most $\sigma_{\max}(W_{hh})$ and $\lVert g_{T-k}\rVert \le \lVert g_T\rVert\,\sigma_{\max}^k$.
@@ -43,7 +43,7 @@ def question(res: Result) -> str:
     """The main chart's "predict first" question (asked before the chart and its answer)."""
     k = min(HEADLINE_STEPS, res.settings.steps - 1)
     rnn = res.get("rnn")
-    lead = (rf"The RNN's $W_{{hh}}$ has $\sigma_{{\max}}$ = {rnn.sigma_max:.2f} here. After {k} steps, will its "
+    lead = (f"The RNN's W_hh has σ_max = {rnn.sigma_max:.2f} here. After {k} steps, will its "
             "gradient be " if rnn else f"After {k} steps, will the gradient be ")
     return lead + "closer to 1, to 10⁻³ or to 10⁻¹⁵?" + (" And the GRU's?" if "gru" in res.curves else "")
 
@@ -122,20 +122,20 @@ def slope(rnn: CellCurves) -> str:
                 "already not a finite positive number.")
     lead = (f"**What sets the RNN's slope:** each step back multiplies its gradient by **{rho:.2f}** on average "
             f"(measured from the step Jacobians), so it {trend(rho)}; the bound allows at most "
-            rf"$\sigma_{{\max}}$ = {sigma:.2f} per step, the dotted ceiling.")
+            f"σ_max = {sigma:.2f} per step, the dotted ceiling.")
     if rho < 1 - LEVEL and sigma > 1:
-        return (lead + r" So $\sigma_{\max} > 1$ is necessary for the gradient to explode, but not sufficient: "
+        return (lead + " So σ_max > 1 is necessary for the gradient to explode, but not sufficient: "
                 "here it is above 1 and the gradient still vanishes, because tanh′ < 1 and the gradient seldom points "
-                r"along $W_{hh}$'s strongest direction.")
+                "along W_hh's strongest direction.")
     if sigma <= 1 and rho < 1:
-        return lead + r" With $\sigma_{\max} \le 1$ the ceiling itself falls, so this RNN's gradient can only vanish."
+        return lead + " With σ_max ≤ 1 the ceiling itself falls, so this RNN's gradient can only vanish."
     return lead
 
 
 def _how(gru: CellCurves) -> str | None:
     s = gru.settings
     if s.chrono:
-        return rf"Chrono init ($T_{{\max}}$ = {s.chrono}) sets each unit's keep-bias to log U[1, {s.chrono - 1}]"
+        return f"Chrono init (T_max = {s.chrono}) sets each unit's keep-bias to log U[1, {s.chrono - 1}]"
     if s.update_bias > 0:
         return f"An update-gate bias of +{s.update_bias:g} holds the gate open"
     if s.update_bias < 0:
@@ -233,7 +233,7 @@ def big_start(res: Result) -> str | None:
     why = " (ReLU does not squash it the way tanh does)" if c.kind == "rnn" and c.settings.nonlinearity == "relu" \
         else ""
     return (f"The chart starts high because the {CELL_LABELS[c.kind]}'s own state is huge: with the loss "
-            r"$L = \tfrac12 \lVert h_T \rVert^2$, the gradient at the loss step is $h_T$ itself, and it grew to "
+            "L = ½‖h_T‖², the gradient at the loss step is h_T itself, and it grew to "
             f"{sci(c.h_last_norm)} over the {c.steps} steps{why}.")
 
 

@@ -105,3 +105,16 @@ def test_translate_settings_not_trained_yet_say_so():
     at = run_app("translate", tl_digits="3")
     assert not exceptions(at)
     assert any("not been trained" in i.value for i in at.info) and len(plotly_specs(at)) == 0
+
+
+def test_train_button_trains_live_and_the_page_then_shows_the_new_models():
+    at = run_app("text", tx_hidden="16", tx_steps="100", tx_seed="7")
+    at.button(key="tx_train").click().run()
+    assert not exceptions(at)
+    run = at.session_state[M.RUN_SHOWN]
+    assert run.key == M.run_key(None, M.TextSettings(hidden_size=16, steps=100, seed=7))
+    run.join(timeout=600)
+    at.run()
+    assert not exceptions(at) and run.state == "finished" and not run.note
+    names = plotly_specs(at)[0]["data"][0]["y"]
+    assert len(names) == 6 and at.slider(key="tx_temp").value == 0.8      # models ready: generation is shown

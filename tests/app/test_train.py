@@ -259,3 +259,16 @@ def test_student_text_names_no_scripts_or_machines_outside_the_developer_expande
     dev = {m.value for m in expanders[0].markdown}
     for t in [m.value for m in at.markdown if m.value not in dev] + [c.value for c in at.caption]:
         assert "scripts/" not in t and "core machine" not in t, t
+
+
+def test_at_the_defaults_the_one_click_contrast_is_the_shipped_finished_run_at_once():
+    if not (ROOT / "checkpoints" / "recall_nochrono.npz").exists():
+        pytest.skip("no shipped no-chrono run")
+    at = run_app("train")
+    at.button(key="tr_nochrono_btn").click().run()
+    run = at.session_state["_tr_run"]
+    v = run.view()
+    assert run.state == "finished" and v.source == "checkpoint" and v.config.chrono is False
+    text = text_of(at)
+    assert "without chrono init" in text and "default init" in text
+    assert f"GRU {100 * v.final['gru']['accuracy']:.1f}%" in " ".join(i.value for i in at.info)

@@ -199,3 +199,15 @@ def test_clipping_threshold_rescales_the_gradient_by_c_over_norm():
     at.toggle(key="vg_clip").set_value(False).run()
     assert "after clipping" not in line_names(chart(at, "vg_chart_clip"))
     assert any("Clipping is off" in m.value for m in at.markdown)
+
+
+def test_question_comes_before_the_chart_and_the_answer_waits_for_reveal_in_presenter_mode():
+    at = run_app("vanishing", present="1")
+    assert not exceptions(at)
+    assert not answer_text(at)                      # hidden until Reveal
+    at.button(key="vg_answer").click().run()
+    assert "After 50 steps back the RNN keeps" in answer_text(at)
+    md = [m.value for m in at.markdown]
+    ask = next(i for i, v in enumerate(md) if "Predict first" in v)
+    read = next(i for i, v in enumerate(md) if "How to read this" in v)
+    assert ask < read                               # the question sits above the chart, the reading guide under it

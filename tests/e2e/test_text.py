@@ -44,8 +44,9 @@ def test_an_uploaded_text_file_becomes_the_corpus(open_page, tmp_path):
     page.get_by_role("button", name="Use this text").click()
     wait_for_app_idle(page)
     expect(page.get_by_text("your text:", exact=False)).to_be_visible()
-    bars = chart_data(page, 0)[0]
-    assert len(bars["y"]) == 3                               # the n-grams of the new text; no model trained on it yet
+    # the n-grams of the new text only: no model is trained on it yet (wait: the chart redraws after the caption)
+    page.wait_for_function("""() => { const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+                                      return gd && gd._fullData[0].y.length === 3; }""")
     no_exception(page)
 
 

@@ -15,10 +15,6 @@ from lab.figures.common import decode, sci, validate_figure
 S = M.Settings(steps=60, hidden=12)
 
 
-def res_for(s: M.Settings, cells=None) -> M.Result:
-    return M.compute(s if cells is None else M.Settings(**{**s.__dict__, "cells": cells}))
-
-
 def traces_by_role(fig, role):
     return [t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("role") == role]
 

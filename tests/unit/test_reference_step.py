@@ -57,7 +57,7 @@ def test_step_source_shows_one_line_per_gru_equation_in_pytorch_names():
                "h = (1 - z) * n + z * h_prev"):
         assert sum(ln.startswith(eq) for ln in lines) == 1
     assert "W_ir, W_iz, W_in = np.split(weight_ih, 3)" in src
-    assert max(len(ln) for ln in src.splitlines()) <= 80           # fits the page's code column
+    assert max(len(ln) for ln in src.splitlines()) <= 72           # fits the page's code column
 
 
 def test_fast_source_is_still_available_for_developers():
