@@ -16,6 +16,7 @@ if torch.get_num_threads() != 1:
 
 st.set_page_config(page_title="GRU Lab", page_icon=":material/memory:", layout="wide",
                    initial_sidebar_state=present.sidebar_state())
+lab.theme.page_style()   # projector-sized text on wide screens; on phones no Plotly toolbar over the legend
 present.apply()   # ?present=1: projector layout (lab.present); ?section=NAME: open at that section
 
 PAGES = [

@@ -3,7 +3,7 @@
 A control is every keyed widget on a page as it first loads (Streamlit puts the class ``st-key-<key>`` on it):
 sliders, toggles, number inputs, segmented controls / pills, radios, select boxes and text inputs. Buttons are
 triggers (Train, presets) and are not moved. One "move" per kind: a slider's arrow key, a toggle click, a number
-input's + / - button, a click on another option (select box: open it first, the clock starts at the option's click),
+input's arrow key, a click on another option (select box: open it first, the clock starts at the option's click),
 text typed + Enter. Moves alternate direction, so after the first two the values are ones seen before (cached).
 
 The clock: the browser's performance.now() just before the move, and the time of the LAST change to the page
@@ -76,9 +76,9 @@ def _slider(page, box, n: int) -> None:
 
 
 def _number(page, box, n: int) -> None:
-    up, down = box.get_by_test_id("stNumberInputStepUp"), box.get_by_test_id("stNumberInputStepDown")
-    first, second = (up, down) if up.is_enabled() else (down, up)
-    (first if n % 2 == 0 else second).click()
+    """Arrow up / down in the focused field (the + / - buttons only show on hover)."""
+    box.get_by_test_id("stNumberInputField").focus()
+    page.keyboard.press("ArrowUp" if n % 2 == 0 else "ArrowDown")
 
 
 OPTIONS = '[data-testid="stRadioOption"], button[data-variant]'

@@ -552,7 +552,7 @@ def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
     option; for numeric options a URL number snaps to the nearest one with a note. When the options change (a run
     that is still training), a slider left at its default follows the new default."""
     options = list(options)
-    labs = _labels_for(options, labels)
+    labs = _choice(options, labels, None).labels
     numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options)
 
     def nearest(x: Any) -> Any:
@@ -574,9 +574,9 @@ def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
     if key in st.session_state and (st.session_state[key] == last_default or st.session_state[key] not in options):
         st.session_state[key] = default if st.session_state[key] == last_default else nearest(st.session_state[key])
     st.session_state[f"_lab_default_{key}"] = default
-    _before_widget(key, fix)
+    _read_bound(key, "select_slider", fix)
     fmt = dict(zip(options, labs)).__getitem__
     value = container.select_slider(label, options, value=default, format_func=fmt, key=key, bind="query-params",
                                     help=help)
-    _after_widget(key, value, container, lambda v: None if v == default else fmt(v))
+    _show_note(key, value, container)
     return value

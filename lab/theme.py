@@ -80,11 +80,11 @@ GATE_COLORS: dict[str, str] = {
 SEQUENTIAL_SCALE = "Viridis"
 DIVERGING_SCALE = "RdBu_r"
 
-# Sizes (px) for a projector: the back row must read the tick labels.
+# Sizes (px) for a projector: the back row must read the tick labels (16 px ticks were weak at 1920 px wide).
 FONT_SIZE = 18
 TITLE_SIZE = 24
-TICK_SIZE = 16
-LEGEND_SIZE = 16
+TICK_SIZE = 18
+LEGEND_SIZE = 17
 LINE_WIDTH = 3.5
 MARKER_SIZE = 9
 CHART_HEIGHT = 460
@@ -104,9 +104,9 @@ PROJECTOR_LINE_SCALE = 1.6
 # title on the left, tick labels plus the axis title below, a one-line legend above). Legends and colour bars
 # still widen a margin when they need more (a legend wrapping on a narrow screen), so nothing is ever cut off;
 # tests/e2e/test_chart_layout.py checks that no chart needs that at 1280 and 1920 px and that no label is clipped.
-MARGIN: dict[str, int] = dict(l=100, r=24, t=64, b=84)
+MARGIN: dict[str, int] = dict(l=112, r=24, t=64, b=88)
 MARGIN_TITLE = 104   # top margin of a chart with a title line above its one-line legend
-MARGIN_COLORBAR = 130  # right margin of a chart with a colour bar (bar, tick labels, title)
+MARGIN_COLORBAR = 140  # right margin of a chart with a colour bar (bar, 18 px tick labels, title)
 LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
 
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
@@ -135,6 +135,31 @@ def _build_template() -> go.layout.Template:
     tpl.data.scatter = [go.Scatter(line=dict(width=LINE_WIDTH), marker=dict(size=MARKER_SIZE))]
     tpl.data.heatmap = [go.Heatmap(colorscale=SEQUENTIAL_SCALE)]
     return tpl
+
+
+# The page's own CSS (app.py writes it once per run with ``page_style()``), media queries only:
+# * wide screens (a projector at 1920 px): the root font one step up, so body text, widget labels and captions
+#   (0.875 rem) all read above 16 px from the back row;
+# * phones (390 px): Plotly's toolbar would sit on the legend whenever a finger touches the chart, so it is hidden
+#   (Streamlit's own full-screen button stays), and chart titles are set smaller so they fit the width.
+WIDE_MIN_PX = 1600
+WIDE_ROOT_PX = 19
+PHONE_MAX_PX = 640
+PHONE_TITLE_PX = 16
+PAGE_CSS = f"""<style>
+@media (min-width: {WIDE_MIN_PX}px) {{ html {{ font-size: {WIDE_ROOT_PX}px; }} }}
+@media (max-width: {PHONE_MAX_PX}px) {{
+  .js-plotly-plot .modebar-container {{ display: none !important; }}
+  .js-plotly-plot .gtitle {{ font-size: {PHONE_TITLE_PX}px !important; }}
+}}
+</style>"""
+
+
+def page_style() -> None:
+    """Write ``PAGE_CSS`` into the page (a style-only ``st.html`` takes no room). Call once per run (app.py)."""
+    import streamlit as st
+
+    st.html(PAGE_CSS)
 
 
 def register() -> str:

@@ -93,10 +93,13 @@ def fixed_margins(fig: go.Figure, **margin: int) -> go.Figure:
 
 def style_figure(fig: go.Figure, *, annotations: bool = True, **margin: int) -> go.Figure:
     """For figures not started from ``base_figure`` (e.g. ``make_subplots``): the lab template, projector-sized
-    text on axes (and on subplot titles, ``annotations=True``) and ``fixed_margins(fig, **margin)``."""
+    axis text in the theme's strong text colour (and sized subplot titles, ``annotations=True``) and
+    ``fixed_margins(fig, **margin)``."""
     fig.update_layout(template=TEMPLATE_NAME, **layout_sizes())
-    fig.update_xaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
-    fig.update_yaxes(tickfont_size=TICK_SIZE, title_font_size=FONT_SIZE)
+    axis_text = dict(tickfont=dict(size=TICK_SIZE, color=AXIS_TEXT_COLOR),
+                     title_font=dict(size=FONT_SIZE, color=AXIS_TEXT_COLOR))
+    fig.update_xaxes(**axis_text)
+    fig.update_yaxes(**axis_text)
     if annotations:
         fig.update_annotations(font_size=FONT_SIZE)
     return fixed_margins(fig, **margin)
@@ -320,8 +323,8 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
             (ya if along == "cols" else xa).update(matches="y" if along == "cols" else "x")
             ya.update(showticklabels=along != "cols")
         for key, ax in ((f"xaxis{s}", xa), (f"yaxis{s}", ya)):   # fresh dicts: the unvalidated figure keeps them
-            layout[key] = dict(tickfont=dict(size=TICK_SIZE), title=dict(font=dict(size=FONT_SIZE)), automargin=False,
-                               **ax)
+            layout[key] = dict(tickfont=dict(size=TICK_SIZE, color=AXIS_TEXT_COLOR), automargin=False,
+                               title=dict(font=dict(size=FONT_SIZE, color=AXIS_TEXT_COLOR)), **ax)
         if titles and titles[i - 1]:
             notes.append(dict(text=titles[i - 1], x=(a + b) / 2 if along == "cols" else 0.5, y=hi, xref="paper",
                               yref="paper", xanchor="center", yanchor="bottom", showarrow=False,

@@ -65,7 +65,7 @@ def diagram_nodes(s: StepTerms) -> dict[str, Node]:
     if x.size == 1:
         x_label, x_val, x_scale = f"x<sub>t</sub> = {_fmt(float(x[0]))}", float(x[0]), "state"
     else:
-        x_label = "x<sub>t</sub> = (" + ", ".join(_fmt(float(v)) for v in x) + ")"
+        x_label = "x<sub>t</sub> =<br>(" + ", ".join(f"{float(v):.2f}".replace("-", "−") for v in x) + ")"
         x_val, x_scale = float("nan"), "neutral"
     torch = s.mix == "torch"
     keep_label = (f"z·{hp} = {_fmt(s.keep)}" if torch else f"(1−z)·{hp} = {_fmt(s.keep)}")
@@ -207,8 +207,9 @@ def cell_diagram(s: StepTerms, *, height: int = 470) -> go.Figure:
                     _colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52)]
     return figure(data, height=height, margin=dict(l=10, r=90, t=50, b=10), shapes=shapes, annotations=notes,
                   title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
-                  xaxis=dict(visible=False, range=[-0.2, 15.0], fixedrange=True),
-                  yaxis=dict(visible=False, range=[-0.2, 8.1], fixedrange=True), hoverlabel=dict(font_size=15))
+                  xaxis=dict(visible=False, range=[-2.6, 15.6], fixedrange=True, automargin=False),
+                  yaxis=dict(visible=False, range=[-0.6, 8.1], fixedrange=True, automargin=False),
+                  hoverlabel=dict(font_size=15))
 
 
 def _text_on(n: Node) -> str:
@@ -298,12 +299,13 @@ CONVENTION_LABELS = {
 }
 
 
-def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, unit: int,
+def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int | None, *, unit: int,
                       height: int = 520) -> go.Figure:
     """h_t (top) and z_t (bottom) of one unit under the four conventions (same seeded weights, wiki relabelled).
 
     h_by_convention / z_by_convention: (mix, reset) -> (T,). Same reset: the h lines coincide (relabelling);
-    the z lines mirror around 0.5 (z -> 1 - z). Different reset: different h (a different model)."""
+    the z lines mirror around 0.5 (z -> 1 - z). Different reset: different h (a different model). t: the step
+    marked by a vertical line (None: no mark)."""
     colors = {"after": OKABE_ITO["blue"], "before": OKABE_ITO["vermillion"]}
     data = []
     for (mix, reset), hv in h_by_convention.items():
@@ -316,7 +318,7 @@ def convention_figure(h_by_convention: dict, z_by_convention: dict, t: int, *, u
     layout = _rows(0.5, gap=0.14)
     layout["yaxis"].update(axis("h<sub>t</sub>", range=[-1.05, 1.05]))
     layout["yaxis2"].update(axis("z<sub>t</sub>", range=[-0.02, 1.02]))
-    marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
-                  line=dict(color=NEUTRAL, width=2))]
+    marks = [] if t is None else [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
+                                       line=dict(color=NEUTRAL, width=2))]
     return figure(data, height=height, margin=dict(l=70, t=20 + 2 * LEGEND_ROW, b=70), shapes=marks, **layout,
                   legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0))

@@ -68,6 +68,7 @@ class Step:
     choices: dict[str, str]
     how_to_read: str
     knob: Knob | None = None
+    also: tuple[str, ...] = ()   # other pages this step introduces (their "Lesson, step N" link points here)
     goal: bool = False       # the last step: the student sets the knob to reach a goal the engine checks
     training: bool = False   # the step follows the class's shared training run
 
@@ -270,7 +271,8 @@ STEPS: tuple[Step, ...] = (
          "gate z decides how much of the old state (and of the gradient) passes each step.",
          "Straight out of PyTorch (default init), does the GRU keep more than 1% of its gradient 99 steps back?",
          {"yes": "Yes, gates keep the gradient", "no": "No, it vanishes too"},
-         "Both lines are the share of the gradient left k steps back (log scale), same length and noise input."),
+         "Both lines are the share of the gradient left k steps back (log scale), same length and noise input.",
+         also=("compare",)),
     Step("update_gate", "The update gate opens a direct path", "home",
          "A positive bias on the update gate pushes z towards 1: keep the old state. Then h_t ≈ h_(t−1) and the "
          "gradient passes back almost unchanged.",
@@ -285,7 +287,7 @@ STEPS: tuple[Step, ...] = (
          {"stays": f"It stays exactly at {MEMORY_H0}", "decays": "It slowly decays towards 0",
           "follows": "It follows the noise"},
          "Each line is the hidden state h_t at step t; the dashed line is the run with the gate free.",
-         Knob("z", "Update gate z held at", 0.5, 0.0, 1.0, 0.05)),
+         Knob("z", "Update gate z held at", 0.5, 0.0, 1.0, 0.05), also=("step_through",)),
     Step("make_rnn", "z = 0 and r = 1 make it an RNN", "gate_explorer",
          "The reset gate r decides how much of the old state enters the candidate n_t. Hold z = 0 (take only the "
          "candidate) and r = 1 (let all of the old state into it).",
@@ -303,7 +305,7 @@ STEPS: tuple[Step, ...] = (
          "sequences?",
          {"both": "Both", "gru": "Only the GRU", "rnn": "Only the RNN", "neither": "Neither"},
          "Each line is the share of 256 held-out sequences answered right as training goes on; the dotted line is "
-         f"chance ({_pct(1 / TRAIN.n_symbols)}).", training=True),
+         f"chance ({_pct(1 / TRAIN.n_symbols)}).", also=("forecast", "text", "translate"), training=True),
     Step("learned", "What the trained GRU learned", "train",
          "The GRU you trained reads a held-out sequence: the token at step 1, noise, the query at the last step. "
          "The chart shows its update gate z_t (the share of the old state kept) at each step, read by the engine.",
@@ -340,7 +342,7 @@ def compute(settings: Settings) -> Result:
 
 def step_for_page(page: str) -> int | None:
     """The 1-based number of the first lesson step that introduces ``page`` (a file stem), or None."""
-    return next((i for i, s in enumerate(STEPS, start=1) if s.page == page), None)
+    return next((i for i, s in enumerate(STEPS, start=1) if s.page == page or page in s.also), None)
 
 
 # ----------------------------------------------------------------------------------------------- the class's training run

@@ -111,3 +111,10 @@ def test_non_finite_seed_links_fall_back_with_a_note_instead_of_crashing(raw):
     at, out = run(t_seed=raw)
     assert out["seed"] in ("0", "9999")
     assert any(f"t_seed={raw}" in n for n in notes(at)), notes(at)
+
+
+def test_a_typed_fraction_in_an_integer_input_lands_on_the_nearest_whole_number():
+    at, _ = run()
+    at.number_input(key="t_seed").set_value(41.7).run()
+    assert not at.exception
+    assert json.loads(at.json[0].proto.body)["seed"] == "42"

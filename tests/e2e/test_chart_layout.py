@@ -1,7 +1,12 @@
-"""Chart layout in real Chromium, laptop and projector width: charts have fixed margins (axis automargin off, see
-lab.theme.MARGIN), so these tests pin that no axis label, title, legend or colour-bar text is cut off at the figure's
-edge or runs into the tick labels, that no label on a chart sits on the legend, and that the vanishing page's charts (the ones the slider-latency benchmark
-times) fit their margins without Plotly widening them, which would cost a second draw on every rerun."""
+"""Chart layout in real Chromium, for every chart of every page of app.py (pages added later included), at a
+projector (1920x1080), a laptop (1280x800) and a phone (390x844): no axis label, title, legend or colour-bar text
+cut off at the figure's edge or running into the tick labels, no label on a chart sitting on its legend, no legend
+over a title. Charts inside expanders and tabs are opened and checked too. Charts have fixed margins (axis
+automargin off, see lab.theme.MARGIN): the vanishing page's charts (the ones the slider-latency benchmark times)
+must fit them without Plotly widening them at laptop and projector width, which would cost a second draw per rerun.
+
+Plus what the back row and a phone need (lab.theme.PAGE_CSS): text above 16 px and dark axis text at 1920 px, no
+Plotly toolbar over the legend at 390 px. One server for the whole session, one browser page reused."""
 from __future__ import annotations
 
 import pytest
@@ -10,73 +15,129 @@ from scripts.serve import app_pages
 
 pytestmark = pytest.mark.e2e
 
-SIZES = [(1280, 800), (1920, 1080)]
+SIZES = [(1920, 1080), (1280, 800), (390, 844)]
+IDS = [f"{w}x{h}" for w, h in SIZES]
+PHONE = pytest.mark.xfail(strict=False, reason="phone layout (issue 12): found at 390x844 on 2026-12-01 in charts of "
+                          "step_through, text, translate and the gate explorer's multi-unit view, for their owners; "
+                          "the lead makes this a hard check once those have landed")
+SIZE_PARAMS = [pytest.param(s, id=i, marks=[PHONE] if s[0] < 640 else []) for s, i in zip(SIZES, IDS)]
 VANISHING_VIEWS = ["none", "units", "phase", "clip"]
+# Views of a page that a choice switches to, beyond what each page shows at its defaults.
+EXTRA_VIEWS = [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS[1:]] + [("gate_explorer", {"ge_mode": "multi"})]
 
-# Per chart: the margins it asked for and the ones Plotly used, axes whose automargin is on, and every text element
-# of the axes / legend / colour bars / titles lying outside the figure or overlapping the tick labels.
+# Per visible chart: the margins it asked for and the ones Plotly used, axes whose automargin is on, text lying
+# outside the figure, and text over other text (axis title on tick labels, a label on the legend, legend on a title).
 LAYOUT_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
-  const fl = gd._fullLayout, svg = gd.querySelector('.main-svg').getBoundingClientRect();
+  const svgEl = gd.querySelector('.main-svg');
+  if (!svgEl || !gd._fullLayout) return null;
+  const fl = gd._fullLayout, svg = svgEl.getBoundingClientRect();
+  if (!svg.width || !svg.height) return null;                       // in a closed expander or another tab
   const box = t => t.getBoundingClientRect();
-  const outside = [];
-  gd.querySelectorAll('.xtick text, .ytick text, [class*="xtitle"] text, [class*="ytitle"] text, .legendtext, ' +
-                      '.cbaxis text, .cbtitle text, .annotation-text, .gtitle').forEach(t => {
-    const r = box(t);
-    if (r.width && (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1 || r.bottom > svg.bottom + 1))
-      outside.push(t.textContent.slice(0, 40));
-  });
+  const texts = sel => [...gd.querySelectorAll(sel)].filter(t => box(t).width);
   const hits = (a, b) => a.right > b.left + 1 && a.left < b.right - 1 && a.bottom > b.top + 1 && a.top < b.bottom - 1;
+  const outside = texts('.xtick text, .ytick text, [class*="xtitle"] text, [class*="ytitle"] text, .legendtext, ' +
+                        '.cbaxis text, .cbtitle text, .annotation-text, .gtitle')
+    .filter(t => { const r = box(t); return r.left < svg.left - 1 || r.right > svg.right + 1 ||
+                                            r.top < svg.top - 1 || r.bottom > svg.bottom + 1; })
+    .map(t => t.textContent.slice(0, 40));
   const overlaps = [];
   for (const ax of ['x', 'y']) {
-    const ticks = [...gd.querySelectorAll(`.${ax}tick text`)].map(box).filter(r => r.width);
-    gd.querySelectorAll(`[class*="${ax}title"] text`).forEach(t => {
-      if (ticks.some(q => hits(q, box(t)))) overlaps.push(t.textContent.slice(0, 40));
+    const ticks = texts(`.${ax}tick text`).map(box);
+    texts(`[class*="${ax}title"] text`).forEach(t => {
+      if (ticks.some(q => hits(q, box(t)))) overlaps.push('ticks/' + t.textContent.slice(0, 40));
     });
   }
-  const legend = [...gd.querySelectorAll('.legendtext')].map(box).filter(r => r.width);
-  gd.querySelectorAll('.annotation-text').forEach(t => {
+  const legend = texts('.legendtext').map(box);
+  texts('.annotation-text, .gtitle').forEach(t => {
     if (legend.some(q => hits(q, box(t)))) overlaps.push('legend/' + t.textContent.slice(0, 30));
   });
   const axes = Object.keys(fl).filter(k => /^[xy]axis\\d*$/.test(k));
   return {margin: fl.margin, size: fl._size, automargin: axes.filter(k => fl[k].automargin).join(' '),
-          outside, overlaps};
-})"""
+          title: ((gd.layout.title || {}).text || '').slice(0, 40), outside, overlaps};
+}).filter(c => c)"""
+
+OPEN_EXPANDERS_JS = """() => document.querySelectorAll('[data-testid="stExpander"] details:not([open]) > summary')
+  .forEach(s => s.click())"""
 
 
-def _layouts(page) -> list[dict]:
-    page.wait_for_timeout(300)   # Plotly finishes legends and colour bars after the first frame
-    return page.evaluate(LAYOUT_JS)
-
-
-def _urls() -> list[tuple[str, dict]]:
-    out = [(stem, {}) for stem in app_pages()]
-    out += [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS if v != "none"]
+def layouts(page) -> list[dict]:
+    """Every visible chart's layout facts, after every expander is opened; each tab of every tab bar in turn."""
+    page.evaluate(OPEN_EXPANDERS_JS)
+    page.wait_for_timeout(400)   # Plotly finishes legends and colour bars after the first frame
+    out = page.evaluate(LAYOUT_JS)
+    tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
+    for i in range(tabs.count()):
+        if tabs.nth(i).get_attribute("aria-selected") != "true":
+            tabs.nth(i).click()
+            page.wait_for_timeout(400)
+            out += page.evaluate(LAYOUT_JS)
     return out
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_no_chart_text_is_cut_off_or_hits_the_tick_labels(open_page, size):
-    problems = []
+def views() -> list[tuple[str, dict]]:
+    return [(stem, {}) for stem in app_pages()] + [v for v in EXTRA_VIEWS if v[0] in app_pages()]
+
+
+def problems_of(where: str, chart: dict) -> list[str]:
+    out = []
+    if chart["automargin"]:
+        out.append(f"{where}: automargin on for {chart['automargin']}")
+    if chart["outside"]:
+        out.append(f"{where}: text outside the figure: {chart['outside']}")
+    if chart["overlaps"]:
+        out.append(f"{where}: text over other text: {chart['overlaps']}")
+    return out
+
+
+@pytest.mark.parametrize("size", SIZE_PARAMS)
+def test_no_chart_text_is_cut_off_or_hits_other_text_on_any_page(open_page, size):
+    problems, seen = [], 0
     open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
-    for stem, params in _urls():
+    for stem, params in views():
         page = open_page(stem, **params)
-        for i, c in enumerate(_layouts(page)):
-            where = f"{stem}{params or ''} chart {i}"
-            if c["automargin"]:
-                problems.append(f"{where}: automargin on for {c['automargin']}")
-            if c["outside"]:
-                problems.append(f"{where}: text outside the figure: {c['outside']}")
-            if c["overlaps"]:
-                problems.append(f"{where}: text over other text (axis title on tick labels, a label on the "
-                                f"legend): {c['overlaps']}")
+        for i, chart in enumerate(layouts(page)):
+            seen += 1
+            problems += problems_of(f"{stem}{params or ''} chart {i} '{chart['title']}'", chart)
+    assert seen >= len(app_pages()), f"only {seen} charts found"
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("size", SIZES[:2], ids=IDS[:2])
 def test_vanishing_charts_fit_their_fixed_margins(open_page, size):
     open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
     for view in VANISHING_VIEWS:
         page = open_page("vanishing", vg_view=view)
-        for i, c in enumerate(_layouts(page)):
+        for i, c in enumerate(layouts(page)):
             grown = {k: (c["margin"][k], round(c["size"][k])) for k in "lrtb" if round(c["size"][k]) > c["margin"][k]}
             assert not grown, f"view {view}, chart {i}: margins widened by Plotly (asked, used): {grown}"
+
+
+TEXT_JS = """() => {
+  const px = el => parseFloat(getComputedStyle(el).fontSize);
+  const lum = el => { const [r, g, b] = getComputedStyle(el).fill.match(/[\\d.]+/g).map(Number);
+                      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };
+  const main = '[data-testid="stMain"] ';
+  return {body: [...document.querySelectorAll(main + '[data-testid="stMarkdownContainer"] p')].map(px),
+          labels: [...document.querySelectorAll(main + '[data-testid="stWidgetLabel"] p')].map(px),
+          ticks: [...document.querySelectorAll('.xtick text, .ytick text')].map(px),
+          axis_lum: [...document.querySelectorAll('.xtick text, .ytick text, .xtitle, .ytitle')].map(lum)};
+}"""
+
+
+def test_projector_text_is_above_16_px_and_axis_text_is_dark(open_page):
+    open_page("home").set_viewport_size({"width": 1920, "height": 1080})
+    for stem in app_pages():
+        t = open_page(stem).evaluate(TEXT_JS)
+        assert t["body"] and min(t["body"]) > 16, (stem, "body text px", sorted(set(t["body"])))
+        assert not t["labels"] or min(t["labels"]) > 16, (stem, "widget label px", sorted(set(t["labels"])))
+        assert t["ticks"] and min(t["ticks"]) > 16, (stem, "tick px", sorted(set(t["ticks"])))
+        assert max(t["axis_lum"]) < 0.35, (stem, "axis text too light for a projector", max(t["axis_lum"]))
+
+
+def test_no_plotly_toolbar_on_a_phone_but_one_on_a_laptop(open_page):
+    shown = "() => [...document.querySelectorAll('.modebar-container')].map(m => getComputedStyle(m).display)"
+    page = open_page("home")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert set(page.evaluate(shown)) == {"none"}
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert "none" not in set(page.evaluate(shown))

@@ -82,6 +82,9 @@ def test_goal_check_follows_the_engine(bias):
 
 def test_step_for_page_and_step_of_clamp():
     assert L.step_for_page("vanishing") == 1 and L.step_for_page("nowhere") is None
+    assert L.step_of(L.step_for_page("text")).slug == "train"
+    for stem in ("home", "vanishing", "step_through", "gate_explorer", "train", "compare", "forecast", "text"):
+        assert L.step_for_page(stem) is not None, stem
     assert L.step_of(0) is L.STEPS[0] and L.step_of(99) is L.STEPS[-1]
 
 
