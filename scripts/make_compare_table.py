@@ -32,6 +32,21 @@ def point(settings: M.Settings) -> tuple[dict[str, float], tuple]:
     return {k: float(v.final["accuracy"]) for k, v in views.items()}, job.matches
 
 
+def write(a, runs: dict, matches, done: list, seconds: float, argv) -> None:
+    """The table of the points done so far (a delay counts once all its seeds are done)."""
+    full = [i for i, d in enumerate(a.delays) if all((d, s) in done for s in a.seeds)]
+    cells = {k: {"mean": [sum(runs[k][i]) / len(runs[k][i]) for i in full], "min": [min(runs[k][i]) for i in full],
+                 "max": [max(runs[k][i]) for i in full], "runs": [runs[k][i] for i in full]} for k in M.KINDS}
+    settings = asdict(M.train_config(M.Settings(task=a.task, steps=a.steps)))
+    for name in ("delay", "seed", "hidden_size"):
+        settings.pop(name)
+    out = dict(delays=[a.delays[i] for i in full], seeds=a.seeds, budget=a.budget, settings=settings,
+               sizes={m.kind: {"hidden": m.hidden, "parameters": m.count} for m in matches}, cells=cells,
+               seconds=round(seconds, 1), command="python scripts/make_compare_table.py " + " ".join(argv or sys.argv[1:]))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(out, indent=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--delays", type=int, nargs="+", default=list(DELAYS))
@@ -42,24 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=M.TABLE)
     a = p.parse_args(argv)
     runs = {k: [[None] * len(a.seeds) for _ in a.delays] for k in M.KINDS}
-    t0, matches = time.time(), ()
+    t0, done = time.time(), []
     for i, d in enumerate(a.delays):
         for j, s in enumerate(a.seeds):
             acc, matches = point(M.Settings(task=a.task, delay=d, seed=s, budget=a.budget, steps=a.steps))
             for k in M.KINDS:
                 runs[k][i][j] = acc[k]
+            done.append((d, s))
             print(f"D={d} seed={s}: " + ", ".join(f"{k} {acc[k]:.3f}" for k in M.KINDS), flush=True)
-    cells = {k: {"mean": [sum(r) / len(r) for r in runs[k]], "min": [min(r) for r in runs[k]],
-                 "max": [max(r) for r in runs[k]], "runs": runs[k]} for k in M.KINDS}
-    settings = asdict(M.train_config(M.Settings(task=a.task, steps=a.steps)))
-    settings.pop("delay"), settings.pop("seed"), settings.pop("hidden_size")
-    out = dict(delays=a.delays, seeds=a.seeds, budget=a.budget, settings=settings,
-               sizes={m.kind: {"hidden": m.hidden, "parameters": m.count} for m in matches},
-               cells=cells, seconds=round(time.time() - t0, 1),
-               command="python scripts/make_compare_table.py " + " ".join(argv or sys.argv[1:]))
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(out, indent=1))
-    print(f"wrote {a.out} in {out['seconds']:.0f} s")
+            write(a, runs, matches, done, time.time() - t0, argv)     # after every point: a partial table is kept
+    print(f"wrote {a.out} in {time.time() - t0:.0f} s")
     return 0
 
 
