@@ -67,11 +67,17 @@ def server_rss_mb(port: int) -> float:
     raise RuntimeError(f"no streamlit process found for port {port}")
 
 
+async def _goto(page, url: str) -> None:
+    """Open ``url``; readiness is the app's own (script run over, charts drawn), not the browser's load event."""
+    await page.goto(url, wait_until="commit")
+    await _idle(page)
+
+
 async def _idle(page) -> None:
-    await page.wait_for_function(APP_IDLE_JS, timeout=120_000)
+    await page.wait_for_function(APP_IDLE_JS, timeout=300_000)
     await page.wait_for_function("""() => { const c = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
                                    return c.length > 0 && c.every(x => x.querySelector('.main-svg')); }""",
-                                 timeout=120_000)
+                                 timeout=300_000)
 
 
 async def _check_page(page, s: Session, where: str) -> None:
@@ -96,8 +102,7 @@ async def _move(page, label: str, s: Session, rng: random.Random, presses: int) 
 
 
 async def _train(page, base: str, s: Session) -> None:
-    await page.goto(f"{base}/lesson?lesson_step=7")
-    await _idle(page)
+    await _goto(page, f"{base}/lesson?lesson_step=7")
     t0 = time.perf_counter()
     await page.get_by_role("button", name="Train (the whole class shares one run)").click()
     while time.perf_counter() - t0 < 600:
@@ -120,12 +125,10 @@ async def student(browser, base: str, i: int, trains: bool, delay: float) -> Ses
     page = await ctx.new_page()
     page.on("pageerror", lambda e: s.errors.append(f"page error: {e}"))
     try:
-        await page.goto(f"{base}/lesson")
-        await _idle(page)
+        await _goto(page, f"{base}/lesson")
         await _move(page, "Sequence length T", s, rng, 2)
         await _check_page(page, s, "lesson")
-        await page.goto(f"{base}/vanishing")
-        await _idle(page)
+        await _goto(page, f"{base}/vanishing")
         await _move(page, "Sequence length T", s, rng, 3)
         await _check_page(page, s, "vanishing")
         if trains:

@@ -387,13 +387,22 @@ def analyse(kind: str, config: TrainConfig, params: dict[str, np.ndarray], step:
                     int(tr.nonfinite_from[0]))
 
 
-KEEP_GATE = {"gru": "z", "lstm": "f"}    # the gate that keeps the old state (GRU z with PyTorch mixing; LSTM f)
+def keep_gate(kind: str) -> tuple[str, int] | None:
+    """(gate, sign) of the gate that keeps the old state, from the cell registry: sign +1 keeps with the gate (GRU
+    family z, LSTM f), -1 with one minus it (MGU f); None for the RNN."""
+    from .cells import REGISTRY
+
+    spec = REGISTRY[kind]
+    return None if spec.keep_gate is None else (spec.keep_gate, spec.keep_sign)
 
 
 def keep_share(a: Analysis) -> np.ndarray | None:
-    """(T, H) share of the old state kept at each step: GRU z, LSTM forget gate f; RNN None."""
-    gate = KEEP_GATE.get(a.kind)
-    return None if gate is None else a.gates[gate]
+    """(T, H) share of the old state kept at each step (GRU z, LSTM forget gate f, MGU 1 - f); RNN None."""
+    gate = keep_gate(a.kind)
+    if gate is None:
+        return None
+    g = a.gates[gate[0]]
+    return g if gate[1] > 0 else 1.0 - g
 
 
 def retention(a: Analysis, over_units: str = "mean") -> np.ndarray | None:

@@ -50,15 +50,21 @@ def read_settings() -> M.Settings:
                       mix=mix, reset=reset, **sig)
 
 
-def keep_in_range(T: int, H: int) -> None:
-    """Clamp the step and the unit when T or H shrank, and take a step chosen by the play timer."""
+def keep_in_range(T: int) -> None:
+    """Clamp the step when T shrank, and take a step chosen by the play timer."""
     ss = st.session_state
     if "_st_next_t" in ss:
         ss["st_t"] = ss.pop("_st_next_t")
     if ss.get("st_t", min(M.DEFAULT_STEP, T)) > T:
         ss["st_t"] = T
-    if ss.get("st_unit", 1) > H:
-        ss["st_unit"] = H
+
+
+def unit_picker(H: int) -> int:
+    """The unit shown (sidebar; clamped when H shrank). Returns it 0-based."""
+    if st.session_state.get("st_unit", 1) > H:
+        st.session_state["st_unit"] = H
+    return int(C.select("Unit shown", "st_unit", list(range(1, H + 1)), 1, labels=lambda j: f"unit {j}",
+                        container=st.sidebar, help="The unit whose numbers the diagram and equations show.")) - 1
 
 
 def _move(delta: int, T: int) -> None:
@@ -74,12 +80,11 @@ def _toggle_play(T: int) -> None:
     ss["_st_playing"], ss["_st_last_tick"], ss["_st_play_toggled"] = playing, time.monotonic(), True
 
 
-def nav(T: int, H: int) -> tuple[int, int]:
-    """Time-step slider, unit selector, Back / Play / Next. Returns (t 1-based, unit 0-based)."""
-    n1, n2, n3 = st.columns([1.6, 0.9, 2.3], gap="medium", vertical_alignment="bottom")
+def nav(T: int) -> int:
+    """Time-step slider and Back / Play / Next. Returns t (1-based)."""
+    n1, n3 = st.columns([2, 2], gap="medium", vertical_alignment="bottom")
     t = C.slider("Time step t", "st_t", 1, max(T, 2), min(M.DEFAULT_STEP, T), container=n1,
                  help="h_t is the state after reading x_t.", disabled=T < 2)
-    unit = C.select("Unit", "st_unit", list(range(1, H + 1)), 1, labels=lambda j: f"unit {j}", container=n2)
     playing = st.session_state.get("_st_playing", False)
     b1, b2, b3 = n3.columns(3)
     b1.button("Back", key="st_prev", icon=":material/skip_previous:", on_click=_move, args=(-1, T),
@@ -91,7 +96,7 @@ def nav(T: int, H: int) -> tuple[int, int]:
               disabled=t >= T, width="stretch", help="One step forward")
     if st.session_state.pop("_st_play_toggled", False):
         st.rerun(scope="app")                               # the timer starts or stops on a full run
-    return min(int(t), T), int(unit) - 1
+    return min(int(t), T)
 
 
 @st.fragment(run_every=M.PLAY_INTERVAL_S if st.session_state.get("_st_playing") else None)
@@ -118,9 +123,8 @@ def equations(v: M.StepView, I: int, H: int) -> None:
              "n": "Candidate state", "h": "The mix: new state from old state and candidate"}
     for g in ("r", "z", "n", "h"):
         with st.container(border=True, key=f"st_eq_{g}"):
-            c1, c2 = st.columns([1, 2], vertical_alignment="center")
-            c1.markdown(f"**{names[g]}**")
-            c2.latex(sym[g])
+            st.markdown(f"**{names[g]}**")
+            st.latex(sym[g])
             st.latex(num[g])
     st.caption(f"Numbers rounded to 3 decimals; they reproduce the recorded r, z, n, h to within {v.agree:.1e}. "
                f"A product like W_ir x_t is row {s.unit + 1} of the matrix times the vector; here "
@@ -135,34 +139,32 @@ def code_panel() -> None:
                "reset before the matmul the candidate reads tanh(W_in x + b_in + W_hn (r·h_prev) + b_hn).")
 
 
-def conventions(res: M.Result, v: M.StepView) -> None:
-    """What the mixing and reset switches change, on the chart and in this step's numbers."""
-    s, u, o, q = v.terms, v.terms.unit, v.other_mix, v.other_reset
+def conventions(res: M.Result, unit: int) -> None:
+    """What the mixing and reset switches change over the whole run of one unit (0-based)."""
     st.subheader("What the convention switch changes")
     _predict("Switch the mixing convention in the sidebar: which of these lines will move?")
     c1, c2 = st.columns([1.2, 1], gap="large")
-    fig = convention_figure({k: r.h[:, u] for k, r in res.runs.items()}, {k: r.z[:, u] for k, r in res.runs.items()},
-                            s.t, unit=u)
+    fig = convention_figure({k: r.h[:, unit] for k, r in res.runs.items()},
+                            {k: r.z[:, unit] for k, r in res.runs.items()}, None, unit=unit)
     ui.chart(fig, key="st_conventions", container=c1,
              how_to_read="Same seeded weights run four ways. Top: the thick and dotted lines of one colour lie on "
                          "top of each other (the two mixes agree); blue and orange differ (the two reset "
                          "placements do not). Bottom: z of the two mixes mirror each other around 0.5.")
-    if not ui.reveal(f"**Equivalent up to relabelling.** Mixing: negating the update gate's weights and bias turns one "
-               f"convention into the other: z = {E.fmt(s.z)} here is z = 1 − {E.fmt(s.z)} = {E.fmt(o.z)} there, "
-               f"with the same r, n and h = {E.fmt(o.h)}; over the run h differs by at most {sci(res.dh_mix)} "
-               f"(rounding).", key="st_reveal_conventions", container=c2):
-        return
-    c2.warning(f"**Not equivalent.** Reset placement: same weights, same step, but n = {E.fmt(s.n)} with the reset "
-               f"{s.reset} the matmul and n = {E.fmt(q.n)} with it {v.reset_name}; no relabelling maps one model "
-               f"onto the other. Over this run h differs by up to {sci(res.dh_reset)}.", icon=":material/report:")
+    if ui.reveal(f"**Equivalent up to relabelling.** Mixing: negating the update gate's weights and bias turns one "
+                 f"convention into the other: z becomes 1 − z at every step while r, n and h stay the same (over "
+                 f"the run h differs by at most {sci(res.dh_mix)}, rounding).", key="st_reveal_conventions",
+                 container=c2):
+        c2.warning(f"**Not equivalent.** Reset placement: the same weights with the reset moved give another "
+                   f"candidate n at every step; no relabelling maps one model onto the other. Over this run h "
+                   f"differs by up to {sci(res.dh_reset)}.", icon=":material/report:")
 
 
 @st.fragment
-def step_panel(res: M.Result) -> None:
-    """Everything that follows the step and the unit: reruns alone when they move."""
+def step_panel(res: M.Result, unit: int) -> None:
+    """Everything that follows the step: reruns alone when the step moves."""
     T, H = res.steps, res.settings.hidden
-    keep_in_range(T, H)
-    t, unit = nav(T, H)
+    keep_in_range(T)
+    t = nav(T)
     v = M.step_view(res, t, unit)
     run = res.run
     _predict("Before you press Next: will the memory line along the top keep its colour through the × "
@@ -173,12 +175,10 @@ def step_panel(res: M.Result) -> None:
              "the gates (σ) and the candidate (tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, "
              "closed) to yellow (1, open), states from blue (−1) to red (+1).")
     ui.chart(step_context(run.x, run.r[:, unit], run.z[:, unit], run.n[:, unit], run.h[:, unit], t, unit=unit),
-             key="st_context", container=c2, how_to_read="The whole sequence for this unit: the input on top, "
+             key="st_context", container=c2, how_to_read=f"The whole sequence for unit {unit + 1}: the input on top, "
              "the gates r and z, the candidate n and the state h below; the grey line marks step t.")
     ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
     equations(v, res.settings.input, H)
-    code_panel()
-    conventions(res, v)
 
 
 ui.page_header("Step through a GRU", "Watch one GRU step happen with real numbers: which gate opened, what the "
@@ -186,10 +186,13 @@ ui.page_header("Step through a GRU", "Watch one GRU step happen with real number
                "and a unit (or press Play); the model and its input are in the sidebar.")
 settings = read_settings()
 result = M.compute(settings)
+unit = unit_picker(settings.hidden)
 if result.typed_error:
     st.error(f"{result.typed_error} Expected {M.typed_hint(settings.input)}. Showing the default sequence "
              f"meanwhile.", icon=":material/error:")
 ticker(result.steps)
-step_panel(result)
+step_panel(result, unit)
+code_panel()
+conventions(result, unit)
 ui.download_arrays("Download this run (CSV)", M.download_columns(result),
                    f"gru_step_through_{settings.mix}_{settings.reset}.csv", key="st_download")

@@ -19,7 +19,10 @@ from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, 
 
 GUIDE_COLOR = "#888888"
 KEEP_TITLES = {"gru": "GRU update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)",
-               "lstm": "LSTM forget gate f<sub>t</sub> (share of c<sub>t−1</sub> kept)"}
+               "lstm": "LSTM forget gate f<sub>t</sub> (share of c<sub>t−1</sub> kept)",
+               "mgu": "MGU 1 − f<sub>t</sub> (share of h<sub>t−1</sub> kept)",
+               **{f"gru_type{i}": f"GRU type {i} update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)"
+                  for i in (1, 2, 3)}}
 RING = dict(size=MARKER_SIZE + 2, symbol="circle-open", line=dict(width=3))
 
 

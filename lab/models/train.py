@@ -53,7 +53,7 @@ class Settings:
     bias: float = D.update_bias
     sweep_delays: tuple[int, ...] = (10, 50, 100)
 
-    KINDS = TT.CELLS
+    KINDS = TT.KINDS                     # every kind that trains; the default selection is ``cells``
     TASKS = TASKS
     LIMITS = dict(delay=(5, DELAY_MAX, 5), hidden=(4, 128, 4), clip=(0.0, 10.0, 0.25), steps=(50, 5000, 50),
                   budget=(5, 300, 5), bias=(-4.0, 8.0, 0.25))
@@ -126,7 +126,7 @@ class TrainView:
 
     @property
     def gated(self) -> list[str]:
-        return [k for k in self.models if k in TT.KEEP_GATE]
+        return [k for k in self.models if TT.keep_gate(k) is not None]
 
 
 def view_of(run: TT.TaskRun, source: str = "live") -> TrainView:

@@ -22,19 +22,20 @@ VANISHED = 1e-3  # share < this: "has vanished"; in between: "fades"
 LEVEL = 0.01  # |rho - 1| <= this: the gradient "holds" its size per step
 HUGE_START = 1e6  # ||dL/dh_T|| above this gets a sentence saying where the big start comes from
 
-FORMULAS = r"""
-$g_t = \partial L/\partial h_t$ is the exact gradient (backpropagation through time, float64), plotted against
-$k = T - t$. Each step back multiplies it by the step Jacobian: $g_{t-1} = J_t^\top g_t$ (plus $h_{t-1}$ when the loss
-is summed over steps), with $J_t = \mathrm{diag}(f'(a_t))\,W_{hh}$ for the RNN. The **per-step factor** is
-$\lVert J_t^\top g_t\rVert / \lVert g_t\rVert$; the number in each line's legend entry is its geometric mean.
-
-**Ceiling** ([Pascanu, Mikolov & Bengio 2013](https://arxiv.org/abs/1211.5063)): $|\tanh'|, |\mathrm{ReLU}'| \le 1$,
-so each factor is at most $\sigma_{\max}(W_{hh})$ and $\lVert g_{T-k}\rVert \le \lVert g_T\rVert\,\sigma_{\max}^k$.
-
-**GRU**: $h_t = z_t \odot h_{t-1} + (1 - z_t) \odot n_t$, so $\partial h_t/\partial h_{t-1} = \mathrm{diag}(z_t) +$
-(paths through $W_{hr}, W_{hz}, W_{hn}$). The dashed line keeps only $\mathrm{diag}(z_t)$; the direct-path share is
-$\lVert \mathrm{diag}(z_t)\rVert_F / (\lVert \mathrm{diag}(z_t)\rVert_F + \lVert \text{rest}\rVert_F)$.
-Chrono init: [Tallec & Ollivier 2018](https://arxiv.org/abs/1804.11188).
+FORMULAS = """
+- g<sub>t</sub> = ∂L/∂h<sub>t</sub> is the exact gradient (backpropagation through time, float64), drawn against
+  k = T − t. One step back multiplies it by the step Jacobian: g<sub>t−1</sub> = J<sub>t</sub>ᵀ g<sub>t</sub> (plus
+  h<sub>t−1</sub> when the loss is summed over steps), with J<sub>t</sub> = diag(f′(a<sub>t</sub>)) W<sub>hh</sub> for
+  the RNN.
+- **Per-step factor**: ‖J<sub>t</sub>ᵀ g<sub>t</sub>‖ / ‖g<sub>t</sub>‖; the number in each line's legend entry is
+  its geometric mean over the steps.
+- **Ceiling** ([Pascanu, Mikolov & Bengio 2013](https://arxiv.org/abs/1211.5063)): |tanh′| ≤ 1 and |ReLU′| ≤ 1, so
+  each factor is at most σ<sub>max</sub>(W<sub>hh</sub>) and ‖g<sub>T−k</sub>‖ ≤ ‖g<sub>T</sub>‖ · σ<sub>max</sub><sup>k</sup>.
+- **GRU**: h<sub>t</sub> = z<sub>t</sub> ⊙ h<sub>t−1</sub> + (1 − z<sub>t</sub>) ⊙ n<sub>t</sub>, so
+  ∂h<sub>t</sub>/∂h<sub>t−1</sub> = diag(z<sub>t</sub>) + (the paths through W<sub>hr</sub>, W<sub>hz</sub>,
+  W<sub>hn</sub>). The dashed line keeps only diag(z<sub>t</sub>); the direct-path share is
+  ‖diag(z<sub>t</sub>)‖<sub>F</sub> / (‖diag(z<sub>t</sub>)‖<sub>F</sub> + ‖rest‖<sub>F</sub>).
+- Chrono init: [Tallec & Ollivier 2018](https://arxiv.org/abs/1804.11188).
 """
 
 
@@ -218,8 +219,8 @@ def overflow_chart(res: Result) -> str | None:
         parts = [f"{w} from k = {int(k[m].min())}" for w, m in (("inf", np.isinf(c.grad_norm)),
                                                                 ("NaN", np.isnan(c.grad_norm))) if m.any()]
         if parts:
-            lines.append(f"{CELL_LABELS[c.kind]}'s gradient: " + ", ".join(parts))
-    return "<b>Overflow</b> (▲ on the top edge)<br>" + "<br>".join(lines) if lines else None
+            lines.append(f"{CELL_LABELS[c.kind]}'s gradient:<br>" + "<br>".join(parts))   # short lines: phones
+    return "<b>Overflow</b> (▲ top edge)<br>" + "<br>".join(lines) if lines else None
 
 
 def big_start(res: Result) -> str | None:

@@ -112,3 +112,17 @@ def test_sweep_job_reports_each_delay_as_it_finishes():
     assert v.done == (5, 10) and len(v.accuracy["gru"]) == 2 and job.progress() == 1.0
     with pytest.raises(ValueError, match="delay"):
         replace(s, sweep_delays=(5, 1000)).sweep_job()
+
+
+def test_the_cell_picker_offers_every_kind_that_trains_and_variants_are_analysed_like_the_gru():
+    assert M.Settings.KINDS == TT.KINDS and {"mgu", "gru_type1", "gru_type3"} <= set(M.Settings.KINDS)
+    s = M.Settings(cells=("mgu", "gru_type3", "rnn"), delay=5, steps=20, hidden=8)
+    assert s.ordered_cells == ("rnn", "gru_type3", "mgu")          # the picker's order, whatever the click order
+    job = s.job()
+    job.run(lambda: None)
+    v = job.view()
+    assert v.gated == ["gru_type3", "mgu"]
+    inside = M.look_inside(v, 100, 0)
+    mgu = inside.cells["mgu"]
+    np.testing.assert_allclose(mgu.keep, 1.0 - mgu.analysis.gates["f"])    # MGU keeps with 1 - f
+    assert inside.cells["rnn"].keep is None and mgu.held_best[0] == 1.0
