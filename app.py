@@ -3,7 +3,7 @@ import streamlit as st
 import torch
 
 import lab  # noqa: F401  (registers the lab's Plotly template before any page builds a figure)
-from lab import present, share, ui
+from lab import background, present, share, ui
 from lab.controls import flush_url_fixes
 from lab.models.compare import start_warm_up
 
@@ -36,6 +36,7 @@ start_warm_up()   # the trainable layers' compiled loops, loaded once per proces
 page = st.navigation(PAGES)
 share.toolbar(page.url_path or "home")   # "Share with the class" and the lesson step about this page
 page.run()
+background.watch_all()   # runs this session follows on other pages keep training while it is here
 st.sidebar.toggle("Hide answers until I reveal them", key=ui.HIDE_ANSWERS,
                   help="Predict first: the callouts that answer a page's question wait for a Reveal button.")
 
