@@ -3,8 +3,9 @@ import streamlit as st
 import torch
 
 import lab  # noqa: F401  (registers the lab's Plotly template before any page builds a figure)
-from lab import present, share, ui
+from lab import background, present, share, ui
 from lab.controls import flush_url_fixes
+from lab.models.compare import start_warm_up
 
 # One server process serves every browser session (each session is a thread of this process), and the machine
 # has few cores. PyTorch's default of one intra-op thread per core would let 30 students' training steps
@@ -24,15 +25,18 @@ PAGES = [
     st.Page("pages/step_through.py", title="Step through a GRU", icon=":material/footprint:"),
     st.Page("pages/gate_explorer.py", title="Gate explorer", icon=":material/tune:"),
     st.Page("pages/train.py", title="Train on a task", icon=":material/model_training:"),
+    st.Page("pages/compare.py", title="GRU vs LSTM vs variants", icon=":material/compare_arrows:"),
     st.Page("pages/forecast.py", title="Forecast a time series", icon=":material/show_chart:"),
     st.Page("pages/text.py", title="Model real text", icon=":material/text_fields:"),
     st.Page("pages/translate.py", title="Translate", icon=":material/translate:"),
     st.Page("pages/lesson.py", title="Lesson", icon=":material/school:"),
 ]
 
+start_warm_up()   # the trainable layers' compiled loops, loaded once per process in a thread (off every page)
 page = st.navigation(PAGES)
 share.toolbar(page.url_path or "home")   # "Share with the class" and the lesson step about this page
 page.run()
+background.watch_all()   # runs this session follows on other pages keep training while it is here
 st.sidebar.toggle("Hide answers until I reveal them", key=ui.HIDE_ANSWERS,
                   help="Predict first: the callouts that answer a page's question wait for a Reveal button.")
 

@@ -85,6 +85,19 @@ def make_cell(kind: str, input_size: int, hidden_size: int, *, seed: int = 0, in
     H = V.int_in("hidden_size", hidden_size, 1, V.MAX_HIDDEN)
     seed = V.int_in("seed", seed, 0, 2**32 - 1)
     V.one_of("init", init, INITS)
+    options = _options(kind, spec, nonlinearity, mix, reset)
+    rng = np.random.default_rng(seed)
+    k = 1.0 / np.sqrt(H)
+    shapes = dict(weight_ih=(len(spec.ih_blocks) * H, I), weight_hh=(len(spec.hh_blocks) * H, H),
+                  bias_ih=(len(spec.bias_blocks) * H,), bias_hh=(len(spec.bias_blocks) * H,))
+    P = {name: rng.uniform(-k, k, shapes[name]) for name in PARAM_NAMES}
+    _init_recurrent(P["weight_hh"], rng, len(spec.hh_blocks), H, init, scale)
+    _init_keep_bias(P, rng, kind, spec, options, H, update_bias, chrono)
+    return Cell(kind, I, H, {n: v.astype(dtype) for n, v in P.items()}, options)
+
+
+def _options(kind: str, spec, nonlinearity: str, mix: str | None, reset: str | None) -> dict:
+    """The cell's options (RNN nonlinearity; GRU-family mix and reset placement), checked."""
     options = dict(spec.defaults)
     if kind == "rnn":
         options["nonlinearity"] = V.one_of("nonlinearity", nonlinearity, ("tanh", "relu"))
@@ -93,19 +106,17 @@ def make_cell(kind: str, input_size: int, hidden_size: int, *, seed: int = 0, in
         options["reset"] = V.one_of("reset", reset or options["reset"], ("after", "before"))
     elif mix is not None or reset is not None:
         raise V.bad("mix/reset", (mix, reset), "None for a cell outside the GRU family")
+    return options
 
-    rng = np.random.default_rng(seed)
-    k = 1.0 / np.sqrt(H)
-    shapes = dict(weight_ih=(len(spec.ih_blocks) * H, I), weight_hh=(len(spec.hh_blocks) * H, H),
-                  bias_ih=(len(spec.bias_blocks) * H,), bias_hh=(len(spec.bias_blocks) * H,))
-    P = {name: rng.uniform(-k, k, shapes[name]) for name in PARAM_NAMES}
 
+def _init_recurrent(weight_hh: np.ndarray, rng, blocks: int, H: int, init: str, scale: float | None) -> None:
+    """In place: each H x H block of weight_hh orthogonal / Gaussian per `init`, then rescaled to sigma_max `scale`."""
     if scale is not None:
         scale = V.finite_float("scale", scale, 0.0, 100.0)
     elif init == "orthogonal":
         scale = 1.0
-    for j in range(len(spec.hh_blocks)):
-        blk = P["weight_hh"][j * H:(j + 1) * H]
+    for j in range(blocks):
+        blk = weight_hh[j * H:(j + 1) * H]
         if init == "orthogonal":
             blk[:] = _orthogonal(rng, H)
         elif init == "gaussian":
@@ -113,23 +124,27 @@ def make_cell(kind: str, input_size: int, hidden_size: int, *, seed: int = 0, in
         if scale is not None:
             blk[:] = _rescale(blk, scale)
 
+
+def _init_keep_bias(P: dict, rng, kind: str, spec, options: dict, H: int, update_bias: float,
+                    chrono: int | None) -> None:
+    """In place: chrono init (keep bias log U[1, T_max - 1]) and/or `update_bias` on the keep gate's bias."""
     update_bias = V.finite_float("update_bias", update_bias, -100.0, 100.0)
     if chrono is not None:
         chrono = V.int_in("chrono", chrono, 2, 10 * V.MAX_STEPS)
-    if update_bias != 0.0 or chrono is not None:
-        gate = spec.keep_gate
-        if gate is None or gate not in spec.bias_blocks:
-            raise V.bad("update_bias/chrono", (update_bias, chrono), f"0 and None for {kind!r}: it has no keep-gate bias")
-        sign = spec.keep_sign if "mix" not in options else (1 if options["mix"] == "torch" else -1)
-        j = spec.bias_blocks.index(gate)
-        keep = slice(j * H, (j + 1) * H)
-        if chrono is not None:
-            b = np.log(rng.uniform(1.0, chrono - 1.0, H)) if chrono > 2 else np.zeros(H)
-            P["bias_ih"][keep], P["bias_hh"][keep] = sign * b, 0.0
-            if kind == "lstm":
-                P["bias_ih"][0:H], P["bias_hh"][0:H] = -b, 0.0
-        P["bias_ih"][keep] += sign * update_bias
-    return Cell(kind, I, H, {n: v.astype(dtype) for n, v in P.items()}, options)
+    if update_bias == 0.0 and chrono is None:
+        return
+    gate = spec.keep_gate
+    if gate is None or gate not in spec.bias_blocks:
+        raise V.bad("update_bias/chrono", (update_bias, chrono), f"0 and None for {kind!r}: it has no keep-gate bias")
+    sign = spec.keep_sign if "mix" not in options else (1 if options["mix"] == "torch" else -1)
+    j = spec.bias_blocks.index(gate)
+    keep = slice(j * H, (j + 1) * H)
+    if chrono is not None:
+        b = np.log(rng.uniform(1.0, chrono - 1.0, H)) if chrono > 2 else np.zeros(H)
+        P["bias_ih"][keep], P["bias_hh"][keep] = sign * b, 0.0
+        if kind == "lstm":
+            P["bias_ih"][0:H], P["bias_hh"][0:H] = -b, 0.0
+    P["bias_ih"][keep] += sign * update_bias
 
 
 def stack_cells(cells: list[Cell]) -> Cell:

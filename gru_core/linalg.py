@@ -52,7 +52,19 @@ def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_i
     out = np.zeros(N)
     if S <= 2 * block:
         return np.linalg.svd(M, compute_uv=False)[:, 0] if N else out
-    # M^T M squares the entries: rescale the (rare) matrices whose Frobenius norm is near under- or overflow.
+    M, scale = _rescaled(M)
+    live = np.flatnonzero(scale > 0)                                 # an all-zero matrix has sigma_max 0
+    todo = _subspace_iteration(M if live.size == N else M[live], out, live, scale, block, rtol, max_iter)
+    rest = live[todo]
+    if rest.size:
+        out[rest] = np.linalg.svd(M[rest], compute_uv=False)[:, 0] * scale[rest]
+    return out
+
+
+def _rescaled(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """M^T M squares the entries: rescale the (rare) matrices whose Frobenius norm is near under- or overflow.
+    Returns (M', scale (N,)) with M = scale * M'."""
+    N = M.shape[0]
     fro = np.sqrt(np.einsum("nij,nij->n", M, M))
     odd = np.flatnonzero(~((fro > 1e-120) & (fro < 1e120)))
     scale = np.ones(N)
@@ -60,8 +72,12 @@ def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_i
         scale[odd] = np.abs(M[odd]).max(axis=(1, 2))
         M = M.copy()
         M[odd] /= np.where(scale[odd] > 0, scale[odd], 1.0)[:, None, None]
-    live = np.flatnonzero(scale > 0)                                 # an all-zero matrix has sigma_max 0
-    A = M if live.size == N else M[live]
+    return M, scale
+
+
+def _subspace_iteration(A, out, live, scale, block: int, rtol: float, max_iter: int) -> np.ndarray:
+    """Fill out[live[i]] for every matrix A[i] whose top Ritz value passes the check; return the rows not accepted."""
+    S = A.shape[1]
     U = np.broadcast_to(_start_block(S, block), (live.size, S, block))
     todo = np.arange(live.size)                                      # rows of A not yet accepted
     for it in range(1, max_iter + 1):
@@ -78,10 +94,8 @@ def top_singular_values(M: np.ndarray, block: int = 8, rtol: float = 1e-9, max_i
         out[live[todo[done]]] = np.sqrt(theta[done, -1]) * scale[live[todo[done]]]
         todo, A, U = todo[~done], A[~done], U[~done]
         if todo.size == 0:
-            return out
-    rest = live[todo]
-    out[rest] = np.linalg.svd(M[rest], compute_uv=False)[:, 0] * scale[rest]
-    return out
+            break
+    return todo
 
 
 @functools.lru_cache(maxsize=8)

@@ -159,44 +159,58 @@ def record(cell: Cell, x, loss="last", h0=None, c0=None, override: dict | None =
 
     p = spec.prepare(cell)
     ovs = _override_arrays(cell, override, (T, B, H))
-    hs = np.empty((T, B, H), dtype=dtype)
-    gates = {name: np.empty((T, B, H), dtype=dtype) for name in spec.gates}
-    caches = []
     with np.errstate(all="ignore"):
-        gx = p.input_projection(x)
-        h0_arr = h_prev
-        for t in range(T):
-            h_prev, c_prev, cache = spec.forward(p, gx[t], h_prev, c_prev, ovs[t])
-            hs[t] = h_prev
-            for name, arr in gates.items():
-                arr[t] = cache[name]
-            caches.append(cache)
-
-        # g_t: the direct part of dL/dh_t (through h_t alone); g = None when only g_T = h_T is non-zero
-        if isinstance(loss, str) and loss == "last":
-            g, L, loss_name = None, 0.5 * np.sum(hs[-1] ** 2, axis=-1), "last"
-        elif isinstance(loss, str):                          # "all"
-            g, L, loss_name = hs, 0.5 * np.sum(hs ** 2, axis=(0, 2)), "all"
-        else:
-            try:
-                g = np.broadcast_to(np.asarray(loss, dtype=dtype), hs.shape)
-            except ValueError:
-                raise V.bad("loss", f"an array of shape {np.shape(loss)}", f"'last', 'all' or an array broadcastable to {hs.shape}") from None
-            L = np.sum(g * hs, axis=(0, 2))
-            loss_name = "custom"
-
-        grad = np.empty_like(hs)
-        dh = hs[-1].copy() if g is None else g[-1].copy()
-        dc = np.zeros_like(dh) if spec.n_state == 2 else None
-        for t in range(T - 1, -1, -1):
-            grad[t] = dh
-            dh_prev, dc = spec.backward(p, caches[t], dh, dc)
-            dh = dh_prev + g[t - 1] if t > 0 and g is not None else dh_prev
-
+        hs, gates, caches = _forward(spec, p, x, h_prev, c_prev, ovs, H)
+        g, L, loss_name = _direct_gradients(loss, hs)
+        grad, dh = _backward(spec, p, caches, hs, g)
+    h0_arr = h_prev
     bad_step = ~np.all(np.isfinite(hs), axis=2)                                  # (T, B)
     nonfinite_from = np.where(bad_step.any(axis=0), bad_step.argmax(axis=0), -1)
     return Trace(kind=cell.kind, x=x, h0=h0_arr, h=hs, gates=gates, grad_h=grad, grad_h0=dh, loss=L,
                  loss_name=loss_name, nonfinite_from=nonfinite_from, cell=cell, _params=p, _caches=caches)
+
+
+def _forward(spec, p, x: np.ndarray, h_prev: np.ndarray, c_prev, ovs, H: int):
+    """The forward pass over x (T, B, I): h (T, B, H), every gate (T, B, H) and the per-step backward caches."""
+    T, B, _ = x.shape
+    hs = np.empty((T, B, H), dtype=x.dtype)
+    gates = {name: np.empty((T, B, H), dtype=x.dtype) for name in spec.gates}
+    caches = []
+    gx = p.input_projection(x)
+    for t in range(T):
+        h_prev, c_prev, cache = spec.forward(p, gx[t], h_prev, c_prev, ovs[t])
+        hs[t] = h_prev
+        for name, arr in gates.items():
+            arr[t] = cache[name]
+        caches.append(cache)
+    return hs, gates, caches
+
+
+def _direct_gradients(loss, hs: np.ndarray):
+    """(g, L, name): g_t the direct part of dL/dh_t (through h_t alone; None when only g_T = h_T is non-zero)."""
+    if isinstance(loss, str) and loss == "last":
+        return None, 0.5 * np.sum(hs[-1] ** 2, axis=-1), "last"
+    if isinstance(loss, str):                                    # "all"
+        return hs, 0.5 * np.sum(hs ** 2, axis=(0, 2)), "all"
+    try:
+        g = np.broadcast_to(np.asarray(loss, dtype=hs.dtype), hs.shape)
+    except ValueError:
+        raise V.bad("loss", f"an array of shape {np.shape(loss)}",
+                    f"'last', 'all' or an array broadcastable to {hs.shape}") from None
+    return g, np.sum(g * hs, axis=(0, 2)), "custom"
+
+
+def _backward(spec, p, caches: list, hs: np.ndarray, g):
+    """BPTT: the total dL/dh_t (T, B, H) and dL/dh_0 (B, H)."""
+    T = hs.shape[0]
+    grad = np.empty_like(hs)
+    dh = hs[-1].copy() if g is None else g[-1].copy()
+    dc = np.zeros_like(dh) if spec.n_state == 2 else None
+    for t in range(T - 1, -1, -1):
+        grad[t] = dh
+        dh_prev, dc = spec.backward(p, caches[t], dh, dc)
+        dh = dh_prev + g[t - 1] if t > 0 and g is not None else dh_prev
+    return grad, dh
 
 
 def _initial(name: str, v, B: int, H: int, dtype) -> np.ndarray:

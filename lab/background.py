@@ -334,3 +334,13 @@ def watch(slot: str, board: Runs | None = None) -> Run | None:
     if run is not None:
         (board or RUNS).touch(run, session_id())
     return run
+
+
+def watch_all(board: Runs | None = None) -> None:
+    """Mark every run this session follows, in any slot of any page, as still watched. app.py calls it on every
+    rerun, so a student who moves to another page while a run trains keeps that run."""
+    import streamlit as st
+
+    for value in list(st.session_state.values()):
+        if isinstance(value, LiveRun):
+            (board or RUNS).touch(value, session_id())

@@ -175,7 +175,7 @@ def step_panel(res: M.Result, unit: int) -> None:
              "the gates (σ) and the candidate (tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, "
              "closed) to yellow (1, open), states from blue (−1) to red (+1).")
     ui.chart(step_context(run.x, run.r[:, unit], run.z[:, unit], run.n[:, unit], run.h[:, unit], t, unit=unit),
-             key="st_context", container=c2, how_to_read="The whole sequence for this unit: the input on top, "
+             key="st_context", container=c2, how_to_read=f"The whole sequence for unit {unit + 1}: the input on top, "
              "the gates r and z, the candidate n and the state h below; the grey line marks step t.")
     ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
     equations(v, res.settings.input, H)

@@ -199,11 +199,14 @@ def cell_diagram(s: StepTerms, *, height: int = 470) -> go.Figure:
     and hover read the numbers); two colour bars: gates 0..1, states -1..1."""
     nodes = list(diagram_nodes(s).values())
     shapes, heads = _wire_shapes(s)
-    notes = [dict(**_label_position(n), text=n.label, showarrow=False, font=dict(size=15, color=AXIS_TEXT_COLOR))
-             for n in nodes if n.label]
-    notes.append(dict(x=4.3, y=0.62, xref="x", yref="y", showarrow=False, font=dict(size=15, color=NEUTRAL),
-                      text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate"))
-    data = heads + [_parts_trace(nodes), _colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0),
+    labelled = [n for n in nodes if n.label]
+    labels = dict(type="scatter", x=[n.x for n in labelled], y=[n.y for n in labelled], mode="markers+text",
+                  name="labels", showlegend=False, hoverinfo="skip", text=[n.label for n in labelled],
+                  textposition=[n.label_pos for n in labelled], textfont=dict(size=15, color=AXIS_TEXT_COLOR),
+                  marker=dict(size=[n.size + 8 for n in labelled], opacity=0))   # one text trace: cheaper to
+    notes = [dict(x=4.3, y=0.62, xref="x", yref="y", showarrow=False, font=dict(size=15, color=NEUTRAL),   # redraw
+                  text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate")]                   # than 12 annotations
+    data = heads + [labels, _parts_trace(nodes), _colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0),
                     _colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52)]
     return figure(data, height=height, margin=dict(l=10, r=90, t=50, b=10), shapes=shapes, annotations=notes,
                   title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
@@ -221,22 +224,6 @@ def _text_on(n: Node) -> str:
     return "black"
 
 
-def _label_position(n: Node) -> dict:
-    """Anchor a node's label at the node and push it off the marker by pixels (not data units), so labels clear
-    their node at any chart width."""
-    r = n.size / 2 + 6                                   # marker radius plus a gap, in px
-    k = 0.72 * r                                         # diagonal placements
-    place = {
-        "top center": (0, r, "center", "bottom"),
-        "bottom center": (0, -r, "center", "top"),
-        "middle left": (-r, 0, "right", "middle"),
-        "middle right": (r, 0, "left", "middle"),
-        "top right": (k, k, "left", "bottom"),
-        "bottom left": (-k, -k, "right", "top"),
-        "bottom right": (k, -k, "left", "top"),
-    }
-    dx, dy, xa, ya = place[n.label_pos]
-    return dict(x=n.x, y=n.y, xshift=dx, yshift=dy, xanchor=xa, yanchor=ya, xref="x", yref="y")
 
 
 def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> dict:
@@ -268,7 +255,8 @@ def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
                  unit: int, height: int = 470) -> go.Figure:
     """The whole run of one unit with the current step marked: input x_t (T, I) on top, r, z, n, h (T,) below.
 
-    t is the 1-based current step; unit is 0-based (for the title only). Legend in one row above the panels."""
+    t is the 1-based current step; unit is 0-based (unused in the drawing: the page names the unit). Legend above
+    the panels, no title."""
     x = np.asarray(x, dtype=float).reshape(len(h), -1)
     T = len(h)
     steps = np.arange(1, T + 1)
@@ -285,10 +273,9 @@ def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
     layout["yaxis2"].update(axis("value", range=[-1.05, 1.05]))
     marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
                   line=dict(color=NEUTRAL, width=3))]
-    return figure(data, height=height, margin=dict(l=84, t=96, b=70), shapes=marks, **layout,
-                  title=dict(text=f"unit {unit + 1}, whole sequence", font=dict(size=FONT_SIZE), y=0.98,
-                             yanchor="top"),
-                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return figure(data, height=height, margin=dict(l=84, t=30 + 2 * LEGEND_ROW, b=70), shapes=marks, **layout,
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))   # no title: a wrapped legend
+                                                                                 # (4 inputs) would sit on it
 
 
 CONVENTION_LABELS = {

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 import gru_core
+import gru_core.layers
 from gru_core import task_training as TT
+from gru_core.analysis import gradient_share
 from gru_core import training as TR
 from gru_core.cells import REGISTRY
 from lab.cache import SignalSpec, cached_record, engine_cache
@@ -271,9 +274,15 @@ def flow(kinds: tuple[str, ...], hidden: int, length: int, bias: float, chrono: 
         spec = gru_core.CellSpec(kind, 1, hidden, seed=seed, update_bias=bias, chrono=length if chrono else None)
         if (bias or chrono) and spec.update_bias == 0.0 and spec.chrono is None:
             no_bias.append(kind)
-        g = cached_record(spec, sig).grad_norm[:, 0]
-        share[kind] = (g / g[-1])[::-1] if g[-1] > 0 else np.full_like(g, np.nan)
+        share[kind] = gradient_share(cached_record(spec, sig).grad_norm[:, 0])[::-1]
     return FlowResult(np.arange(length), share, tuple(no_bias))
+
+
+def no_bias_words(res: FlowResult) -> str:
+    if not res.no_bias:
+        return ""
+    return (" The keep-gate bias and chrono init do not reach " + ", ".join(LABELS[k] for k in res.no_bias)
+            + ": " + ("they have" if len(res.no_bias) > 1 else "it has") + " no gate bias to set.")
 
 
 def flow_words(res: FlowResult, k: int = 50) -> str:
@@ -373,6 +382,12 @@ def accuracy_result(views: dict[str, TR.ModelView], chance: float) -> AccuracyRe
     return AccuracyResult(tuple(views), acc, loss, curves, status, msgs, chance)
 
 
+def progress_words(run) -> str:
+    if run.state == "queued":
+        return f"Waiting for a free training slot on this server (position {run.queue_position})..."
+    return f"Training all seven side by side: {run.progress():.0%} ({run.seconds:.0f} s)"
+
+
 def accuracy_words(res: AccuracyResult) -> str:
     """Who won, by how much, and where a variant lost (below chance + 10 points or 10 points behind the GRU)."""
     acc = {k: a for k, a in res.accuracy.items() if np.isfinite(a)}
@@ -390,8 +405,91 @@ def accuracy_words(res: AccuracyResult) -> str:
     return text
 
 
+def start_warm_up() -> None:
+    """Compile / load the layers' kernels once per server process, in a thread, so no page waits for them."""
+    global _WARMING
+    if _WARMING is None:
+        _WARMING = threading.Thread(target=gru_core.layers.warm_up, name="layers-warm-up", daemon=True)
+        _WARMING.start()
+
+
+_WARMING: threading.Thread | None = None
+
+
 def load_table(path: Path = TABLE) -> dict | None:
     """The shipped table of scripts/make_compare_table.py (JSON), or None when it is absent."""
     if not path.exists():
         return None
     return json.loads(path.read_text())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Tables in words (markdown; inline LaTeX between $...$)
+
+
+def params_markdown(rows: tuple[ParamRow, ...]) -> str:
+    head = "| cell | blocks (W_x, W_h, each bias) | formula | parameters | counted in the module |\n|---|---|---|---|---|\n"
+    return head + "\n".join(
+        f"| {LABELS[r.kind]} | {r.blocks[0]}, {r.blocks[1]}, {r.blocks[2]} | ${formula_tex(r.kind)}$ | {r.count:,} | "
+        f"{r.counted:,}" + (f" (PyTorch's nn.{r.kind.upper()}: {r.torch_counted:,})" if r.torch_counted else "") + " |"
+        for r in rows)
+
+
+def cost_markdown(mads: dict[str, int]) -> str:
+    gru = mads.get("gru")
+    head = "| cell | multiply-adds per step | relative to the GRU |\n|---|---|---|\n"
+    return head + "\n".join(f"| {LABELS[k]} | {m:,} | {m / gru:.2f} |" if gru else f"| {LABELS[k]} | {m:,} | |"
+                            for k, m in mads.items())
+
+
+def gates_markdown(rows: tuple[GateRow, ...]) -> str:
+    mark = lambda on: "**yes**" if on else "no"  # noqa: E731
+    head = "| cell | gate | equation | sees $x_t$ | sees $h_{t-1}$ | bias |\n|---|---|---|---|---|---|\n"
+    return head + "\n".join(f"| {LABELS[r.kind]} | {r.gate} ({GATE_NAMES[r.gate]}) | ${r.equation}$ | "
+                            f"{mark(r.sees[0])} | {mark(r.sees[1])} | {mark(r.sees[2])} |" for r in rows)
+
+
+def state_markdown(kinds: tuple[str, ...]) -> str:
+    head = ("| cell | candidate and new state | direct path of $\\partial h_t / \\partial h_{t-1}$ |\n"
+            "|---|---|---|\n")
+    return head + "\n".join(f"| {LABELS[k]} | ${state_tex(k)}$ | ${direct_path_tex(k)}$ |" for k in kinds)
+
+
+def sizes_markdown(matches: tuple[Match, ...]) -> str:
+    head = "| cell | hidden size H | parameters | off the budget |\n|---|---|---|---|\n"
+    return head + "\n".join(f"| {LABELS[m.kind]} | {m.hidden} | {m.count:,} | {m.off:+.1%} |" for m in matches)
+
+
+def table_chance(table: dict) -> float:
+    return train_config(Settings(task=table["settings"]["task"])).spec.chance_accuracy
+
+
+def table_caption(table: dict) -> str:
+    st_ = table["settings"]
+    return (f"Shipped table: held-out accuracy ({table['settings']['task']}) at a budget of {table['budget']:,} "
+            f"parameters, each point the mean over seeds {', '.join(map(str, table['seeds']))} (bars: worst and best "
+            f"seed), {st_['steps']} training steps, Adam lr {st_['lr']:g}, clip {st_['clip']:g}, batch "
+            f"{st_['batch_size']}, chrono init {'on' if st_['chrono'] else 'off'}; hidden sizes "
+            + ", ".join(f"{LABELS[k]} {v['hidden']}" for k, v in table["sizes"].items()) + ".")
+
+
+def table_words(table: dict) -> str:
+    """Where each variant stands at the longest delay of the shipped table, as measured."""
+    i = len(table["delays"]) - 1
+    mean = {k: c["mean"][i] for k, c in table["cells"].items()}
+    order = sorted(mean, key=mean.get, reverse=True)
+    return (f"At delay {table['delays'][i]}: " + ", ".join(f"{LABELS[k]} {mean[k]:.0%}" for k in order) + ". "
+            + loss_reasons(mean))
+
+
+def loss_reasons(mean: dict[str, float]) -> str:
+    """Why the variants that lose lose (only for those more than 10 points behind the best, as measured)."""
+    best = max(mean.values())
+    why = {"gru_type3": "its gates are only biases, the same at every step: it cannot decide from the input or its "
+                        "state when to keep and when to write",
+           "gru_type2": "its gates have no bias, so they cannot start out keeping the state (no chrono init)",
+           "gru_type1": "its gates cannot see the input, only the state",
+           "rnn": "it has no gate: the gradient through many steps vanishes",
+           "mgu": "one gate must both reset and keep", "lstm": "", "gru": ""}
+    lost = [k for k in mean if mean[k] < best - 0.10 and why.get(k)]
+    return " ".join(f"{LABELS[k]} loses here (a likely reason: {why[k]})." for k in lost)

@@ -219,8 +219,8 @@ def overflow_chart(res: Result) -> str | None:
         parts = [f"{w} from k = {int(k[m].min())}" for w, m in (("inf", np.isinf(c.grad_norm)),
                                                                 ("NaN", np.isnan(c.grad_norm))) if m.any()]
         if parts:
-            lines.append(f"{CELL_LABELS[c.kind]}'s gradient: " + ", ".join(parts))
-    return "<b>Overflow</b> (▲ on the top edge)<br>" + "<br>".join(lines) if lines else None
+            lines.append(f"{CELL_LABELS[c.kind]}'s gradient:<br>" + "<br>".join(parts))   # short lines: phones
+    return "<b>Overflow</b> (▲ top edge)<br>" + "<br>".join(lines) if lines else None
 
 
 def big_start(res: Result) -> str | None:

@@ -173,3 +173,22 @@ def test_live_and_finished_runs_implement_one_protocol(board):
             getattr(r, name)
         r.progress(), r.view(), r.watchers(), r.request_stop()
     assert isinstance(live, LiveRun)
+
+
+def test_watch_all_keeps_a_run_followed_on_another_page_watched(board, monkeypatch):
+    """app.py calls watch_all on every rerun: a student who trains on one page and moves to another keeps the run."""
+    import streamlit as st
+
+    import lab.background as bg
+
+    run = board.start("k", Job, session="s1")
+    wait(lambda: run.job.count > 0)
+    monkeypatch.setattr(st, "session_state", {"tr_run": run, "other": 3}, raising=False)
+    monkeypatch.setattr(bg, "session_id", lambda: "s1")
+    for _ in range(4):                             # 4 x 20 s on other pages, each rerun calls watch_all
+        board.clock.t += 20
+        bg.watch_all(board)
+    assert run.watchers() == 1 and run.state == "running"
+    board.clock.t += 35                            # no rerun for 35 s (the tab closed): the run stops
+    run.join(5)
+    assert run.job.stopped_by == "stopped because nobody is watching it any more"

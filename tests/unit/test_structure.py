@@ -76,28 +76,20 @@ def private_streamlit_uses(path: Path) -> list[str]:
     return out
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: other helpers are still splitting the long functions; "
-                                        "the lead flips this to a hard check once every branch has landed")
 def test_no_function_longer_than_40_lines_in_engine_lab_and_pages():
     assert not long_functions(py_files("gru_core", "lab", "pages")), "\n".join(
         long_functions(py_files("gru_core", "lab", "pages")))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: pages/train.py and others are being thinned by their owners; "
-                                        "the lead flips this to a hard check once every branch has landed")
 def test_no_page_file_longer_than_200_lines():
     long = {p.name: n for p in py_files("pages") if (n := len(p.read_text().splitlines())) > MAX_PAGE_LINES}
     assert not long, long
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: pages/train.py imports numpy until h-train's rewrite lands; "
-                                        "the lead flips this to a hard check once every branch has landed")
 def test_pages_do_not_import_numpy():
     assert not [p.name for p in py_files("pages") if "numpy" in imported_modules(p)]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9: gru_core/train.py has threads until h-train moves them to "
-                                        "lab/background.py; the lead flips this to a hard check once it has landed")
 def test_engine_has_no_threads_and_no_streamlit():
     banned = {"threading", "_thread", "concurrent", "multiprocessing", "streamlit"}
     found = {str(p.relative_to(ROOT)): sorted(imported_modules(p) & banned) for p in py_files("gru_core")}

@@ -219,3 +219,18 @@ def test_a_run_is_built_before_it_trains_so_a_watcher_sees_step_0():
     assert run.progress() == 0.0 and not run.finished
     run.run()
     assert run.progress() == 1.0 and run.view()["rnn"].snapshot_steps == [0, 5]
+
+
+def test_shipped_no_chrono_checkpoint_is_the_defaults_without_chrono_init():
+    from dataclasses import replace
+    from pathlib import Path
+
+    from gru_core.task_training import evaluate_params, load_run
+
+    path = Path(__file__).resolve().parents[2] / "checkpoints" / "recall_nochrono.npz"
+    assert path.stat().st_size < 400_000
+    ck = load_run(path)
+    assert ck.config == replace(TrainConfig(), chrono=False) and ck.cells == CELLS
+    for kind in CELLS:
+        loss, acc = evaluate_params(kind, ck.config, ck.snapshot(kind).params)
+        assert acc == ck.final[kind]["accuracy"] and loss == pytest.approx(ck.final[kind]["loss"], rel=1e-5)

@@ -1,0 +1,116 @@
+"""Charts of the /compare page: they only draw results of lab.models.compare (no engine calls, no maths)."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
+from lab.theme import CELL_COLORS, CELL_DASH, CELL_LABELS, MARKER_SIZE, OKABE_ITO
+
+MODULE_COLOR = OKABE_ITO["grey"]
+
+
+def _label(name: str) -> str:
+    return CELL_LABELS.get(name, name)
+
+
+def _bars(names, values, *, text, colors, name: str, hover: str) -> dict:
+    return dict(type="bar", x=[_label(n) for n in names], y=list(values), text=text, textposition="outside",
+                marker=dict(color=colors), name=name, cliponaxis=False, hovertemplate=hover + "<extra></extra>")
+
+
+def parameters_figure(rows) -> go.Figure:
+    """Parameter count of every kind (one bar each), from ParamRow.count."""
+    kinds = [r.kind for r in rows]
+    counts = [r.count for r in rows]
+    fig = base_figure(None, "", "parameters", legend=False, data=[_bars(
+        kinds, counts, text=[f"{c:,}" for c in counts], colors=[CELL_COLORS[k] for k in kinds], name="parameters",
+        hover="%{x}: %{y:,} parameters")])
+    fig.update_yaxes(range=[0, max(counts) * 1.18])
+    return fixed_margins(fig, t=30)
+
+
+def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
+    """Measured forward + backward milliseconds of every module (bars) and, as diamonds, the time each would take
+    if time were proportional to its multiply-adds (scaled to the lab's GRU)."""
+    names = list(ms)
+    colors = [CELL_COLORS.get(n, MODULE_COLOR) for n in names]
+    data = [_bars(names, [ms[n] for n in names], text=[f"{ms[n]:.1f}" for n in names], colors=colors,
+                  name="measured", hover="%{x}: %{y:.2f} ms measured")]
+    if expected:
+        data.append(dict(type="scatter", mode="markers", x=[_label(n) for n in names],
+                         y=[expected.get(n) for n in names], name="if time followed the multiply-adds",
+                         marker=dict(symbol="diamond", size=MARKER_SIZE + 5, color="#333333"),
+                         hovertemplate="%{x}: %{y:.2f} ms expected from the arithmetic<extra></extra>"))
+    fig = base_figure(None, "", "ms per training step (forward + backward)", data=data)
+    top = max(list(ms.values()) + [v for v in expected.values() if v is not None])
+    fig.update_yaxes(range=[0, top * 1.2])
+    return fixed_margins(fig)
+
+
+def flow_figure(k: np.ndarray, share: dict[str, np.ndarray]) -> go.Figure:
+    """||dL/dh_{T-k}|| / ||dL/dh_T|| against k for every kind, log scale."""
+    floor, ceil = log_limits(*share.values())
+    data = []
+    for kind, s in share.items():
+        data += log_line(k, s, name=_label(kind), color=CELL_COLORS[kind], dash=CELL_DASH[kind], floor=floor,
+                         ceil=ceil, hover_x="k")
+    fig = base_figure(None, "k (steps back from the loss)", "share of the gradient still there", log_y=True,
+                      legend_rows=2, data=data)
+    finish_log_axis(fig, floor, ceil)
+    return fixed_margins(fig, t=64 + 26)
+
+
+def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_title: str,
+                    percent: bool = True) -> go.Figure:
+    """One bar per kind (held-out accuracy or loss), with the chance level as a dotted line."""
+    vals = [values.get(k, np.nan) for k in kinds]
+    fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:.3g}")
+    fig = base_figure(None, "", y_title, legend=False, data=[_bars(
+        kinds, vals, text=["" if not np.isfinite(v) else fmt(v) for v in vals],
+        colors=[CELL_COLORS[k] for k in kinds], name=y_title, hover="%{x}: %{y:.3f}")])
+    finite = [v for v in vals if np.isfinite(v)]
+    top = 1.12 if percent else max(finite + [1e-9]) * 1.2
+    fig.update_yaxes(range=[0, top], tickformat=".0%" if percent else None)
+    if chance is not None:
+        fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
+                                       line=dict(dash="dot", width=2, color="#666666"))],
+                          annotations=[dict(xref="x domain", x=1, xanchor="right", yref="y", y=chance,
+                                            yanchor="bottom", text=f"chance {chance:.0%}", showarrow=False)])
+    return fixed_margins(fig, t=30)
+
+
+def curves_figure(curves: dict[str, dict[str, np.ndarray]], total_steps: int, *, chance: float | None) -> go.Figure:
+    """Held-out accuracy against the training step, one line per kind."""
+    data = [dict(type="scatter", mode="lines+markers", x=c["step"], y=c["acc"], name=_label(k),
+                 line=dict(color=CELL_COLORS[k], dash=CELL_DASH[k]), marker=dict(size=MARKER_SIZE - 3),
+                 hovertemplate=f"{_label(k)}<br>step %{{x}}: %{{y:.1%}}<extra></extra>")
+            for k, c in curves.items()]
+    fig = base_figure(None, "training step", "held-out accuracy", legend_rows=2, data=data)
+    fig.update_xaxes(range=[0, total_steps])
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    if chance is not None:
+        fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
+                                       line=dict(dash="dot", width=2, color="#666666"))])
+    return fixed_margins(fig, t=64 + 26)
+
+
+def table_figure(delays: list[int], results: dict[str, dict], *, chance: float | None) -> go.Figure:
+    """The shipped table: mean held-out accuracy over seeds against the delay, bars from the worst to the best
+    seed, one line per kind. results[kind] = {"mean": [...], "min": [...], "max": [...]} over `delays`."""
+    data = []
+    for k, r in results.items():
+        mean, lo, hi = (np.asarray(r[q], float) for q in ("mean", "min", "max"))
+        data.append(dict(type="scatter", mode="lines+markers", x=delays, y=mean, name=_label(k),
+                         line=dict(color=CELL_COLORS[k], dash=CELL_DASH[k]), marker=dict(size=MARKER_SIZE),
+                         error_y=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo,
+                                      thickness=1.5, width=4),
+                         hovertemplate=f"{_label(k)}<br>delay %{{x}}: mean %{{y:.1%}}<extra></extra>"))
+    fig = base_figure(None, "delay D (steps between the token and the query)", "held-out accuracy",
+                      legend_rows=2, data=data)
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    if chance is not None:
+        fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
+                                       line=dict(dash="dot", width=2, color="#666666"))])
+    return fixed_margins(fig, t=64 + 26)
