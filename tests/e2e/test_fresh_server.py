@@ -1,4 +1,6 @@
 """A shared link that is the very first request to a freshly started server still runs through app.py."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -8,7 +10,8 @@ from .conftest import ROOT, _require_chromium
 
 pytestmark = pytest.mark.e2e
 
-TITLES = ["Home", "Vanishing gradients", "Step through a GRU", "Gate explorer", "Train on a task"]
+# app.py's page titles, read from its st.Page(..., title="...") calls (pages added later included).
+TITLES = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (ROOT / "app.py").read_text())
 
 
 @pytest.mark.parametrize("stem,params,slider_text", [
