@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
+from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, style_figure
 from lab.theme import CELL_COLORS, CELL_DASH, CELL_LABELS, MARKER_SIZE, OKABE_ITO
 
 MODULE_COLOR = OKABE_ITO["grey"]
@@ -27,7 +27,7 @@ def parameters_figure(rows) -> go.Figure:
         kinds, counts, text=[f"{c:,}" for c in counts], colors=[CELL_COLORS[k] for k in kinds], name="parameters",
         hover="%{x}: %{y:,} parameters")])
     fig.update_yaxes(range=[0, max(counts) * 1.18])
-    return fixed_margins(fig, t=30)
+    return style_figure(fig, annotations=False, t=30)
 
 
 def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
@@ -45,7 +45,7 @@ def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
     fig = base_figure(None, "", "ms per training step (forward + backward)", data=data)
     top = max(list(ms.values()) + [v for v in expected.values() if v is not None])
     fig.update_yaxes(range=[0, top * 1.2])
-    return fixed_margins(fig)
+    return style_figure(fig, annotations=False)
 
 
 def flow_figure(k: np.ndarray, share: dict[str, np.ndarray]) -> go.Figure:
@@ -58,7 +58,7 @@ def flow_figure(k: np.ndarray, share: dict[str, np.ndarray]) -> go.Figure:
     fig = base_figure(None, "k (steps back from the loss)", "share of the gradient still there", log_y=True,
                       legend_rows=2, data=data)
     finish_log_axis(fig, floor, ceil)
-    return fixed_margins(fig, t=64 + 26)
+    return style_figure(fig, annotations=False, t=64 + 26)
 
 
 def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_title: str,
@@ -77,7 +77,7 @@ def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_
                                        line=dict(dash="dot", width=2, color="#666666"))],
                           annotations=[dict(xref="x domain", x=1, xanchor="right", yref="y", y=chance,
                                             yanchor="bottom", text=f"chance {chance:.0%}", showarrow=False)])
-    return fixed_margins(fig, t=30)
+    return style_figure(fig, annotations=False, t=30)
 
 
 def curves_figure(curves: dict[str, dict[str, np.ndarray]], total_steps: int, *, chance: float | None) -> go.Figure:
@@ -92,7 +92,7 @@ def curves_figure(curves: dict[str, dict[str, np.ndarray]], total_steps: int, *,
     if chance is not None:
         fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
                                        line=dict(dash="dot", width=2, color="#666666"))])
-    return fixed_margins(fig, t=64 + 26)
+    return style_figure(fig, annotations=False, t=64 + 26)
 
 
 def table_figure(delays: list[int], results: dict[str, dict], *, chance: float | None) -> go.Figure:
@@ -108,9 +108,9 @@ def table_figure(delays: list[int], results: dict[str, dict], *, chance: float |
                          hovertemplate=f"{_label(k)}<br>delay %{{x}}: mean %{{y:.1%}}<extra></extra>"))
     fig = base_figure(None, "delay D (steps between the token and the query)", "held-out accuracy",
                       legend_rows=2, data=data)
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=list(delays), ticktext=[str(d) for d in delays])   # no minor-tick digits
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
     if chance is not None:
         fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
                                        line=dict(dash="dot", width=2, color="#666666"))])
-    return fixed_margins(fig, t=64 + 26)
+    return style_figure(fig, annotations=False, t=64 + 26)

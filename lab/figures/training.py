@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
+from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, style_figure
 from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, MARGIN_TITLE, MARKER_SIZE,
                        SEQUENTIAL_SCALE)
 
@@ -97,7 +97,7 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
             fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
     fig.update_layout(height=max(height, 300 * len(kinds)))
-    return fixed_margins(fig, t=60, r=90)
+    return style_figure(fig, annotations=False, t=60, r=90)
 
 
 def gradient_shares(shares: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
@@ -146,7 +146,7 @@ def replay_figure(keep: np.ndarray, held_mean: np.ndarray, kind: str, *, title: 
         fig.add_vline(x=x, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), row=2, col=1)
     fig.update_layout(title=dict(text=title), height=height, showlegend=True,
                       legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
-    return fixed_margins(fig, t=MARGIN_TITLE, r=MARGIN_COLORBAR, b=120)
+    return style_figure(fig, annotations=False, t=MARGIN_TITLE, r=MARGIN_COLORBAR, b=120)
 
 
 def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray], *, chance: float,
@@ -211,4 +211,4 @@ def gate_grid(gates: Mapping[str, np.ndarray], *, limits: Mapping[str, float] | 
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(names), col=1)
     fig.update_layout(height=80 + height_per_row * len(names))
-    return fixed_margins(fig, t=50)
+    return style_figure(fig, annotations=False, t=50)
