@@ -21,7 +21,6 @@ from collections.abc import Hashable
 MAX_POLLS = 64
 MAX_VOTERS = 500
 MAX_CHOICE_CHARS = 40
-SESSION_KEY = "_lab_session_id"   # shared with lab.background.session_id
 
 
 class Tally:
@@ -75,15 +74,3 @@ class Tally:
 
 
 CLASS = Tally()
-
-
-def voter_id() -> str:
-    """This browser session's random voter id (kept in its session state; the same id as
-    ``lab.background.session_id`` uses, so a session is one voter and one watcher)."""
-    import uuid
-
-    import streamlit as st
-
-    if SESSION_KEY not in st.session_state:
-        st.session_state[SESSION_KEY] = uuid.uuid4().hex
-    return st.session_state[SESSION_KEY]

@@ -121,7 +121,7 @@ def show_step(number: int) -> None:
         result = result_of(step, number, value)
         guess = ui.predict(step.question, step.choices, key=f"lesson_guess_{step.slug}")
         if guess is not None:
-            votes.CLASS.vote(("lesson", step.slug), votes.voter_id(), guess)
+            votes.CLASS.vote(("lesson", step.slug), bg.session_id(), guess)
         if present.presenting():
             class_answers(step)
         if step.goal:
