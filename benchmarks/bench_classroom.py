@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 from collections import Counter
 import sys
 import time
@@ -228,6 +229,53 @@ def browser_indices(n: int, clients: str, browsers: int) -> set[int]:
     return {round(n * (j + 1) / (browsers + 1)) for j in range(browsers)}
 
 
+def _py_spy(pid: int, out: Path):
+    """Sample the server's stacks that hold the GIL (what the sessions queue for) while the class runs."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--format", "raw", "--gil", "--rate", "50",
+                             "--nonblocking", "--output", str(out)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def profile_summary(path: Path, top: int = 25) -> list[str]:
+    """Share of GIL-holding samples spent inside each function (inclusive), from py-spy's raw (collapsed) output."""
+    inclusive, total = Counter(), 0
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        total += int(n)
+        for frame in set(stack.split(";")):
+            inclusive[frame.split(" (")[0] + " (" + frame.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1]] += int(n)
+    return [f"{100 * n / total:5.1f}%  {f}" for f, n in inclusive.most_common(top)] if total else ["no samples"]
+
+
+PROBE = """
+import time
+while True:
+    w0, c0 = time.perf_counter(), time.process_time()
+    while time.process_time() - c0 < 0.01:
+        pass
+    print(f"{(time.perf_counter() - w0) / (time.process_time() - c0):.3f}", flush=True)
+    time.sleep(0.25)
+"""
+
+
+def _cpu_probe():
+    """A process at the server's niceness that burns 10 ms of CPU four times a second and prints wall / CPU time:
+    1.0 means a core was free for it, 5 means it waited four times as long as it ran (the machine is busy)."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-c", PROBE], stdout=subprocess.PIPE, text=True)
+
+
+def _stretch(probe) -> list[float]:
+    probe.terminate()
+    out, _ = probe.communicate(timeout=10)
+    return sorted(float(x) for x in out.split())
+
+
 async def _sample(pid: int, peak: list[float]) -> None:
     while True:
         peak[0] = max(peak[0], rss_mb(pid))
@@ -253,6 +301,8 @@ async def classroom(base: str, port: int, a: argparse.Namespace, budget: float) 
         first = sessions.pop(0)
         rss_first, cpu0, load0, peak = rss_mb(pid), cpu_seconds(pid), os.getloadavg(), [0.0]
         sampler = asyncio.ensure_future(_sample(pid, peak))
+        spy = _py_spy(pid, a.profile) if a.profile else None
+        probe = _cpu_probe()
         t0, c0 = time.perf_counter(), time.process_time()
         tasks = [student(i, a.arrive * i / a.sessions, i in real) for i in range(1, a.sessions + 1)]
         done, pending = await asyncio.wait(tasks, timeout=max(budget - (time.perf_counter() - START), 30))
@@ -262,12 +312,16 @@ async def classroom(base: str, port: int, a: argparse.Namespace, budget: float) 
         wall, client_cpu, load1 = time.perf_counter() - t0, time.process_time() - c0, os.getloadavg()
         server_cpu = cpu_seconds(pid) - cpu0
         sampler.cancel()
+        stretch = _stretch(probe)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         if browser is not None:
             await browser.close()
     await asyncio.sleep(3)
     return dict(first=first, sessions=list(sessions.values()), unfinished=len(pending), rss_first=rss_first,
                 rss_after=rss_mb(pid), rss_peak=peak[0], wall=wall, server_cpu=server_cpu, client_cpu=client_cpu,
-                load=(load0, load1), browsers=sorted(real))
+                load=(load0, load1), browsers=sorted(real), stretch=stretch)
 
 
 def _percentiles(xs: list[float]) -> str:
@@ -314,6 +368,10 @@ def report(r: dict, log: Path, a: argparse.Namespace) -> int:
     print(f"load average (1 min) {r['load'][0][0]:.1f} at the start, {r['load'][1][0]:.1f} at the end; server CPU "
           f"{r['server_cpu']:.0f} s ({r['server_cpu'] / r['wall']:.2f} cores), benchmark process CPU "
           f"{r['client_cpu']:.1f} s")
+    st = r["stretch"]
+    if st:
+        print(f"CPU contention: a 10 ms CPU probe at the server's niceness took {st[len(st) // 2]:.1f}x (median), "
+              f"{st[int(0.9 * len(st))]:.1f}x (p90) its CPU time in wall time (1.0 = a free core)")
     print(f"errors: {len(errors)} in the sessions, {tracebacks} tracebacks in the server log")
     for e in errors[:10]:
         print(f"  - {e}")
@@ -364,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arrive", type=float, default=15.0, help="seconds over which the sessions arrive")
     ap.add_argument("--timeout", type=float, default=360.0, help="stop the whole benchmark after this many seconds")
     ap.add_argument("--train-repeats", type=int, default=1, help="first time the lesson's training alone this often")
+    ap.add_argument("--profile", type=Path, help="py-spy the server during the class (GIL-holding stacks) into this "
+                                                 "file and print where its time went (needs py-spy)")
     args = ap.parse_args(argv)
     time_lesson_training(args.train_repeats)
     log = Path(f"/tmp/bench_classroom_{int(time.time())}.log")
@@ -373,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     with running_server("app.py", port=port, log=log) as base:
         r = asyncio.run(classroom(base, port, args, args.timeout - 20))   # 20 s: the server's start and stop
     print(f"server log: {log}")
+    if args.profile:
+        print(f"server profile ({args.profile}), share of the GIL-holding samples inside each function:")
+        print("\n".join(profile_summary(args.profile)))
     return report(r, log, args)
 
 
