@@ -111,7 +111,10 @@ def live() -> bool:
     return run is not None and run.state != "finished"
 
 
-@st.fragment(run_every=1.5 if live() else None)
+LIVE = live()   # as of this full run: the step refreshes itself only while a run it follows goes on
+
+
+@st.fragment(run_every=1.5 if LIVE else None)
 def show_step(number: int) -> None:
     step = L.step_of(number)
     st.subheader(f"Step {number} of {N}: {step.title}", anchor=step.slug)
@@ -136,10 +139,8 @@ def show_step(number: int) -> None:
     with chart_col:
         ui.chart(lesson_figure(result, chance=1 / L.TRAIN.n_symbols), key=f"lesson_chart_{step.slug}",
                  how_to_read=step.how_to_read)
-    if step.training and not live() and st.session_state.get("_lesson_seen_done") != id(st.session_state.get(RUN)):
-        st.session_state["_lesson_seen_done"] = id(st.session_state.get(RUN))
-        if st.session_state.get(RUN) is not None:
-            st.rerun()     # the run just finished: one full rerun stops the refresh
+    if live() != LIVE:
+        st.rerun()     # Train pressed (in this fragment) or the run just ended: one full rerun turns the refresh on/off
 
 
 st.caption("Lesson: why a GRU can learn from far back when a plain RNN cannot. Predict first, then check.")

@@ -57,6 +57,17 @@ def test_lesson_goal_check_follows_the_slider(open_page):
     expect(page.get_by_text("Goal reached")).to_have_count(0)
 
 
+def test_lesson_train_progress_follows_the_run_to_its_end_without_another_click(open_page):
+    """Train sits in the step's fragment, whose refresh (run_every) is decided by the page's full run: pressing it
+    must turn the refresh on (it once stayed at "running: 0 s" until the student touched something)."""
+    page = open_page("lesson", lesson_step=[s.slug for s in L.STEPS].index("train") + 1)
+    page.get_by_role("button", name="Train (the whole class shares one run)").click()
+    progress = page.locator('[data-testid="stProgress"]')
+    expect(progress).to_contain_text("running")
+    expect(progress).to_contain_text("finished", timeout=240_000)    # the lesson's one run; seconds alone
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 @pytest.mark.parametrize("stem", ["home", "vanishing", "lesson"])
 @pytest.mark.parametrize("viewport, zoom", [((1920, 1080), 1.0), ((1280, 720), 1.5)])   # 150% zoom of 1920x1080
 def test_presenter_mode_hides_the_sidebar_and_the_key_chart_fills_the_first_screen(browser, app_server, stem,
