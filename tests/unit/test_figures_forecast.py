@@ -28,12 +28,18 @@ def _by_role(fig, role):
     return [t for t in fig.data if (t.meta or {}).get("role") == role]
 
 
-def test_forecast_figure_holds_truth_every_forecast_and_the_ets_interval(shown):
+@pytest.fixture(scope="module")
+def forecast_fig(shown):
     data, s, res = shown
     ax = M.axes(data, s.horizon)
     n = len(res.train)
-    fig = _checked(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
-                                              M.forecast_chart_data(res), unit="ppm", x_title="date"))
+    return _checked(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
+                                        M.forecast_chart_data(res), unit="ppm", x_title="date"))
+
+
+def test_forecast_figure_holds_truth_every_forecast_and_the_ets_interval(shown, forecast_fig):
+    data, _, res = shown
+    fig = forecast_fig
     np.testing.assert_array_equal(_by_role(fig, "truth")[0].y, data.values[-24:])
     for k in ("naive", "ets", "rnn", "gru", "lstm"):
         np.testing.assert_allclose(_by_role(fig, f"forecast:{k}")[0].y, res.forecasts[k].mean)
@@ -41,12 +47,8 @@ def test_forecast_figure_holds_truth_every_forecast_and_the_ets_interval(shown):
     assert list(_by_role(fig, "truth")[0].x) == list(data.dates[-24:])
 
 
-def test_forecast_figure_has_at_most_four_legend_entries_per_panel_and_names_every_model(shown):
-    data, s, res = shown
-    ax = M.axes(data, s.horizon)
-    n = len(res.train)
-    fig = _checked(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
-                                       M.forecast_chart_data(res), unit="ppm", x_title="date"))
+def test_forecast_figure_has_at_most_four_legend_entries_per_panel_and_names_every_model(forecast_fig):
+    fig = forecast_fig
     legends = legend_entries(fig)
     assert legends == {"legend": ["actual values", "Seasonal naive", "ETS (Holt-Winters)"],
                        "legend2": ["actual values", "RNN", "GRU", "LSTM"]}
