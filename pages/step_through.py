@@ -116,7 +116,8 @@ def equations(v: M.StepView, I: int, H: int) -> None:
     """The four equations, each as symbols and with this step's numbers (full width: nothing cut at 1280 px)."""
     s = v.terms
     st.subheader(f"The four equations at step t = {s.t}, unit {s.unit + 1}")
-    sym, num = E.symbolic_equations(s.mix, s.reset), E.numeric_equations(s)
+    sym, num = E.symbolic_equations(s.mix, s.reset), E.numeric_html(s)
+    st.html(E.EQ_CSS)
     names = {"r": "Reset gate: how much of the old state the candidate may look at",
              "z": ("Update gate: share of the old state kept" if s.mix == "torch" else
                    "Update gate: share of the new candidate written"),
@@ -125,10 +126,10 @@ def equations(v: M.StepView, I: int, H: int) -> None:
         with st.container(border=True, key=f"st_eq_{g}"):
             st.markdown(f"**{names[g]}**")
             st.latex(sym[g])
-            st.latex(num[g])
+            st.html(num[g])
     st.caption(f"Numbers rounded to 3 decimals; they reproduce the recorded r, z, n, h to within {v.agree:.1e}. "
-               f"A product like W_ir x_t is row {s.unit + 1} of the matrix times the vector; here "
-               f"x_t = ({', '.join(f'{x:.3f}' for x in s.x)}), H = {H}, I = {I}.")
+               f"A product like Wᵢᵣxₜ is row {s.unit + 1} of the matrix times the vector; here "
+               f"xₜ = ({', '.join(f'{x:.3f}' for x in s.x)}), H = {H}, I = {I}.")
 
 
 def code_panel() -> None:
