@@ -177,6 +177,88 @@ class LiveRun:
             self.board.finish(self)
 
 
+class ProcessJob:
+    """A ``Job`` run in a child process instead of the server's thread: a training loop written in Python holds the
+    GIL, and in the server it took a third of the GIL from the students' reruns (py-spy, 30 students, 10 Train
+    presses); it also left its imports and allocations in the server's heap. The child (spawn: no fork of a threaded
+    server) builds the job from ``make_job`` (picklable: a module-level class or a ``functools.partial`` of one), runs
+    it on one torch thread and sends ``(progress, view)`` every ``every`` seconds and at the end; the server's side
+    only keeps the newest. ``view()`` is None until the child's first message."""
+
+    def __init__(self, make_job: Callable[[], Job], every: float = 0.5):
+        self.make_job, self.every = make_job, every
+        self._view, self._progress = None, 0.0
+
+    def view(self) -> Any:
+        return self._view
+
+    def progress(self) -> float:
+        return self._progress
+
+    def run(self, should_stop: Callable[[], str | None]) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        inbox, outbox = ctx.Pipe(duplex=False)
+        stop = ctx.Event()
+        proc = ctx.Process(target=_child_main, args=(self.make_job, outbox, stop, self.every), daemon=True,
+                           name="gru-lab-job")
+        proc.start()
+        outbox.close()
+        try:
+            while not self._receive(inbox, proc):
+                if should_stop():
+                    stop.set()          # the child's job sees it at its next should_stop() and ends
+        finally:
+            stop.set()
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+    def _receive(self, inbox, proc) -> bool:
+        """Keep the child's next message (waits up to 0.25 s); True once the job has ended."""
+        if not inbox.poll(0.25):
+            if not proc.is_alive():
+                raise RuntimeError(f"the training process ended unexpectedly (exit code {proc.exitcode})")
+            return False
+        try:
+            kind, progress, view = inbox.recv()
+        except EOFError:
+            raise RuntimeError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
+        if kind == "error":
+            raise RuntimeError(view)
+        self._progress, self._view = progress, view
+        return kind == "done"
+
+
+def _child_main(make_job: Callable[[], Job], outbox, stop, every: float) -> None:
+    """In the child process: run the job; send ("view" | "done", progress, view) as it goes, or ("error", 0, text)."""
+    lock, ended = threading.Lock(), threading.Event()
+    try:
+        import torch
+
+        torch.set_num_threads(1)                  # one core for the job; the other stays with the server
+        job = make_job()
+
+        def send(kind: str) -> None:
+            with lock:
+                outbox.send((kind, job.progress(), job.view()))
+
+        def pump() -> None:
+            while not ended.wait(every):
+                send("view")
+
+        threading.Thread(target=pump, name="gru-lab-job-views", daemon=True).start()
+        job.run(lambda: "stopped" if stop.is_set() else None)
+        ended.set()
+        send("done")
+    except Exception as e:  # the server shows it on the run (LiveRun.error)
+        ended.set()
+        with lock:
+            outbox.send(("error", 0.0, f"{type(e).__name__}: {e}"))
+
+
 def _nbytes(run: Any) -> int:
     view = run.view()
     return int(view.nbytes()) if hasattr(view, "nbytes") else 0

@@ -37,8 +37,9 @@ Rules
 * Every URL value is read HERE before the widget exists: a value that is not valid becomes the NEAREST valid one
   (9999 -> 500, 250.7 -> 250 or 260 whichever step is nearer, inf -> the maximum, "GRU " -> gru, yes -> on), with a
   ``st.warning`` under the widget naming the parameter, what it got and what is used, until the control is moved.
-  app.py calls ``flush_url_fixes()`` after the page: one extra run after such a correction, so Streamlit writes the
-  corrected value into the address bar; and it drops the choices of other pages from the URL.
+  The corrected value is written into the address bar too (numbers, switches and text: one extra run, started
+  before the widget exists, see ``_read_bound``). app.py calls ``flush_url_fixes()`` after the page: it reruns once
+  after a correction Streamlit could not take from the link, and drops the choices of other pages from the URL.
 * Never read or write ``st.query_params`` for these keys yourself, nor ``st.session_state[key]`` after the widget
   is drawn. To change a control from code (a preset), assign ``st.session_state[key]`` in an ``on_click`` callback.
 * ``REGISTRY`` holds every control drawn in this process (key -> kind and URL parser): the property test
@@ -56,6 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from lab.theme import CELL_LABELS
 
@@ -244,9 +246,11 @@ def _same(a: Any, b: Any) -> bool:
 def _read_bound(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, str | None]]) -> None:
     """Before a bound widget: a link value that is not valid as it stands becomes the nearest valid value.
 
-    Streamlit drops a URL value it rejects (then the value assigned here is used) and seeds one it reads otherwise
-    (then the next run's assignment wins). Either way ``flush_url_fixes`` reruns once, and that run's assignment
-    is what Streamlit writes into the address bar."""
+    The corrected value is written into the link and the script reruns at once, before the widget exists: that run
+    seeds the widget from the corrected link, so the address bar shows it (Streamlit only writes a bound value
+    into the URL on a run that follows a browser event, never on a run started by ``st.rerun``). Where the key is
+    bound already (the browser's back button to a bad link), Streamlit drops the value it rejects and the value
+    assigned here is used; ``flush_url_fixes`` reruns once so that run's assignment wins."""
     _register(key, kind, parse)
     pending = _session(_PENDING)
     if key in pending:
@@ -260,6 +264,28 @@ def _read_bound(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, str
     if problem is not None:
         st.session_state[key] = pending[key] = value
         _note(key, raw, value, problem)
+        _rewrite_link(key, value)
+
+
+def _url_text(value: Any) -> str:
+    """A bound widget's value as Streamlit writes it in a link (6.0 -> "6", True -> "true")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _rewrite_link(key: str, value: Any) -> None:
+    """Put the corrected value in the link and rerun now, while no widget is bound to ``key`` yet (see
+    ``_read_bound``); nothing when Streamlit refuses because a widget is bound to it already."""
+    text = _url_text(value)
+    try:
+        st.query_params[key] = text
+    except StreamlitAPIException:
+        return
+    _session(_SEEN)[key] = [text]   # the rerun sees this link as read: it must not correct it again
+    st.rerun()
 
 
 def _numeric(min_value, max_value, default, step, *, float_step: float) -> tuple:

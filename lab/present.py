@@ -7,6 +7,18 @@ Usage (pages need nothing: app.py calls ``sidebar_state()`` in its page config a
     if present.presenting():          # True when the link carries present=1 (also true/yes/on)
         ...
 
+Controls a page puts in its body (not in the sidebar) go through ``controls``: in presenter mode each row of them
+sits in a collapsed "Controls" expander the teacher opens to move them live; on an ordinary link it is the row
+itself (no extra element)::
+
+    c1, c2 = present.controls().columns(2)            # a row of controls in columns
+    C.slider(..., container=present.controls())       # one control
+    with present.controls(border=True):               # a block: a bordered container on an ordinary link
+        settings = read_settings()
+
+What stays in the open on a projector: a chart's "Predict first" choices (the class's question), Reveal buttons,
+the lesson's Back / Next, links to other pages and the header's "Share with the class".
+
 In presenter mode the sidebar (and the controls in it) starts collapsed, text is larger, chart text and lines are
 larger and thicker (``lab.theme.PROJECTOR_TEXT_SCALE`` / ``PROJECTOR_LINE_SCALE``) and each chart is one screen
 tall: the page's first chart (its key chart) fills the first screen from where it starts, at 1920x1080 and at 150%
@@ -40,6 +52,18 @@ def presenting() -> bool:
     except Exception:  # noqa: BLE001  (no script run context: a plain Python import, a notebook)
         return False
     return raw is not None and str(raw).strip().lower() in _TRUE
+
+
+CONTROLS_LABEL = "Controls"
+
+
+def controls(parent=st, *, border: bool = False, label: str = CONTROLS_LABEL):
+    """Where a page draws a row (or block) of body controls: in presenter mode a collapsed expander ``label`` in
+    ``parent``; otherwise ``parent`` itself, or a bordered container in it when ``border``. ``parent``: ``st`` or a
+    container / column. Use it in a ``with`` only when ``parent`` is a container or ``border`` is set."""
+    if presenting():
+        return parent.expander(label, expanded=False, icon=":material/tune:")
+    return parent.container(border=True) if border else parent
 
 
 def student_params(params: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:

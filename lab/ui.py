@@ -117,8 +117,9 @@ def arrays_to_csv(columns: Mapping[str, np.ndarray]) -> str:
 def download_arrays(label: str, columns: Mapping[str, np.ndarray], file_name: str, *, key: str,
                     container=None) -> None:
     """A download button for the numbers behind a chart (CSV, one column per array)."""
-    (container or st).download_button(label, arrays_to_csv(columns), file_name=file_name, mime="text/csv", key=key,
-                                      icon=":material/download:", on_click="ignore")
+    box = container or present.controls(label="Download")   # presenter mode: collapsed, out of the projector's way
+    box.download_button(label, arrays_to_csv(columns), file_name=file_name, mime="text/csv", key=key,
+                        icon=":material/download:", on_click="ignore")
 
 
 def _option_keys(choices: Sequence[str] | Mapping[str, str]) -> tuple[list[str], Mapping[str, str]]:

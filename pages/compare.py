@@ -5,7 +5,7 @@ import streamlit as st
 
 from lab import background as bg
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures import compare as FIG
 from lab.models import compare as M
 
@@ -24,7 +24,7 @@ ui.page_header(
 
 @st.fragment
 def parameters_and_cost() -> None:
-    c1, c2 = st.columns(2)
+    c1, c2 = present.controls().columns(2)
     I = int(C.slider("Input size I", "cmp_input", *LIM["input_size"], D.input_size, container=c1))
     H = int(C.slider("Hidden size H", "cmp_hidden", *LIM["hidden"], D.hidden, container=c2))
     st.subheader("1. Parameters")
@@ -49,7 +49,7 @@ def speed_panel(I: int, H: int) -> None:
     def start() -> None:
         st.session_state[SPEED_KEY] = bg.RUNS.start(key, lambda: M.SpeedJob(I, H), session=bg.session_id())
 
-    st.button("Measure the time per training step on this server", on_click=start, key="cmp_measure",
+    present.controls().button("Measure the time per training step on this server", on_click=start, key="cmp_measure",
               icon=":material/timer:", disabled=run is not None and run.state != "finished")
     if run is not None:
         st.fragment(run_every=1.0 if run.state != "finished" else None)(speed_view)(run)
@@ -83,7 +83,7 @@ def equations() -> None:
 @st.fragment
 def gradient_flow() -> None:
     st.subheader("4. Gradient flow at initialisation")
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = present.controls().columns(4)
     T = int(C.slider("Sequence length T", "cmp_len", *LIM["length"], D.length, container=c1))
     bias = float(C.slider("Keep-gate bias", "cmp_bias", *LIM["bias"], D.bias, 0.5, container=c2,
                           help="Added to the bias of the gate that keeps the old state (GRU z, LSTM f, MGU f)."))
@@ -100,7 +100,7 @@ def gradient_flow() -> None:
 @st.fragment
 def accuracy() -> None:
     st.subheader("5. Accuracy with the same number of parameters")
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3, c4, c5 = present.controls().columns(5)
     budget = int(C.slider("Parameter budget", "cmp_budget", *LIM["budget"], D.budget, 1000, container=c1))
     task = C.select("Task", "cmp_task", M.Settings.TASKS, D.task, container=c2)
     delay = int(C.slider("Delay D", "cmp_delay", *LIM["delay"], D.delay, container=c3))
@@ -128,7 +128,7 @@ def training(s: M.Settings) -> None:
         bg.RUNS.leave(st.session_state[RUN_KEY], bg.session_id())
 
     live = run is not None and run.state != "finished"
-    b1, b2 = st.columns(2)
+    b1, b2 = present.controls().columns(2)
     b1.button("Train all seven", type="primary", icon=":material/play_arrow:", on_click=start, disabled=live,
               key="cmp_train", width="stretch", help="Same task, batches and seed for every cell.")
     b2.button("Stop", icon=":material/stop:", on_click=stop, disabled=not live, key="cmp_stop", width="stretch")

@@ -6,7 +6,7 @@ import streamlit as st
 from gru_core.series import SeriesError
 from lab import background as bg
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures import forecast as FIG
 from lab.models import forecast as M
 
@@ -26,7 +26,8 @@ ui.page_header(
 
 def upload_data():
     """The uploaded file: preview, column choice; None (with the reason shown) until it gives a usable series."""
-    f = st.file_uploader("CSV file (at most 1 MB and 100,000 rows; a header row)", type=["csv", "txt"],
+    box = present.controls()
+    f = box.file_uploader("CSV file (at most 1 MB and 100,000 rows; a header row)", type=["csv", "txt"],
                          key="fc_upload_file")
     if f is None:
         st.info("Upload a CSV file with a header row and one value per row (optionally a date column).",
@@ -38,7 +39,7 @@ def upload_data():
         st.dataframe(table.frame.head(6), hide_index=True, height=250)
         numeric = M.numeric_columns(table) or table.columns
         value, date = M.suggest_columns(table)
-        c1, c2, c3 = st.columns(3)
+        c1, c2, c3 = box.columns(3)
         col = c1.selectbox("Column to forecast", numeric, key="fc_upload_col",
                            index=numeric.index(value) if value in numeric else 0)
         dates = c2.selectbox("Date column (optional)", ("(none)",) + table.columns, key="fc_upload_dates",
@@ -55,7 +56,7 @@ def training_settings(data) -> M.Settings:
     """The URL-bound sliders; their ranges follow the series' length."""
     d = M.defaults_for(data.key)
     lim = M.limits_for(len(data.values))
-    c1, c2, c3, c4 = st.columns(4, gap="large")
+    c1, c2, c3, c4 = present.controls().columns(4, gap="large")
     horizon = int(C.slider("Forecast horizon h (steps ahead, held out)", "fc_h", *lim["horizon"],
                            min(max(d.horizon, lim["horizon"][0]), lim["horizon"][1]), container=c1,
                            help="The last h values are held out; every model forecasts all of them at once."))
@@ -89,7 +90,7 @@ def train_buttons(settings: M.Settings, data, run) -> None:
         bg.RUNS.leave(st.session_state[RUN_KEY], bg.session_id())
 
     live = run is not None and run.state != "finished"
-    b1, b2, note = st.columns([1, 1, 4], vertical_alignment="center")
+    b1, b2, note = present.controls().columns([1, 1, 4], vertical_alignment="center")
     b1.button("Train", type="primary", icon=":material/play_arrow:", on_click=start, disabled=live, width="stretch",
               key="fc_train", help="Train RNN, GRU and LSTM with these settings (same windows, seed and budget).")
     b2.button("Stop", icon=":material/stop:", on_click=stop, disabled=not live, width="stretch", key="fc_stop")
@@ -133,7 +134,7 @@ def inside_panel(data, settings: M.Settings, nets: dict) -> None:
         st.info("Train (or keep the default settings for the pretrained run) to look inside the GRU.",
                 icon=":material/info:")
         return
-    k = int(C.slider("Forecast step k to explain", "fc_k", 1, settings.horizon, 1,
+    k = int(C.slider("Forecast step k to explain", "fc_k", 1, settings.horizon, 1, container=present.controls(),
                      help="Which of the h forecast values the sensitivities below are taken for."))
     views = {kind: M.inside(v.params, data, settings, min(k, settings.horizon)) for kind, v in gated.items()}
     back = M.steps_back(settings.window)
@@ -154,7 +155,7 @@ def inside_panel(data, settings: M.Settings, nets: dict) -> None:
               key="fc_reach_answer")
 
 
-series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS)
+series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls())
 data = upload_data() if series == "upload" else M.load_series(series)
 if data is None:
     st.stop()

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures.common import sci
 from lab.figures.gates import (cobweb_figure, gate_heatmaps, intervention_effect, saturation_chart, scalar_lines,
                                state_lines)
@@ -91,7 +91,8 @@ def map_panel(s: M.Settings) -> None:
     m1, m2 = st.columns([1.5, 1], gap="medium")
     with m2:
         st.markdown("**Memory as a fixed point**")
-        xc, h0 = (_slider(sl, M.MAP_DEFAULTS[sl.key], st) for sl in M.MAP_SLIDERS)
+        box = present.controls()
+        xc, h0 = (_slider(sl, M.MAP_DEFAULTS[sl.key], box) for sl in M.MAP_SLIDERS)
         m = M.fixed_point_map(s, xc, h0)
     ui.chart(cobweb_figure(m.h_grid, m.f, m.fixed, m.cob_x, m.cob_y, x_const=m.x_const), key="ge_cobweb",
              container=m1, predict=f"The staircase starts at h₀ = {h0:.2f} with the input held at x = {xc:g}: will "
@@ -156,7 +157,7 @@ def effect_charts(res: M.Result) -> None:
 @st.fragment
 def explorer(model: dict) -> None:
     """Interventions and every chart they drive (rerun alone when an intervention changes)."""
-    with st.container(border=True):
+    with present.controls(border=True):
         s = M.Settings(**model, **read_interventions())
     res = M.compute(s)
     time_charts(res)
@@ -171,9 +172,10 @@ ui.page_header("Gate explorer", "Set the gate parameters yourself (sidebar) and 
                "and the update gate **z** do to the state **h**; then clamp a gate, or force it at one step, and "
                "compare with the untouched run. Convention: PyTorch's, h_t = (1 − z_t)·n_t + z_t·h_t−1, so **z is "
                "the share of the old state kept** (z = 1 keeps it forever, z = 0 forgets it at once).")
-mode = C.select("Model", "ge_mode", list(M.MODES), "scalar", labels=M.MODES, style="segmented",
+top = present.controls()
+mode = C.select("Model", "ge_mode", list(M.MODES), "scalar", labels=M.MODES, style="segmented", container=top,
                 help="A single unit you set by hand, or a small GRU with PyTorch's default weights that you rescale.")
 if mode == "scalar":
     C.preset_menu("Presets: one choice sets the unit's parameters (and the link)", "ge_preset", M.PRESETS,
-                  help="\n\n".join(f"**{k}**: {v}" for k, v in M.PRESET_BLURBS.items()))
+                  container=top, help="\n\n".join(f"**{k}**: {v}" for k, v in M.PRESET_BLURBS.items()))
 explorer(dict(mode=mode, **read_model(mode)))

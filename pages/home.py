@@ -6,7 +6,7 @@ import streamlit as st
 
 import lab.models.home as M
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures.home import gradient_over_distance
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
@@ -35,7 +35,7 @@ LINKS = [
 def live_chart() -> None:
     """The slider and the chart it drives: a move reruns only this (the header and the cards stay)."""
     D, (lo, hi, step) = M.Settings(), M.Settings.LIMITS["bias"]
-    col_slider, col_note = st.columns([2, 3], gap="large", vertical_alignment="bottom")
+    col_slider, col_note = present.controls().columns([2, 3], gap="large", vertical_alignment="bottom")
     bias = C.slider("GRU update-gate bias", "home_bias", lo, hi, D.bias, step, format="%.1f", container=col_slider,
                     help="Added to the GRU's update gate: positive keeps more of the old state each step "
                          "(0 = PyTorch default).")

@@ -24,7 +24,7 @@ def go_to(number: int) -> None:
 def navigation() -> int:
     """Back / Next and the step slider (the step is in the URL); returns the step number."""
     back, nxt, where = st.columns([1.3, 1.3, 5], vertical_alignment="bottom")
-    with where:
+    with present.controls(where, label="Go to a step"):
         number = int(C.slider("Lesson step", "lesson_step", 1, N, 1, help="Jump to a step of the lesson."))
     back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=number <= 1,
                 on_click=go_to, args=(number - 1,), width="stretch")
@@ -39,8 +39,8 @@ def knob_value(step: L.Step) -> float | None:
     if k is None:
         return None
     if k.toggle:
-        return float(C.toggle(k.label, k.key, bool(k.default), help=k.help or None))
-    return C.slider(k.label, k.key, k.lo, k.hi, k.default, k.step, help=k.help or None)
+        return float(C.toggle(k.label, k.key, bool(k.default), help=k.help or None, container=present.controls()))
+    return C.slider(k.label, k.key, k.lo, k.hi, k.default, k.step, help=k.help or None, container=present.controls())
 
 
 @st.fragment(run_every=3 if present.presenting() else None)
@@ -52,7 +52,8 @@ def class_answers(step: L.Step) -> None:
     for key, label in step.choices.items():
         n = counts.get(key, 0)
         st.progress(n / total if total else 0.0, text=f"{label}: **{n}**")
-    st.button("Start this question afresh", key=f"lesson_reset_{step.slug}", icon=":material/restart_alt:",
+    present.controls(label="Reset the count").button("Start this question afresh", key=f"lesson_reset_{step.slug}",
+                              icon=":material/restart_alt:",
               on_click=votes.CLASS.reset, args=(("lesson", step.slug),))
 
 
@@ -82,7 +83,7 @@ def training_status() -> L.TrainView | None:
     """The Train button and the class's run status; the run's view once it started (None before)."""
     run = st.session_state.get(RUN)
     if run is None:
-        st.button("Train (the whole class shares one run)", key="lesson_train", type="primary",
+        present.controls().button("Train (the whole class shares one run)", key="lesson_train", type="primary",
                   icon=":material/play_arrow:", on_click=press_train)
         return None
     bg.RUNS.touch(run, bg.session_id())
@@ -110,7 +111,10 @@ def live() -> bool:
     return run is not None and run.state != "finished"
 
 
-@st.fragment(run_every=1.5 if live() else None)
+LIVE = live()   # as of this full run: the step refreshes itself only while a run it follows goes on
+
+
+@st.fragment(run_every=1.5 if LIVE else None)
 def show_step(number: int) -> None:
     step = L.step_of(number)
     st.subheader(f"Step {number} of {N}: {step.title}", anchor=step.slug)
@@ -135,10 +139,8 @@ def show_step(number: int) -> None:
     with chart_col:
         ui.chart(lesson_figure(result, chance=1 / L.TRAIN.n_symbols), key=f"lesson_chart_{step.slug}",
                  how_to_read=step.how_to_read)
-    if step.training and not live() and st.session_state.get("_lesson_seen_done") != id(st.session_state.get(RUN)):
-        st.session_state["_lesson_seen_done"] = id(st.session_state.get(RUN))
-        if st.session_state.get(RUN) is not None:
-            st.rerun()     # the run just finished: one full rerun stops the refresh
+    if live() != LIVE:
+        st.rerun()     # Train pressed (in this fragment) or the run just ended: one full rerun turns the refresh on/off
 
 
 st.caption("Lesson: why a GRU can learn from far back when a plain RNN cannot. Predict first, then check.")

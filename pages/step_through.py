@@ -6,7 +6,7 @@ import streamlit as st
 import gru_core
 from lab import controls as C
 from lab import equations as E
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures.common import sci
 from lab.figures.stepper import cell_diagram, convention_figure, step_context
 from lab.models import step_through as M
@@ -82,7 +82,7 @@ def _toggle_play(T: int) -> None:
 
 def nav(T: int) -> int:
     """Time-step slider and Back / Play / Next. Returns t (1-based)."""
-    n1, n3 = st.columns([2, 2], gap="medium", vertical_alignment="bottom")
+    n1, n3 = present.controls().columns([2, 2], gap="medium", vertical_alignment="bottom")
     t = C.slider("Time step t", "st_t", 1, max(T, 2), min(M.DEFAULT_STEP, T), container=n1,
                  help="h_t is the state after reading x_t.", disabled=T < 2)
     playing = st.session_state.get("_st_playing", False)

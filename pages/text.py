@@ -4,7 +4,7 @@ import streamlit as st
 from gru_core import text as T
 from lab import background as bg
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures import text as F
 from lab.models import text as M
 
@@ -32,7 +32,8 @@ side.caption("Defaults: the models are pretrained with exactly these settings, s
 
 text = None
 if corpus == "own":
-    with st.expander("Your text", expanded=M.OWN_TEXT not in st.session_state, icon=":material/upload_file:"):
+    with st.expander("Your text", expanded=M.OWN_TEXT not in st.session_state and not present.presenting(),
+                     icon=":material/upload_file:"):
         pasted = st.text_area("Paste plain text", key="tx_paste", height=150,
                               help=f"{T.MIN_CHARS:,} characters to 1 MB; the last tenth is held out.")
         upload = st.file_uploader("or upload a UTF-8 .txt file (up to 1 MB)", type=["txt", "md", "py", "csv"],
@@ -54,7 +55,7 @@ session = bg.session_id()
 run = M.shown_run(st.session_state, text, settings)
 
 st.subheader("1 · Does a GRU beat counting?")
-cols = st.columns([1, 1, 3], vertical_alignment="center")
+cols = present.controls().columns([1, 1, 3], vertical_alignment="center")
 cols[0].button("Train", key="tx_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
                args=(st.session_state, text, settings, session), disabled=run is not None and run.state != "finished")
 if run is not None and run.state != "finished":
@@ -101,7 +102,7 @@ ready = models.ready if models is not None else ()
 
 @st.fragment
 def generation() -> None:
-    c1, c2, c3 = st.columns([1, 2, 2])
+    c1, c2, c3 = present.controls().columns([1, 2, 2])
     kind = C.select("Model", "tx_gen_cell", list(ready), "gru" if "gru" in ready else ready[0],
                     labels=lambda k: k.upper(), container=c1)
     prompt = C.text("Prompt", "tx_prompt", "The ", max_chars=80, container=c2)
@@ -118,7 +119,7 @@ def generation() -> None:
 
 @st.fragment
 def gates() -> None:
-    c1, c2, c3 = st.columns([2, 1, 2])
+    c1, c2, c3 = present.controls().columns([2, 1, 2])
     which = C.select("Passage", "tx_passage", list(M.PASSAGES), "code", labels=M.PASSAGE_LABELS, container=c1)
     kind = C.select("Model", "tx_gate_cell", list(ready), "gru" if "gru" in ready else ready[0],
                     labels=lambda k: k.upper(), container=c2)
@@ -126,7 +127,8 @@ def gates() -> None:
                        labels=T.FEATURE_LABELS, container=c3)
     passage = M.PASSAGES[which]
     if which == "own":
-        passage = C.text("Your passage", "tx_own_passage", "print(\"hi\") (x)", max_chars=M.MAX_PASSAGE)
+        passage = C.text("Your passage", "tx_own_passage", "print(\"hi\") (x)", max_chars=M.MAX_PASSAGE,
+                         container=present.controls())
     if not passage.strip():
         st.warning("Type a passage to see the gates.", icon=":material/edit:")
         return

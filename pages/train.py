@@ -7,7 +7,7 @@ import streamlit as st
 
 from lab import background as bg
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures import training as FIG
 from lab.models import train as M
 from lab.theme import CELL_LABELS
@@ -52,7 +52,7 @@ def button(row, label: str, key: str, on_click, args: tuple, *, icon: str, disab
                width="content", **kw)
 
 
-with st.container(border=True):
+with present.controls(border=True):
     settings = read_settings()
     if bad := settings.error():
         st.error(f"These settings cannot be trained: {bad}", icon=":material/error:")
@@ -95,7 +95,7 @@ def live_panel() -> None:
 def replay_panel(v: M.TrainView, inside: M.Inside) -> None:
     """One gated cell's keep gate and memory at the chosen snapshot, titled with that snapshot's accuracy."""
     who = C.select("Replay the memory of", "tr_replay_cell", v.gated, "gru" if "gru" in v.gated else v.gated[0],
-                   labels=CELL_LABELS, style="segmented")
+                   labels=CELL_LABELS, style="segmented", container=present.controls())
     c = inside.cells[who]
     ui.chart(FIG.replay_figure(c.keep, c.held_mean, who, held_best=c.held_best, marks=inside.marks,
                                title=M.replay_title(CELL_LABELS[who], c)), key="tr_replay_chart",
@@ -121,9 +121,12 @@ def inside_panel() -> None:
         return
     v = run.view()
     st.subheader("Inside the trained models")
+    box = present.controls()
     pct = C.select_slider("Replay: point in training (% of the run)", "tr_replay", M.replay_options(v), 100,
+                          container=box,
                           help="Only the points where a snapshot of the weights exists.")
-    seq = int(C.slider("Test sequence (held out)", "tr_seq", 0, 99, 0, help="Which held-out sequence to look at."))
+    seq = int(C.slider("Test sequence (held out)", "tr_seq", 0, 99, 0, container=box,
+                       help="Which held-out sequence to look at."))
     inside = M.look_inside(v, pct, seq)
     st.caption(M.replay_caption(v, inside, pct))
     st.markdown(M.sequence_words(v.config, inside, seq))
@@ -151,11 +154,13 @@ st.divider()
 st.subheader("How far back can each cell remember?")
 with st.container(border=True):
     st.markdown(M.READ["sweep"])
-    delays = C.multiselect("Delays to train", "tr_sweep_delays", M.SWEEP_DELAYS, S.sweep_delays, style="pills")
+    box = present.controls()
+    delays = C.multiselect("Delays to train", "tr_sweep_delays", M.SWEEP_DELAYS, S.sweep_delays, style="pills",
+                           container=box)
     mine = replace(settings, sweep_delays=tuple(delays))
     sweep = st.session_state.get(SWEEP_KEY)
     sweeping = sweep is not None and sweep.state != "finished"
-    row = st.container(horizontal=True)
+    row = box.container(horizontal=True)
     button(row, "Compute", "tr_sweep_btn", bg.follow, (SWEEP_KEY, mine.sweep_key, mine.sweep_job),
            icon=":material/play_arrow:", disabled=bad is not None)
     button(row, "Stop", "tr_sweep_stop_btn", bg.leave, (SWEEP_KEY,), icon=":material/stop:", disabled=not sweeping)

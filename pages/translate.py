@@ -3,7 +3,7 @@ import streamlit as st
 
 from lab import background as bg
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.figures import text as F
 from lab.models import translate as M
 
@@ -31,7 +31,7 @@ session = bg.session_id()
 run = M.shown_run(st.session_state, settings)
 
 st.subheader("1 · Where does it break?")
-cols = st.columns([1, 1, 3], vertical_alignment="center")
+cols = present.controls().columns([1, 1, 3], vertical_alignment="center")
 cols[0].button("Train", key="tl_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
                args=(st.session_state, settings, session), disabled=run is not None and run.state != "finished")
 if run is not None and run.state != "finished":
@@ -78,7 +78,7 @@ def lengths() -> None:
 @st.fragment
 def summary() -> None:
     colour = C.select("Colour by", "tl_colour", list(M.COLOUR_BY), "digits", labels=M.COLOUR_LABELS,
-                      style="segmented")
+                      style="segmented", container=present.controls())
     r = M.sentence_summary(weights, colour, settings.seed)
     ui.chart(F.summary_scatter(r.xy, r.groups, r.hover, M.COLOUR_BY[colour]), key="tl_summary",
              predict="The decoder must write the right number of digits. Will summaries of numbers with the same "
@@ -90,7 +90,8 @@ def summary() -> None:
 
 @st.fragment
 def steps() -> None:
-    number = C.number("A number to translate (0 to 999,999)", "tl_number", 0, 999_999, 312)
+    number = C.number("A number to translate (0 to 999,999)", "tl_number", 0, 999_999, 312,
+                      container=present.controls())
     v = M.step_view(weights, int(number))
     st.markdown(f"The encoder reads: *{' '.join(v.words)}*")
     ui.chart(F.steps_heatmap(v.words, v.enc_units, v.enc_z, "encoder step: the word read"), key="tl_enc",

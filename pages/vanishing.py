@@ -9,7 +9,7 @@ import lab.figures.vanishing as F
 import lab.models.vanishing as M
 import lab.models.vanishing_text as W
 from lab import controls as C
-from lab import routing, ui
+from lab import present, routing, ui
 from lab.theme import CELL_LABELS
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
@@ -63,7 +63,8 @@ ui.page_header(
     "model's exact backpropagation through time (float64) for the settings in the sidebar.",
 )
 C.preset_menu("Presets: one choice sets every control (and the link)", "vg_preset",
-              {p.name: p.values for p in M.PRESETS}, help="\n\n".join(f"**{p.name}**: {p.blurb}" for p in M.PRESETS))
+              {p.name: p.values for p in M.PRESETS}, container=present.controls(),
+              help="\n\n".join(f"**{p.name}**: {p.blurb}" for p in M.PRESETS))
 values = sidebar()
 settings = M.Settings.from_values(values)
 preset = M.matching_preset(values)
@@ -110,7 +111,7 @@ def clipping_view(rnn: M.CellCurves | None) -> None:
     if rnn is None:
         st.info("Add the RNN to the cells to see what gradient clipping does to it.", icon=":material/info:")
         return
-    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    c1, c2 = present.controls().columns([1, 2], vertical_alignment="bottom")
     clip_on = C.toggle("Clip the gradient norm", "vg_clip", True, container=c1,
                        help="Pascanu et al. 2013, Algorithm 1 (what PyTorch's clip_grad_norm_ does).")
     log_c = C.slider("Threshold c (log10)", "vg_clip_c", -3.0, 8.0, 0.0, 0.5, format="%.1f", container=c2,
@@ -131,6 +132,7 @@ def look_closer(settings: M.Settings, res: M.Result) -> None:
     """One more view at a time, none by default (only the chosen one is computed and drawn; it is in the link)."""
     st.subheader("2 · Look closer")
     view = C.select("View", "vg_view", list(VIEWS), "none", labels=VIEWS, style="segmented",
+                    container=present.controls(),
                     help="Unit by unit: the gradient of every hidden unit. Phase diagram: vanishing, the edge and "
                          "exploding over σ_max. Clipping: what gradient clipping does to an exploding RNN.")
     if view == "none":

@@ -51,14 +51,26 @@ def test_out_of_range_link_is_clamped_with_a_note(open_page):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="known regression (issue 12/13 note, 2026-12-01): since the controls moved to "
-                   "bind='query-params', a corrected value of a bound widget is used and noted but Streamlit drops "
-                   "the parameter from the browser's address bar instead of writing the corrected value (AppTest "
-                   "sees it written); strict, so the fix turns this test red until the marker goes")
-def test_out_of_range_link_is_rewritten_in_the_address_bar(open_page):
+@pytest.mark.parametrize("stem, params, shown", [
+    ("home", {"home_bias": "9999"}, ["home_bias=6"]),                                       # a slider
+    ("vanishing", {"vg_seed": "inf"}, ["vg_seed=9999"]),                                     # a number input
+    ("vanishing", {"vg_rescale": "yes", "vg_sigma": "7"}, ["vg_rescale=true", "vg_sigma=3"]),  # a switch, two fixes
+])
+def test_out_of_range_link_is_rewritten_in_the_address_bar(open_page, stem, params, shown):
+    page = open_page(stem, **params)
+    page.wait_for_function("w => w.every(p => location.search.split(/[?&]/).includes(p))", arg=shown,
+                           timeout=15_000)
+    for key, raw in params.items():
+        expect(page.get_by_text(f"Link parameter {key}={raw} ")).to_be_visible()   # and the note is there
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_rewritten_link_value_still_follows_the_slider(open_page):
     page = open_page("home", home_bias="9999")
-    expect(page.locator('[data-testid="stSliderThumbValue"]').first).to_have_text("6.0")
     page.wait_for_function("() => location.search.includes('home_bias=6')", timeout=15_000)
+    move_slider(page, "GRU update-gate bias", -2)   # 6.0 -> 5.0
+    page.wait_for_function("() => location.search.includes('home_bias=5')")
+    expect(page.get_by_text("Link parameter home_bias=9999")).to_have_count(0)   # the note goes once it is moved
 
 
 def test_moving_the_slider_changes_the_chart_and_the_url(open_page):

@@ -1,11 +1,13 @@
 """lab.background: one Run protocol for live, finished and swept work; shared runs per key; a bounded store of
 finished results; a queue with positions; watchers that leave; a run nobody watches stops. Tiny jobs, no training."""
+import os
 import threading
 import time
+from functools import partial
 
 import pytest
 
-from lab.background import FinishedRun, LiveRun, Run, Runs
+from lab.background import FinishedRun, LiveRun, ProcessJob, Run, Runs
 
 
 class Clock:
@@ -192,3 +194,48 @@ def test_watch_all_keeps_a_run_followed_on_another_page_watched(board, monkeypat
     board.clock.t += 35                            # no rerun for 35 s (the tab closed): the run stops
     run.join(5)
     assert run.job.stopped_by == "stopped because nobody is watching it any more"
+
+
+class CountJob:
+    """Counts to ``steps`` (or fails at step 3); its view says which process counted and how far."""
+
+    def __init__(self, steps=10, fail=False):
+        self.steps, self.fail, self.count, self.stopped = steps, fail, 0, False
+
+    def run(self, should_stop):
+        for i in range(self.steps):
+            if should_stop():
+                self.stopped = True
+                return
+            if self.fail and i == 3:
+                raise ValueError("boom")
+            self.count = i + 1
+            time.sleep(0.01)
+
+    def view(self):
+        return {"pid": os.getpid(), "count": self.count, "stopped": self.stopped}
+
+    def progress(self):
+        return self.count / self.steps
+
+
+def test_a_process_job_runs_in_a_child_process_and_the_run_keeps_its_final_view(board):
+    run = board.start("p", lambda: ProcessJob(partial(CountJob, 10), every=0.05), "s1")
+    run.join(120)
+    view = run.view()
+    assert view["pid"] != os.getpid() and view["count"] == 10 and not view["stopped"]
+    assert run.state == "finished" and run.completed and run.progress() == 1.0 and run.error == ""
+
+
+def test_a_process_job_stops_when_the_run_is_asked_to(board):
+    run = board.start("p", lambda: ProcessJob(partial(CountJob, 10**6), every=0.05), "s1")
+    wait(lambda: run.view() is not None and run.view()["count"] > 0, timeout=120)
+    run.request_stop("teacher")
+    run.join(60)
+    assert run.view()["stopped"] and not run.completed and run.note == "teacher"
+
+
+def test_an_error_in_a_process_job_is_kept_on_the_run(board):
+    run = board.start("p", lambda: ProcessJob(partial(CountJob, 10, fail=True), every=0.05), "s1")
+    run.join(120)
+    assert "ValueError: boom" in run.error and not run.completed
