@@ -133,9 +133,13 @@ def equations(v: M.StepView, I: int, H: int) -> None:
 
 
 def code_panel() -> None:
-    st.markdown("**The code of this step** (it gives the same numbers as the equations)")
-    st.code(gru_core.step_source("gru"), language="python", line_numbers=True, wrap_lines=True)
-    st.caption("PyTorch's convention: weight_ih holds the rows of W_ir, W_iz, W_in in that order (weight_hh "
+    """The step as Python, in an expander that runs only when open (highlighting it costs every rerun)."""
+    box = st.expander("The code of this step: Python that gives the same numbers as the equations",
+                      icon=":material/code:", key="st_code", on_change="rerun")
+    if not box.open:
+        return
+    box.code(gru_core.step_source("gru"), language="python", line_numbers=True, wrap_lines=True)
+    box.caption("PyTorch's convention: weight_ih holds the rows of W_ir, W_iz, W_in in that order (weight_hh "
                "likewise). With the Chung / Wikipedia mix the last line reads h = (1 − z)·h_prev + z·n; with the "
                "reset before the matmul the candidate reads tanh(W_in x + b_in + W_hn (r·h_prev) + b_hn).")
 

@@ -62,6 +62,9 @@ def test_defaults_show_step_4_unit_1_with_the_engine_numbers(default_app):
     assert z_num.endswith(f"= {tr.gates['z'][3, 0, 0]:.3f}".replace("-", "−") + "</div></div>")
     h_num = next(e for e in html if "<i>h</i><sub>4,1</sub>" in e)
     assert h_num.endswith(f"= {tr.h[3, 0, 0]:.3f}".replace("-", "−") + "</div></div>")
+    assert not at.code                                   # the code sits in a closed expander that runs when opened
+    at.session_state["st_code"] = True
+    at.run()
     code = at.code[0].value
     assert code.strip() == gru_core.step_source("gru").strip() and code.startswith("def gru(")
 
