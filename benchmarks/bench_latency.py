@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench_latency.py --page vanishing --query "vg_len=300" --chart 1
     .venv/bin/python benchmarks/bench_latency.py --all-controls            # every control of every page: a table
     .venv/bin/python benchmarks/bench_latency.py --all-controls --root /tmp/base --pages home train   # another tree
+    .venv/bin/python benchmarks/bench_latency.py --all-controls --root /tmp/before .   # before and after, one run
 
 One measurement = focus the slider, press ArrowRight (or ArrowLeft, alternating so the value stays in range), and
 wait (requestAnimationFrame polling in the page) until the chart's data differs from before. The clock is the
@@ -78,39 +79,52 @@ def summary(name: str, ms: list[float]) -> str:
 
 
 def all_controls(args) -> int:
-    """Every control of every page (or of --pages), interleaved with the trivial app; prints the table."""
-    from benchmarks.controls_latency import measure_page, table
+    """Every control of every page (or of --pages) of each --root in turn, each interleaved with the trivial app's
+    slider in the same browser and run; prints one table per tree and, with two trees, the per-page comparison."""
+    from benchmarks.controls_latency import compare, measure_page, table
 
-    root = Path(args.root).resolve()
-    stems = args.pages or app_pages(root / "app.py")
+    roots = [Path(r).resolve() for r in args.root]
     w, h = (int(v) for v in args.viewport.split("x"))
     rows = []
-    with chromium() as browser, running_server("benchmarks/trivial_app.py") as triv_base, \
-            running_server("app.py", cwd=root) as lab_base:
+    with chromium() as browser, running_server("benchmarks/trivial_app.py") as triv_base:
         ctx = browser.new_context(viewport={"width": w, "height": h})
-        triv, lab = ctx.new_page(), ctx.new_page()
+        triv = ctx.new_page()
         triv.goto(triv_base + "/")
         wait_for_charts(triv)
-        for stem in stems:
-            try:
-                lab.goto(f"{lab_base}/{'' if stem == app_pages(root / 'app.py')[0] else stem}")
-                wait_for_app_idle(lab)
-                wait_for_charts(lab)
-                measured = measure_page(lab, triv, args.presses or 4)
-            except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
-                measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=type(e).__name__)]
-            for r in measured:
-                rows.append({"page": stem, **r})
-                print(f"  {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
+        for root in roots:
+            with running_server("app.py", cwd=root) as lab_base:
+                rows += [{"tree": root.name, **r} for r in _tree_rows(ctx.new_page(), triv, lab_base, root, args)]
         ctx.close()
-    print(table(rows))
+    for root in roots:
+        print(f"\n== {root} ==")
+        print(table([r for r in rows if r["tree"] == root.name]))
+    if len(roots) == 2:
+        print("\n" + compare(rows, roots[0].name, roots[1].name))
     return 0
+
+
+def _tree_rows(lab, triv, lab_base: str, root: Path, args) -> list[dict]:
+    """The rows of one tree: every control of each page that exists in it (a page that does not load is a row)."""
+    out, pages = [], app_pages(root / "app.py")
+    for stem in [s for s in (args.pages or pages) if s in pages]:
+        try:
+            lab.goto(f"{lab_base}/{'' if stem == pages[0] else stem}")
+            wait_for_app_idle(lab)
+            wait_for_charts(lab)
+            measured = measure_page(lab, triv, args.presses or 4)
+        except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
+            measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=type(e).__name__)]
+        for r in measured:
+            out.append({"page": stem, **r})
+            print(f"  {root.name} {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--all-controls", action="store_true", help="every control of every page: a table")
-    ap.add_argument("--root", default=str(ROOT), help="--all-controls: the app's folder (default this repo)")
+    ap.add_argument("--root", nargs="+", default=[str(ROOT)],
+                    help="--all-controls: the app's folder(s) (default this repo); two = before and after, one run")
     ap.add_argument("--pages", nargs="*", help="--all-controls: page stems (default every page of app.py)")
     ap.add_argument("--page", default="vanishing", help="lab page stem (default vanishing)")
     ap.add_argument("--slider", default="0", help="slider label text or index on the lab page (default 0)")

@@ -195,3 +195,28 @@ def table(rows: list[dict]) -> str:
         lines.append(f"{len(ratios)} controls: median ratio {statistics.median(ratios):.2f}, max {max(ratios):.2f}, "
                      f"{over} over 1.5x")
     return "\n".join(lines)
+
+
+def _ratio(r: dict) -> float | None:
+    return r["lab"] / r["triv"] if r["lab"] and r["triv"] else None
+
+
+def compare(rows: list[dict], before: str, after: str) -> str:
+    """Per page: controls and median (max) ratio in each tree; then the controls present in both trees."""
+    lines = ["| page | controls before | median ratio before (max) | controls after | median ratio after (max) |",
+             "| --- | --- | --- | --- | --- |"]
+    cell = lambda qs: (f"{len(qs)}", f"{statistics.median(qs):.2f} ({max(qs):.2f})" if qs else "-")   # noqa: E731
+    for page in dict.fromkeys(r["page"] for r in rows):
+        qs = {t: [q for r in rows if r["page"] == page and r["tree"] == t and (q := _ratio(r))] for t in (before, after)}
+        lines.append("| " + " | ".join([page, *cell(qs[before]), *cell(qs[after])]) + " |")
+    by = {t: {(r["page"], r["key"]): _ratio(r) for r in rows if r["tree"] == t and _ratio(r)} for t in (before, after)}
+    both = sorted(set(by[before]) & set(by[after]))
+    if both:
+        b, a = ([by[t][k] for k in both] for t in (before, after))
+        lines.append(f"\nSame controls in both trees: {len(both)}; median ratio before {statistics.median(b):.2f}, "
+                     f"after {statistics.median(a):.2f}; over 1.5x: before {sum(q > 1.5 for q in b)}, "
+                     f"after {sum(q > 1.5 for q in a)}.")
+    allq = {t: list(by[t].values()) for t in (before, after)}
+    lines.append(f"All controls: before {len(allq[before])} (over 1.5x: {sum(q > 1.5 for q in allq[before])}), "
+                 f"after {len(allq[after])} (over 1.5x: {sum(q > 1.5 for q in allq[after])}).")
+    return "\n".join(lines)

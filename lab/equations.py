@@ -188,17 +188,6 @@ def fmt(v: float, digits: int = 3) -> str:
     return s
 
 
-BREAK = r" \\ &\qquad "        # line break inside the candidate's long sum (fits 1280 px)
-
-
-def _term(v: float, label: str, first: bool = False) -> str:
-    """One summand with its symbolic name under it; negatives get parentheses so signs stay readable."""
-    body = fmt(v)
-    if v < 0 and not first:
-        body = f"({body})"
-    return ("" if first else " + ") + rf"\underbrace{{{body}}}_{{{label}}}"
-
-
 def symbolic_equations(mix: str = "torch", reset: str = "after") -> dict[str, str]:
     """The four equations (keys "r", "z", "n", "h") in the chosen convention, as LaTeX."""
     if mix not in MIXES or reset not in RESETS:
@@ -220,41 +209,74 @@ def symbolic_equations(mix: str = "torch", reset: str = "after") -> dict[str, st
     return eq
 
 
-def numeric_equations(s: StepTerms) -> dict[str, str]:
-    """The same four equations with the numbers of step ``s.t``, unit ``s.unit`` substituted (LaTeX)."""
-    t, j = s.t, s.unit + 1
-    sub = rf"_{{{t},{j}}}"
-    eq = {
-        "r": (rf"r{sub} &= \sigma\Bigg(" + _term(s.wx_r, r"W_{ir}x_t", True) + _term(s.b_ir, r"b_{ir}")
-              + _term(s.uh_r, r"W_{hr}h_{t-1}") + _term(s.b_hr, r"b_{hr}")
-              + rf"\Bigg) \\ &= \sigma\left({fmt(s.a_r)}\right) = {fmt(s.r)}"),
-        "z": (rf"z{sub} &= \sigma\Bigg(" + _term(s.wx_z, r"W_{iz}x_t", True) + _term(s.b_iz, r"b_{iz}")
-              + _term(s.uh_z, r"W_{hz}h_{t-1}") + _term(s.b_hz, r"b_{hz}")
-              + rf"\Bigg) \\ &= \sigma\left({fmt(s.a_z)}\right) = {fmt(s.z)}"),
-    }
+# ------------------------------------------------------------------------------------------------ HTML
+# The numeric equations change at every step; drawn as HTML they cost a fraction of KaTeX's typesetting (each
+# labelled term is a number with its symbol under it, as an underbrace would put it).
+
+EQ_CSS = """<style>
+.eq-num { font-size: 1.15rem; line-height: 1.5; margin: 0.2rem 0 0.6rem 0; }
+.eq-num .eq-line { margin-left: 2.2em; }
+.eq-num .eq-line:first-child { margin-left: 0; }
+.eq-num .eq-t { display: inline-flex; flex-direction: column; align-items: center; vertical-align: top; }
+.eq-num .eq-t > small { font-size: 0.72em; color: #444; border-top: 1px solid #999; padding: 0 0.2em; }
+</style>"""
+
+_LABELS = {"Wx": "W<sub>i{g}</sub>x<sub>t</sub>", "b_i": "b<sub>i{g}</sub>", "Uh": "W<sub>h{g}</sub>h<sub>t−1</sub>",
+           "b_h": "b<sub>h{g}</sub>", "Urh": "W<sub>hn</sub>(r<sub>t</sub>⊙h<sub>t−1</sub>)", "r": "r<sub>t</sub>"}
+
+
+def fmt_html(v: float, digits: int = 3) -> str:
+    """A number for HTML: as ``fmt`` (same rounding), with a real minus sign, ∞, NaN and ×10<sup>k</sup>."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if abs(v) >= 1e4:
+        mant, exp = f"{v:.{digits - 1}e}".split("e")
+        return f"{mant.replace('-', '−')}×10<sup>{int(exp)}</sup>"
+    return fmt(v, digits).replace("-", "−")
+
+
+def _p(v: float) -> str:
+    """A number, in parentheses when negative (so "+ (−0.2)" reads as a sum)."""
+    return f"({fmt_html(v)})" if v < 0 else fmt_html(v)
+
+
+def _t(v: float, label: str, first: bool = False) -> str:
+    """One summand with its symbol under it."""
+    return ("" if first else " + ") + f'<span class="eq-t"><span>{fmt_html(v) if first else _p(v)}</span>' \
+                                      f'<small>{label}</small></span>'
+
+
+def _gate_sum(g: str, wx: float, b_i: float, uh: float, b_h: float) -> str:
+    L = {k: v.format(g=g) for k, v in _LABELS.items()}
+    return _t(wx, L["Wx"], True) + _t(b_i, L["b_i"]) + _t(uh, L["Uh"]) + _t(b_h, L["b_h"])
+
+
+def _lines(*parts: str) -> str:
+    return "".join(f'<div class="eq-line">{p}</div>' for p in parts)
+
+
+def numeric_html(s: StepTerms) -> dict[str, str]:
+    """The four equations with the numbers of step ``s.t``, unit ``s.unit`` substituted, as HTML (keys r z n h);
+    every number rounded by ``fmt``."""
+    name = lambda g: f"<i>{g}</i><sub>{s.t},{s.unit + 1}</sub>"   # noqa: E731
+    eq = {g: _lines(f"{name(g)} = σ( {_gate_sum(g, *v)} )", f"= σ({fmt_html(a)}) = {fmt_html(out)}")
+          for g, v, a, out in (("r", (s.wx_r, s.b_ir, s.uh_r, s.b_hr), s.a_r, s.r),
+                               ("z", (s.wx_z, s.b_iz, s.uh_z, s.b_hz), s.a_z, s.z))}
+    head = f"{name('n')} = tanh( {_t(s.wx_n, _LABELS['Wx'].format(g='n'), True)}" \
+           f"{_t(s.b_in, _LABELS['b_i'].format(g='n'))}"
     if s.reset == "after":
-        eq["n"] = (rf"n{sub} &= \tanh\Bigg(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
-                   + BREAK + rf" + \underbrace{{{fmt(s.r)}}}_{{r_t}} \cdot \left("
-                   + _term(s.uh_n, r"W_{hn}h_{t-1}", True)
-                   + _term(s.b_hn, r"b_{hn}") + rf"\right)\Bigg) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
+        tail = f"+ {_t(s.r, _LABELS['r'], True)} · ( {_t(s.uh_n, _LABELS['Uh'].format(g='n'), True)}" \
+               f"{_t(s.b_hn, _LABELS['b_h'].format(g='n'))} ) )"
     else:
-        eq["n"] = (rf"n{sub} &= \tanh\Bigg(" + _term(s.wx_n, r"W_{in}x_t", True) + _term(s.b_in, r"b_{in}")
-                   + BREAK + _term(s.uh_n, r"W_{hn}(r_t\odot h_{t-1})") + _term(s.b_hn, r"b_{hn}")
-                   + rf"\Bigg) \\ &= \tanh\left({fmt(s.a_n)}\right) = {fmt(s.n)}")
-    one_minus_z = rf"\left(1 - {fmt(s.z)}\right)"
-    hp = fmt(s.h_prev) if s.h_prev >= 0 else f"({fmt(s.h_prev)})"
-    n = fmt(s.n) if s.n >= 0 else f"({fmt(s.n)})"
-    if s.mix == "torch":
-        eq["h"] = (rf"h{sub} &= {one_minus_z} \cdot {n} + {fmt(s.z)} \cdot {hp}"
-                   rf" \\ &= {fmt(s.write)} + {_paren(s.keep)} = {fmt(s.h)}")
-    else:
-        eq["h"] = (rf"h{sub} &= {one_minus_z} \cdot {hp} + {fmt(s.z)} \cdot {n}"
-                   rf" \\ &= {fmt(s.keep)} + {_paren(s.write)} = {fmt(s.h)}")
-    return {k: r"\begin{aligned}" + v + r"\end{aligned}" for k, v in eq.items()}
-
-
-def _paren(v: float) -> str:
-    return fmt(v) if v >= 0 else f"({fmt(v)})"
+        tail = f"{_t(s.uh_n, _LABELS['Urh'])}{_t(s.b_hn, _LABELS['b_h'].format(g='n'))} )"
+    eq["n"] = _lines(head, tail, f"= tanh({fmt_html(s.a_n)}) = {fmt_html(s.n)}")
+    first, second = (_p(s.n), _p(s.h_prev)) if s.mix == "torch" else (_p(s.h_prev), _p(s.n))
+    parts = (s.write, s.keep) if s.mix == "torch" else (s.keep, s.write)
+    eq["h"] = _lines(f"{name('h')} = (1 − {fmt_html(s.z)}) · {first} + {fmt_html(s.z)} · {second}",
+                   f"= {fmt_html(parts[0])} + {_p(parts[1])} = {fmt_html(s.h)}")
+    return {g: f'<div class="eq-num">{v}</div>' for g, v in eq.items()}
 
 
 def relabel_note(s: StepTerms) -> str:

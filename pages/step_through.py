@@ -116,7 +116,8 @@ def equations(v: M.StepView, I: int, H: int) -> None:
     """The four equations, each as symbols and with this step's numbers (full width: nothing cut at 1280 px)."""
     s = v.terms
     st.subheader(f"The four equations at step t = {s.t}, unit {s.unit + 1}")
-    sym, num = E.symbolic_equations(s.mix, s.reset), E.numeric_equations(s)
+    sym, num = E.symbolic_equations(s.mix, s.reset), E.numeric_html(s)
+    st.html(E.EQ_CSS)
     names = {"r": "Reset gate: how much of the old state the candidate may look at",
              "z": ("Update gate: share of the old state kept" if s.mix == "torch" else
                    "Update gate: share of the new candidate written"),
@@ -125,16 +126,20 @@ def equations(v: M.StepView, I: int, H: int) -> None:
         with st.container(border=True, key=f"st_eq_{g}"):
             st.markdown(f"**{names[g]}**")
             st.latex(sym[g])
-            st.latex(num[g])
+            st.html(num[g])
     st.caption(f"Numbers rounded to 3 decimals; they reproduce the recorded r, z, n, h to within {v.agree:.1e}. "
-               f"A product like W_ir x_t is row {s.unit + 1} of the matrix times the vector; here "
-               f"x_t = ({', '.join(f'{x:.3f}' for x in s.x)}), H = {H}, I = {I}.")
+               f"A product like Wᵢᵣxₜ is row {s.unit + 1} of the matrix times the vector; here "
+               f"xₜ = ({', '.join(f'{x:.3f}' for x in s.x)}), H = {H}, I = {I}.")
 
 
 def code_panel() -> None:
-    st.markdown("**The code of this step** (it gives the same numbers as the equations)")
-    st.code(gru_core.step_source("gru"), language="python", line_numbers=True, wrap_lines=True)
-    st.caption("PyTorch's convention: weight_ih holds the rows of W_ir, W_iz, W_in in that order (weight_hh "
+    """The step as Python, in an expander that runs only when open (highlighting it costs every rerun)."""
+    box = st.expander("The code of this step: Python that gives the same numbers as the equations",
+                      icon=":material/code:", key="st_code", on_change="rerun")
+    if not box.open:
+        return
+    box.code(gru_core.step_source("gru"), language="python", line_numbers=True, wrap_lines=True)
+    box.caption("PyTorch's convention: weight_ih holds the rows of W_ir, W_iz, W_in in that order (weight_hh "
                "likewise). With the Chung / Wikipedia mix the last line reads h = (1 − z)·h_prev + z·n; with the "
                "reset before the matmul the candidate reads tanh(W_in x + b_in + W_hn (r·h_prev) + b_hn).")
 

@@ -57,10 +57,14 @@ def test_defaults_show_step_4_unit_1_with_the_engine_numbers(default_app):
     latex = _latex(at)
     # the four equations, each symbolic and with numbers; z's numeric line ends with the engine's z
     assert sum(e.startswith("r_t =") or e.startswith("z_t =") or e.startswith("h_t =") for e in latex) == 3
-    z_num = next(e for e in latex if e.startswith(r"\begin{aligned}z_{4,1}"))
-    assert z_num.endswith(f"= {tr.gates['z'][3, 0, 0]:.3f}" + r"\end{aligned}")
-    h_num = next(e for e in latex if e.startswith(r"\begin{aligned}h_{4,1}"))
-    assert h_num.endswith(f"= {tr.h[3, 0, 0]:.3f}" + r"\end{aligned}")
+    html = [el.proto.body for el in at.html]
+    z_num = next(e for e in html if "<i>z</i><sub>4,1</sub>" in e)
+    assert z_num.endswith(f"= {tr.gates['z'][3, 0, 0]:.3f}".replace("-", "−") + "</div></div>")
+    h_num = next(e for e in html if "<i>h</i><sub>4,1</sub>" in e)
+    assert h_num.endswith(f"= {tr.h[3, 0, 0]:.3f}".replace("-", "−") + "</div></div>")
+    assert not at.code                                   # the code sits in a closed expander that runs when opened
+    at.session_state["st_code"] = True
+    at.run()
     code = at.code[0].value
     assert code.strip() == gru_core.step_source("gru").strip() and code.startswith("def gru(")
 

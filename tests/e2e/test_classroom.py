@@ -1,8 +1,10 @@
 """The classroom in real Chromium: the lesson (answer, reveal, Next, the goal check), presenter mode (no sidebar,
-the key chart fills the first screen at 1920x1080 and at 150% zoom) and the QR code of "Share with the class"
+the key chart fills the first screen at 1920x1080 and at 150% zoom; no body control in the first screen of any page
+outside its collapsed "Controls", which the teacher opens to move a slider live) and the QR code of "Share with the class"
 (decoded with zbarimg to the page's link, without the presenter flag)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -27,6 +29,23 @@ KEY_CHART_JS = """() => {
   return {top: r.top, bottom: r.bottom, height: r.height, width: r.width, vh: innerHeight, vw: innerWidth,
           sidebarVisible: !!s && s.right > 0 && s.width > 0};
 }"""
+
+
+@contextlib.contextmanager
+def presenting(browser, app_server: str, stem: str, viewport=(1920, 1080), zoom: float = 1.0):
+    """A fresh browser context on ``/stem?present=1`` after the run, the charts and presenter mode's sizing and
+    scroll have settled; closed afterwards."""
+    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=zoom)
+    page = ctx.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(page_url(app_server, stem, present=1))
+        wait_for_app_idle(page)
+        wait_for_charts(page)
+        page.wait_for_timeout(1500)          # presenter mode sizes and scrolls once the page has settled
+        yield page
+    finally:
+        ctx.close()
 
 
 def test_lesson_answer_reveal_and_next(open_page):
@@ -72,21 +91,12 @@ def test_lesson_train_progress_follows_the_run_to_its_end_without_another_click(
 @pytest.mark.parametrize("viewport, zoom", [((1920, 1080), 1.0), ((1280, 720), 1.5)])   # 150% zoom of 1920x1080
 def test_presenter_mode_hides_the_sidebar_and_the_key_chart_fills_the_first_screen(browser, app_server, stem,
                                                                                      viewport, zoom):
-    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=zoom)
-    page = ctx.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(page_url(app_server, stem, present=1))
-        wait_for_app_idle(page)
-        wait_for_charts(page)
-        page.wait_for_timeout(1500)          # presenter mode sizes and scrolls once the page has settled
+    with presenting(browser, app_server, stem, viewport, zoom) as page:
         box = page.evaluate(KEY_CHART_JS)
         assert not box["sidebarVisible"], box
         assert box["top"] >= 0 and box["bottom"] <= box["vh"] + 1, box       # wholly in the first screen
         assert box["height"] >= 0.5 * box["vh"], box                         # and one screen's worth of it
         assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        ctx.close()
 
 
 def test_share_qr_code_decodes_to_the_students_link(open_page, app_server, tmp_path):
@@ -143,28 +153,13 @@ BODY_WIDGETS_JS = """() => {
 
 @pytest.mark.parametrize("stem", app_pages())
 def test_presenter_mode_keeps_body_controls_collapsed_in_the_first_screen(browser, app_server, stem):
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    page.set_default_timeout(90_000)
-    try:
-        page.goto(page_url(app_server, stem, present=1))
-        wait_for_app_idle(page)
-        wait_for_charts(page)
-        page.wait_for_timeout(1500)          # presenter mode sizes and scrolls once the page has settled
+    with presenting(browser, app_server, stem) as page:
         assert page.evaluate(BODY_WIDGETS_JS) == []
         assert page.locator('[data-testid="stException"]').count() == 0
-    finally:
-        ctx.close()
 
 
 def test_presenter_opens_the_controls_and_moves_a_slider_live(browser, app_server):
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(page_url(app_server, "home", present=1))
-        wait_for_app_idle(page)
-        wait_for_charts(page)
+    with presenting(browser, app_server, "home") as page:
         slider = slider_input(page, "GRU update-gate bias")
         expect(slider).to_be_hidden()                            # collapsed out of the way
         page.get_by_text(present.CONTROLS_LABEL, exact=True).click()
@@ -174,5 +169,3 @@ def test_presenter_opens_the_controls_and_moves_a_slider_live(browser, app_serve
         expect(page.locator('[data-testid="stSliderThumbValue"]').first).to_have_text("2.0")
         expect(slider).to_be_visible()                           # still open after the rerun
         assert "present=1" in location(page)
-    finally:
-        ctx.close()

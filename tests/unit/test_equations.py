@@ -70,19 +70,19 @@ def test_symbolic_equations_differ_exactly_where_the_conventions_differ():
         E.symbolic_equations("keras", "after")
 
 
-def _numbers(latex: str) -> list[float]:
-    return [float(v) for v in re.findall(r"-?\d+\.\d+", latex)]
+def _numbers(html: str) -> list[float]:
+    return [float(v.replace("−", "-")) for v in re.findall(r"−?\d+\.\d+", html)]
 
 
 @pytest.mark.parametrize("mix,reset", CONVENTIONS)
-def test_numeric_equations_carry_the_step_numbers(mix, reset):
+def test_numeric_html_carries_the_step_numbers_in_order(mix, reset):
     run = _run(mix, reset)
     t, j = 6, 1
     s = E.step_terms(run.params, run.x[t - 1], run.h_prev(t), j, t=t, mix=mix, reset=reset)
-    eq = E.numeric_equations(s)
+    eq = E.numeric_html(s)
     assert set(eq) == {"r", "z", "n", "h"}
     for g in eq:
-        assert eq[g].startswith(r"\begin{aligned}" + f"{g}_{{{t},{j + 1}}} &=")
+        assert f"<i>{g}</i><sub>{t},{j + 1}</sub> =" in eq[g]
     r_nums = _numbers(eq["r"])
     assert r_nums == [round(v, 3) for v in (s.wx_r, s.b_ir, s.uh_r, s.b_hr, s.a_r, s.r)]
     assert _numbers(eq["z"]) == [round(v, 3) for v in (s.wx_z, s.b_iz, s.uh_z, s.b_hz, s.a_z, s.z)]
@@ -115,6 +115,8 @@ def test_fmt_spells_out_signs_and_non_finite_values():
     assert E.fmt(float("inf")) == r"\infty" and E.fmt(float("-inf")) == r"-\infty"
     assert E.fmt(float("nan")) == r"\text{NaN}"
     assert E.fmt(123456.0) == r"1.23\times 10^{5}"
+    assert E.fmt_html(-1.5) == "−1.500" and E.fmt_html(-0.0001) == "0.000" and E.fmt_html(float("-inf")) == "−∞"
+    assert E.fmt_html(float("nan")) == "NaN" and E.fmt_html(-123456.0) == "−1.23×10<sup>5</sup>"
 
 
 def test_step_terms_rejects_bad_arguments():
