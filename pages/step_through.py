@@ -15,10 +15,6 @@ routing.ensure_routed()   # first: a deep link to a fresh server must still run 
 D, L = M.DEFAULTS, M.LIMITS
 
 
-def _predict(question: str) -> None:
-    st.markdown(f":material/psychology_alt: **Predict first.** {question}")
-
-
 def read_settings() -> M.Settings:
     """The model and input controls (sidebar) as Settings."""
     sb = st.sidebar
@@ -147,7 +143,7 @@ def code_panel() -> None:
 def conventions(res: M.Result, unit: int) -> None:
     """What the mixing and reset switches change over the whole run of one unit (0-based)."""
     st.subheader("What the convention switch changes")
-    _predict("Switch the mixing convention in the sidebar: which of these lines will move?")
+    ui.question("Switch the mixing convention in the sidebar: which of these lines will move?")
     c1, c2 = st.columns([1.2, 1], gap="large")
     fig = convention_figure({k: r.h[:, unit] for k, r in res.runs.items()},
                             {k: r.z[:, unit] for k, r in res.runs.items()}, None, unit=unit)
@@ -172,7 +168,7 @@ def step_panel(res: M.Result, unit: int) -> None:
     t = nav(T)
     v = M.step_view(res, t, unit)
     run = res.run
-    _predict("Before you press Next: will the memory line along the top keep its colour through the × "
+    ui.question("Before you press Next: will the memory line along the top keep its colour through the × "
                     "node, or take the colour of the candidate n?")
     c1, c2 = st.columns([1.5, 1], gap="medium")
     ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
