@@ -1,21 +1,34 @@
-"""Thirty students on one server: concurrent browser sessions against one ``streamlit run app.py`` (localhost only).
+"""Thirty students on one server: concurrent sessions against one ``streamlit run app.py`` (localhost only).
 
-    GRU_LAB_PORTS=8841-8869 .venv/bin/python benchmarks/bench_classroom.py            # 30 sessions, 10 press Train
-    .venv/bin/python benchmarks/bench_classroom.py --sessions 10 --trainers 3 --timeout 300
+    GRU_LAB_PORTS=8871-8899 .venv/bin/python benchmarks/bench_classroom.py        # 28 protocol + 2 Chromium, 10 train
+    .venv/bin/python benchmarks/bench_classroom.py --clients browser --sessions 10 --trainers 3   # all real Chromium
+    .venv/bin/python benchmarks/bench_classroom.py --profile /tmp/server.prof    # + py-spy of the server (GIL stacks)
 
-What it drives: REAL browser contexts (one headless Chromium, one context per student, Playwright's async API), so
-each session is a real Streamlit websocket session rendering real charts. First one session runs alone (the warm-up
-whose server memory is the reference), then all sessions at once, arriving over ``--arrive`` seconds. Each session
-opens the lesson, moves its slider twice, opens the vanishing page and moves its sequence-length slider three times,
-with 0.5-2.5 s of think time between actions; ``--trainers`` of them then open the lesson's training step and press
-Train with its defaults and wait for the result.
+Who the students are (``--clients``):
+  mixed (default)  ``--browsers`` (2) REAL Chromium contexts (Playwright, one headless Chromium) and the rest
+                   protocol clients: the protocol clients supply the load, the browsers show what a student sees on
+                   the loaded server (chart drawn and all). 30 Chromium renderers on 2 cores measured the browsers,
+                   not the server.
+  protocol         every student a client of Streamlit's own websocket protocol (``benchmarks/st_protocol.py``: the
+                   BackMsg / ForwardMsg messages the frontend exchanges, widget states, fragment ids, auto-reruns).
+  browser          every student a real Chromium context.
+The server does the same work for both kinds. Each student opens the lesson and moves its T slider twice (a fragment
+rerun), opens the vanishing page and moves T three times (a full rerun), with 0.5-2.5 s of think time before each
+move; ``--trainers`` of them then go to the lesson's training step, press Train with its defaults and follow the run
+to its end. A browser student opens each page by its link (a new session); a protocol student changes page in its
+session, as the navigation menu does. One warm-up session runs alone first (its server memory is the reference),
+then all ``--sessions`` arrive over ``--arrive`` seconds.
 
-Measured and printed: errors (exceptions on a page, page errors in the browser, tracebacks in the server log);
-slider-to-updated-chart time (key press until the chart's data changed in the DOM) p50 / p95 / max; the server's
-resident memory after the warm-up session and after the run; how many training runs the Train presses started (the
-server log's "lesson: a new training run" lines) and how long the shared run took. Targets (issue 13): no errors,
-p95 < 1 s, memory after <= 1.5x after the first session, ten Train presses = one run. The whole benchmark stops after
-``--timeout`` seconds (a session that has not finished counts as an error).
+Printed, per kind: slider -> updated chart p50 / p95 / max, per page. Browser: key press until the chart's data
+changed in the page (the DOM). Protocol: the BackMsg sent until the ForwardMsg carrying the changed chart arrived
+(and until script_finished): the server's and the network's share, without the browser's drawing. Also: errors
+(exceptions on a page, browser page errors, tracebacks in the server log), where unfinished sessions were, the
+server's CPU time, the load average and a CPU-contention probe (how long 10 ms of CPU took in wall time at the
+server's niceness: on a shared machine the figures measure the machine too), the server's RSS after the warm-up, at
+its peak and after the run, and how many training runs the Train presses started (the server log's "lesson: a new
+training run" lines). Targets (issue 13): no errors, p95 < 1 s (each kind), memory after <= 1.5x after the first
+session, ten Train presses = one run. ``--timeout`` (360 s) bounds the whole benchmark; a session still going then
+counts as unfinished.
 """
 from __future__ import annotations
 
@@ -54,6 +67,7 @@ class Session:
     #                                                          protocol: BackMsg sent -> ForwardMsg with the new chart
     finished: list[float] = field(default_factory=list)     # protocol: BackMsg sent -> script_finished
     pages: list[str] = field(default_factory=list)          # the page of each latency
+    at: list[float] = field(default_factory=list)           # when each move was made (s since the benchmark began)
     errors: list[str] = field(default_factory=list)
     stage: str = "arriving"                                   # what the session was doing last
     train_seconds: float | None = None
@@ -123,6 +137,7 @@ async def _move(page, label: str, s: Session, rng: random.Random, presses: int) 
                                      timeout=60_000)
         s.latencies.append(time.perf_counter() - t0)
         s.pages.append(page.url.split("/")[-1].split("?")[0])
+        s.at.append(t0 - START)
 
 
 async def _train(page, base: str, s: Session) -> None:
@@ -173,6 +188,7 @@ async def browser_student(browser, base: str, i: int, trains: bool, delay: float
 async def _protocol_moves(tab, s: Session, rng: random.Random, label: str, chart: str, presses: int) -> None:
     for _ in range(presses):
         await asyncio.sleep(rng.uniform(0.5, 2.5))                    # think time
+        s.at.append(time.perf_counter() - START)
         chart_s, finished_s = await tab.move(label, chart)
         s.latencies.append(chart_s)
         s.finished.append(finished_s)
@@ -282,10 +298,34 @@ async def _sample(pid: int, peak: list[float]) -> None:
         await asyncio.sleep(1.0)
 
 
+class Meters:
+    """What is measured around the class: the server's RSS (peak sampled each second), its CPU time, the load
+    average, the CPU-contention probe, the benchmark's own CPU time and (``profile``) py-spy of the server."""
+
+    def __init__(self, pid: int, profile: Path | None):
+        self.pid, self.peak = pid, [0.0]
+        self.rss_first, self.cpu0, self.load0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()
+        self.sampler = asyncio.ensure_future(_sample(pid, self.peak))
+        self.spy = _py_spy(pid, profile) if profile else None
+        self.probe = _cpu_probe()
+        self.t0, self.c0 = time.perf_counter(), time.process_time()
+
+    def stop(self) -> dict:
+        out = dict(wall=time.perf_counter() - self.t0, client_cpu=time.process_time() - self.c0,
+                   load=(self.load0, os.getloadavg()), server_cpu=cpu_seconds(self.pid) - self.cpu0,
+                   rss_first=self.rss_first, rss_peak=self.peak[0], stretch=_stretch(self.probe))
+        self.sampler.cancel()
+        if self.spy is not None:
+            self.spy.send_signal(signal.SIGINT)
+            self.spy.wait(timeout=60)
+        return out
+
+
 async def classroom(base: str, port: int, a: argparse.Namespace, budget: float) -> dict:
+    """The warm-up session alone, then the class; every session's measurements and the server's (``Meters``)."""
     from playwright.async_api import async_playwright
 
-    real = browser_indices(a.sessions, a.clients, a.browsers)
+    real, sessions = browser_indices(a.sessions, a.clients, a.browsers), {}
     pid = server_pid(port)
     async with async_playwright() as p:
         browser = await p.chromium.launch(headless=True, **LAUNCH_ARGS) if real else None
@@ -296,32 +336,19 @@ async def classroom(base: str, port: int, a: argparse.Namespace, budget: float) 
             return asyncio.ensure_future(browser_student(browser, base, i, trains, delay, s) if in_browser else
                                          protocol_student(base, i, trains, delay, s))
 
-        sessions: dict[int, Session] = {}
         await student(0, 0.0, bool(real))            # the warm-up: one session alone (a browser if any is in the run)
-        first = sessions.pop(0)
-        rss_first, cpu0, load0, peak = rss_mb(pid), cpu_seconds(pid), os.getloadavg(), [0.0]
-        sampler = asyncio.ensure_future(_sample(pid, peak))
-        spy = _py_spy(pid, a.profile) if a.profile else None
-        probe = _cpu_probe()
-        t0, c0 = time.perf_counter(), time.process_time()
+        first, meters = sessions.pop(0), Meters(pid, a.profile)
         tasks = [student(i, a.arrive * i / a.sessions, i in real) for i in range(1, a.sessions + 1)]
         done, pending = await asyncio.wait(tasks, timeout=max(budget - (time.perf_counter() - START), 30))
         for t in pending:
             t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        wall, client_cpu, load1 = time.perf_counter() - t0, time.process_time() - c0, os.getloadavg()
-        server_cpu = cpu_seconds(pid) - cpu0
-        sampler.cancel()
-        stretch = _stretch(probe)
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=60)
+        measured = meters.stop()
         if browser is not None:
             await browser.close()
     await asyncio.sleep(3)
-    return dict(first=first, sessions=list(sessions.values()), unfinished=len(pending), rss_first=rss_first,
-                rss_after=rss_mb(pid), rss_peak=peak[0], wall=wall, server_cpu=server_cpu, client_cpu=client_cpu,
-                load=(load0, load1), browsers=sorted(real), stretch=stretch)
+    return dict(first=first, sessions=list(sessions.values()), unfinished=len(pending), rss_after=rss_mb(pid),
+                browsers=sorted(real), **measured)
 
 
 def _percentiles(xs: list[float]) -> str:

@@ -183,17 +183,24 @@ class ProcessJob:
     presses); it also left its imports and allocations in the server's heap. The child (spawn: no fork of a threaded
     server) builds the job from ``make_job`` (picklable: a module-level class or a ``functools.partial`` of one), runs
     it on one torch thread and sends ``(progress, view)`` every ``every`` seconds and at the end; the server's side
-    only keeps the newest. ``view()`` is None until the child's first message."""
+    only keeps the newest. ``view()`` is None until the child's first message; ``seconds`` counts from the spawn.
+    The child calls ``job.run(should_stop=...)`` (so the engine's ``TaskRun`` is a job as it stands)."""
 
     def __init__(self, make_job: Callable[[], Job], every: float = 0.5):
         self.make_job, self.every = make_job, every
-        self._view, self._progress = None, 0.0
+        self._view, self._progress, self._started, self._ended = None, 0.0, None, None
 
     def view(self) -> Any:
         return self._view
 
     def progress(self) -> float:
         return self._progress
+
+    @property
+    def seconds(self) -> float:
+        if self._started is None:
+            return 0.0
+        return (self._ended or time.monotonic()) - self._started
 
     def run(self, should_stop: Callable[[], str | None]) -> None:
         import multiprocessing
@@ -203,6 +210,7 @@ class ProcessJob:
         stop = ctx.Event()
         proc = ctx.Process(target=_child_main, args=(self.make_job, outbox, stop, self.every), daemon=True,
                            name="gru-lab-job")
+        self._started = time.monotonic()
         proc.start()
         outbox.close()
         try:
@@ -210,6 +218,7 @@ class ProcessJob:
                 if should_stop():
                     stop.set()          # the child's job sees it at its next should_stop() and ends
         finally:
+            self._ended = time.monotonic()
             stop.set()
             proc.join(10)
             if proc.is_alive():
@@ -250,7 +259,7 @@ def _child_main(make_job: Callable[[], Job], outbox, stop, every: float) -> None
                 send("view")
 
         threading.Thread(target=pump, name="gru-lab-job-views", daemon=True).start()
-        job.run(lambda: "stopped" if stop.is_set() else None)
+        job.run(should_stop=lambda: "stopped" if stop.is_set() else None)
         ended.set()
         send("done")
     except Exception as e:  # the server shows it on the run (LiveRun.error)

@@ -107,6 +107,8 @@ PROJECTOR_LINE_SCALE = 1.6
 MARGIN: dict[str, int] = dict(l=112, r=24, t=64, b=88)
 MARGIN_TITLE = 104   # top margin of a chart with a title line above its one-line legend
 MARGIN_COLORBAR = 140  # right margin of a chart with a colour bar (bar, 18 px tick labels, title)
+MARGIN_COLORBAR_SLIM = 80  # right margin for lab.figures.common.slim_colorbar (title above a narrow bar)
+MARGIN_HEATMAP_LEFT = 80   # left margin of a heatmap whose rows are numbered units (2-3 digit ticks, "unit")
 LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
 
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
@@ -141,16 +143,26 @@ def _build_template() -> go.layout.Template:
 # * wide screens (a projector at 1920 px): the root font one step up, so body text, widget labels and captions
 #   (0.875 rem) all read above 16 px from the back row;
 # * phones (390 px): Plotly's toolbar would sit on the legend whenever a finger touches the chart, so it is hidden
-#   (Streamlit's own full-screen button stays), and chart titles are set smaller so they fit the width.
+#   (Streamlit's own full-screen button stays); chart titles, axis titles and tick labels (of every subplot's
+#   axes: g-xtitle, g-x2title, ...; g.xtick, g.x2tick, ...) and colour-bar text are set smaller so they fit a
+#   360 px wide chart. Plotly still lays the chart out for the figure's sizes; this only shrinks the painted text
+#   around its anchor (centred titles stay centred, tick labels stay at their axis), so nothing moves onto
+#   anything else. Long titles are kept short in the figure builders (or wrapped with <br>) to fit as well.
 WIDE_MIN_PX = 1600
 WIDE_ROOT_PX = 19
 PHONE_MAX_PX = 640
 PHONE_TITLE_PX = 16
+PHONE_AXIS_TITLE_PX = 14
+PHONE_TICK_PX = 13
+_PHONE_AXIS_TITLES = ", ".join(f'.js-plotly-plot g[class^="g-{a}"][class$="title"] text' for a in "xy")
 PAGE_CSS = f"""<style>
 @media (min-width: {WIDE_MIN_PX}px) {{ html {{ font-size: {WIDE_ROOT_PX}px; }} }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   .js-plotly-plot .modebar-container {{ display: none !important; }}
   .js-plotly-plot .gtitle {{ font-size: {PHONE_TITLE_PX}px !important; }}
+  {_PHONE_AXIS_TITLES}, .js-plotly-plot .cbtitle text {{ font-size: {PHONE_AXIS_TITLE_PX}px !important; }}
+  .js-plotly-plot g[class$="tick"] > text, .js-plotly-plot .cbaxis text {{
+    font-size: {PHONE_TICK_PX}px !important; }}
 }}
 </style>"""
 

@@ -39,6 +39,14 @@ UNDERFLOW_SYMBOL = "triangle-down"
 OVERFLOW_SYMBOL = "triangle-up"
 
 
+def bottom_legend() -> dict:
+    """A legend in the chart's bottom margin, under the x-axis title (the bottom margin must leave it room): a
+    chart's second legend (at most four entries per legend), or its only one when the top holds titles. Its text
+    in the theme's strong text colour (Streamlit's theme colours only the first legend)."""
+    return dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left",
+                font=dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR))
+
+
 def lab_template() -> dict:
     """``{"template": <the lab template>}`` when the lab template is not Plotly's default, else ``{}``. Importing
     streamlit's Plotly module makes its own template the default; in the app lab registers after it, but a
@@ -221,10 +229,32 @@ def validate_figure(fig: go.Figure) -> go.Figure:
     return go.Figure(fig.to_dict())
 
 
+def legend_entries(fig: go.Figure | dict) -> dict[str, list[str]]:
+    """The names a figure's legends show, by legend ("legend", "legend2", ...): every trace with a name whose
+    ``showlegend`` is not False (none when the layout hides the legend). For tests of the lab's rule of at most
+    four legend entries per legend (a panel's legend). ``fig``: a figure or its dict (e.g. Streamlit's spec)."""
+    spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
+    if spec.get("layout", {}).get("showlegend") is False:
+        return {}
+    out: dict[str, list[str]] = {}
+    for t in spec.get("data", []):
+        if t.get("showlegend", True) is not False and t.get("name") and t.get("visible", True) is not False:
+            out.setdefault(t.get("legend", "legend"), []).append(t["name"])
+    return out
+
+
 def log10_safe(z: np.ndarray, floor: float, ceil: float) -> np.ndarray:
     """log10 of magnitudes for colour scales: zeros at log10(floor), inf/NaN at log10(ceil)."""
     plot, _, _ = log_display(np.abs(np.asarray(z, dtype=np.float64)), floor, ceil)
     return np.log10(plot)
+
+
+def slim_colorbar(title: str, **kw) -> dict:
+    """A narrow vertical colour bar with its title above the bar (not beside it), for heatmaps: it needs only
+    ``lab.theme.MARGIN_COLORBAR_SLIM`` on the right, so on a phone the heatmap keeps most of the chart's width.
+    ``kw``: more colour-bar keys (len, y, yanchor, ...)."""
+    return dict(title=dict(text=title, side="top", font=dict(size=FONT_SIZE)), thickness=14, xpad=8,
+                tickfont=dict(size=TICK_SIZE), **kw)
 
 
 def log_heatmap(z: np.ndarray, *, x: np.ndarray | None = None, y: np.ndarray | None = None,
@@ -331,3 +361,29 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
                               font=dict(size=FONT_SIZE)))
     layout["annotations"] = notes
     return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
+
+
+def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.2,
+                   legend_titles: list[str] | None = None, margin: dict | None = None) -> go.Figure:
+    """Panels stacked on one time axis and one value axis (panel 1 on top; x and y ranges matched), each with its
+    own legend just above it, so a legend names only its panel's lines (the lab's rule: at most four legend entries
+    per panel). ``panels``: trace dicts per panel (empty ones are left out); ``gap`` (paper units) leaves room for
+    a lower panel's legend of two rows on a phone; ``legend_titles``: a short word before each legend's entries."""
+    panels = [p for p in panels if p]
+    n = max(len(panels), 1)
+    data = [dict(t, legend="legend" if i == 1 else f"legend{i}", **panel_axes(i))
+            for i, p in enumerate(panels, start=1) for t in p]
+    fig = panel_figure(n, along="rows", spacing=gap, height=height, margin=margin, data=data)
+    legends = {}
+    for i, (a, _b) in enumerate(_spans([1.0 / n] * n, gap), start=1):
+        s = "" if i == 1 else str(i)
+        fig.layout[f"yaxis{s}"].title.text = y_title
+        if i > 1:
+            fig.layout[f"yaxis{s}"].matches = "y"
+        font = dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR)   # Streamlit's theme colours only the first legend
+        title = dict(text=legend_titles[i - 1], font=dict(font)) if legend_titles else None
+        legends[f"legend{s}"] = dict(orientation="h", xanchor="left", x=0, yanchor="bottom", title=title,
+                                     y=1.0 - a + (0.02 if i == 1 else 0.01), font=font)
+    fig.layout[f"xaxis{'' if n == 1 else n}"].title.text = x_title
+    fig.update_layout(**legends)
+    return fig

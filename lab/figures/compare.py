@@ -4,10 +4,15 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, style_figure
-from lab.theme import CELL_COLORS, CELL_DASH, CELL_LABELS, MARKER_SIZE, OKABE_ITO
+from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, stacked_panels, style_figure
+from lab.theme import CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARKER_SIZE, OKABE_ITO
 
 MODULE_COLOR = OKABE_ITO["grey"]
+# Line charts of every kind: two stacked panels on the same axes, at most four legend entries each (issue 12).
+FAMILIES = (("rnn", "gru", "lstm"), ("gru_type1", "gru_type2", "gru_type3", "mgu"))
+FAMILY_HEIGHT = CHART_HEIGHT + 200
+# Bottom margin of a bar chart with a bar per kind: on a phone Plotly turns the names ("GRU type 1") upright.
+BARS_BOTTOM = 112
 
 
 def _label(name: str) -> str:
@@ -27,7 +32,7 @@ def parameters_figure(rows) -> go.Figure:
         kinds, counts, text=[f"{c:,}" for c in counts], colors=[CELL_COLORS[k] for k in kinds], name="parameters",
         hover="%{x}: %{y:,} parameters")])
     fig.update_yaxes(range=[0, max(counts) * 1.18])
-    return style_figure(fig, annotations=False, t=30)
+    return style_figure(fig, annotations=False, t=30, b=BARS_BOTTOM)
 
 
 def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
@@ -45,20 +50,36 @@ def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
     fig = base_figure(None, "", "ms per training step (forward + backward)", data=data)
     top = max(list(ms.values()) + [v for v in expected.values() if v is not None])
     fig.update_yaxes(range=[0, top * 1.2])
-    return style_figure(fig, annotations=False)
+    return style_figure(fig, annotations=False, b=BARS_BOTTOM)
+
+
+def _by_family(traces: dict[str, list[dict]], x_title: str, y_title: str) -> go.Figure:
+    """RNN, GRU and LSTM in the top panel, the lighter GRU variants and the MGU below (any other kind too), on
+    shared axes, each panel with its own legend. traces: kind -> that kind's trace dicts."""
+    panels = [[t for k, ts in traces.items() if (k in FAMILIES[0]) == top for t in ts] for top in (True, False)]
+    return stacked_panels(panels, x_title=x_title, y_title=y_title, height=FAMILY_HEIGHT,
+                          margin=dict(t=64 + LEGEND_ROW))
+
+
+def _chance(fig: go.Figure, chance: float | None) -> None:
+    """The chance level as a dotted line across every panel."""
+    if chance is None:
+        return
+    ys = [k for k in fig.layout if k.startswith("yaxis")]
+    fig.update_layout(shapes=[dict(type="line", xref=f"x{k[5:]} domain", x0=0, x1=1, yref=f"y{k[5:]}", y0=chance,
+                                   y1=chance, line=dict(dash="dot", width=2, color="#666666")) for k in ys])
 
 
 def flow_figure(k: np.ndarray, share: dict[str, np.ndarray]) -> go.Figure:
-    """||dL/dh_{T-k}|| / ||dL/dh_T|| against k for every kind, log scale."""
+    """||dL/dh_{T-k}|| / ||dL/dh_T|| against k for every kind, log scale (two panels, see ``_by_family``)."""
     floor, ceil = log_limits(*share.values())
-    data = []
-    for kind, s in share.items():
-        data += log_line(k, s, name=_label(kind), color=CELL_COLORS[kind], dash=CELL_DASH[kind], floor=floor,
-                         ceil=ceil, hover_x="k")
-    fig = base_figure(None, "k (steps back from the loss)", "share of the gradient still there", log_y=True,
-                      legend_rows=2, data=data)
+    traces = {kind: log_line(k, s, name=_label(kind), color=CELL_COLORS[kind], dash=CELL_DASH[kind], floor=floor,
+                             ceil=ceil, hover_x="k") for kind, s in share.items()}
+    fig = _by_family(traces, "k (steps back from the loss)", "share of the gradient still there")
+    for key in [a for a in fig.layout if a.startswith("yaxis")]:
+        fig.layout[key].update(type="log", exponentformat="power")
     finish_log_axis(fig, floor, ceil)
-    return style_figure(fig, annotations=False, t=64 + 26)
+    return style_figure(fig, annotations=False, t=64 + LEGEND_ROW)
 
 
 def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_title: str,
@@ -77,40 +98,36 @@ def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_
                                        line=dict(dash="dot", width=2, color="#666666"))],
                           annotations=[dict(xref="x domain", x=1, xanchor="right", yref="y", y=chance,
                                             yanchor="bottom", text=f"chance {chance:.0%}", showarrow=False)])
-    return style_figure(fig, annotations=False, t=30)
+    return style_figure(fig, annotations=False, t=30, b=BARS_BOTTOM)
 
 
 def curves_figure(curves: dict[str, dict[str, np.ndarray]], total_steps: int, *, chance: float | None) -> go.Figure:
-    """Held-out accuracy against the training step, one line per kind."""
-    data = [dict(type="scatter", mode="lines+markers", x=c["step"], y=c["acc"], name=_label(k),
-                 line=dict(color=CELL_COLORS[k], dash=CELL_DASH[k]), marker=dict(size=MARKER_SIZE - 3),
-                 hovertemplate=f"{_label(k)}<br>step %{{x}}: %{{y:.1%}}<extra></extra>")
-            for k, c in curves.items()]
-    fig = base_figure(None, "training step", "held-out accuracy", legend_rows=2, data=data)
+    """Held-out accuracy against the training step, one line per kind (two panels, see ``_by_family``)."""
+    traces = {k: [dict(type="scatter", mode="lines+markers", x=c["step"], y=c["acc"], name=_label(k),
+                       line=dict(color=CELL_COLORS[k], dash=CELL_DASH[k]), marker=dict(size=MARKER_SIZE - 3),
+                       hovertemplate=f"{_label(k)}<br>step %{{x}}: %{{y:.1%}}<extra></extra>")]
+              for k, c in curves.items()}
+    fig = _by_family(traces, "training step", "held-out accuracy")
     fig.update_xaxes(range=[0, total_steps])
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    if chance is not None:
-        fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
-                                       line=dict(dash="dot", width=2, color="#666666"))])
-    return style_figure(fig, annotations=False, t=64 + 26)
+    _chance(fig, chance)
+    return style_figure(fig, annotations=False, t=64 + LEGEND_ROW)
 
 
 def table_figure(delays: list[int], results: dict[str, dict], *, chance: float | None) -> go.Figure:
     """The shipped table: mean held-out accuracy over seeds against the delay, bars from the worst to the best
-    seed, one line per kind. results[kind] = {"mean": [...], "min": [...], "max": [...]} over `delays`."""
-    data = []
+    seed, one line per kind (two panels, see ``_by_family``). results[kind] = {"mean": [...], "min": [...],
+    "max": [...]} over `delays`."""
+    traces = {}
     for k, r in results.items():
         mean, lo, hi = (np.asarray(r[q], float) for q in ("mean", "min", "max"))
-        data.append(dict(type="scatter", mode="lines+markers", x=delays, y=mean, name=_label(k),
-                         line=dict(color=CELL_COLORS[k], dash=CELL_DASH[k]), marker=dict(size=MARKER_SIZE),
-                         error_y=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo,
-                                      thickness=1.5, width=4),
-                         hovertemplate=f"{_label(k)}<br>delay %{{x}}: mean %{{y:.1%}}<extra></extra>"))
-    fig = base_figure(None, "delay D (steps between the token and the query)", "held-out accuracy",
-                      legend_rows=2, data=data)
+        traces[k] = [dict(type="scatter", mode="lines+markers", x=delays, y=mean, name=_label(k),
+                          line=dict(color=CELL_COLORS[k], dash=CELL_DASH[k]), marker=dict(size=MARKER_SIZE),
+                          error_y=dict(type="data", symmetric=False, array=hi - mean, arrayminus=mean - lo,
+                                       thickness=1.5, width=4),
+                          hovertemplate=f"{_label(k)}<br>delay %{{x}}: mean %{{y:.1%}}<extra></extra>")]
+    fig = _by_family(traces, "delay D (steps from token to query)", "held-out accuracy")
     fig.update_xaxes(type="log", tickvals=list(delays), ticktext=[str(d) for d in delays])   # no minor-tick digits
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    if chance is not None:
-        fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
-                                       line=dict(dash="dot", width=2, color="#666666"))])
-    return style_figure(fig, annotations=False, t=64 + 26)
+    _chance(fig, chance)
+    return style_figure(fig, annotations=False, t=64 + LEGEND_ROW)

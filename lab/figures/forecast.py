@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import base_figure, finish_log_axis, fixed_margins, log_limits, log_line
-from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, LEGEND_ROW, LINE_WIDTH, MARGIN_COLORBAR, OKABE_ITO,
-                       SEQUENTIAL_SCALE, TICK_SIZE)
+from lab.figures.common import (base_figure, finish_log_axis, fixed_margins, log_limits, log_line, slim_colorbar,
+                                stacked_panels)
+from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CHART_HEIGHT, LEGEND_ROW, LINE_WIDTH,
+                       MARGIN_COLORBAR_SLIM, MARGIN_HEATMAP_LEFT, OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
 COLORS = dict(CELL_COLORS, naive=OKABE_ITO["grey"], ets=OKABE_ITO["orange"], truth=AXIS_TEXT_COLOR)
 DASH = {"naive": "dot", "ets": "dash", "rnn": "solid", "gru": "solid", "lstm": "solid"}
@@ -41,22 +42,40 @@ def series_figure(x: Sequence, values: np.ndarray, n_train: int, *, unit: str, x
     return fixed_margins(fig, t=24)
 
 
+# The forecast chart's two panels (at most four legend entries each): the classical forecasts with the ETS
+# interval on top, the networks below; any other model key goes to the lower panel.
+CLASSICAL = ("naive", "ets")
+PANEL_LEGENDS = ["classical:", "networks:"]
+
+
+def _actual(x_history, history, x_test, truth) -> list[dict]:
+    """The training part's end and the held-out truth (thick), one legend entry ("actual values") for both."""
+    return [dict(_line(x_history, history, "actual values", "history", COLORS["truth"], width=2.5),
+                 legendgroup="actual", showlegend=False),
+            dict(_line(x_test, truth, "actual values", "truth", COLORS["truth"], width=LINE_WIDTH + 1.5),
+                 legendgroup="actual")]
+
+
 def forecast_figure(x_history: Sequence, history: np.ndarray, x_test: Sequence, truth: np.ndarray,
                     forecasts: Mapping[str, Mapping[str, object]], *, unit: str, x_title: str) -> go.Figure:
-    """The end of the training part, the held-out truth (thick), every model's forecast of it; a model's prediction
-    interval as a band. forecasts: key -> {"label", "mean" (h,), "lower"/"upper" (h,) or None}."""
-    data = [dict(_line(x_history, history, "actual values", "history", COLORS["truth"], width=2.5),
-                 legendgroup="actual", showlegend=False)]
+    """Two stacked panels on one time axis and one value axis: on top the classical forecasts (a model's 95%
+    prediction interval as a band), below the networks'; each with the end of the training part and the held-out
+    truth (thick) and its own legend of at most four entries. forecasts: key -> {"label", "mean" (h,),
+    "lower"/"upper" (h,) or None}."""
+    panels: list[list[dict]] = [[], []]
     for key, f in forecasts.items():
         if f.get("lower") is not None:
-            data += _band(x_test, f["lower"], f["upper"], f"{f['label']} 95% interval", COLORS[key])
-    data.append(dict(_line(x_test, truth, "actual values", "truth", COLORS["truth"], width=LINE_WIDTH + 1.5),
-                     legendgroup="actual"))
+            band = _band(x_test, f["lower"], f["upper"], f"{f['label']} 95% interval", COLORS[key])
+            panels[key not in CLASSICAL].extend(band)
+    for panel in panels:
+        panel += _actual(x_history, history, x_test, truth)
     for key, f in forecasts.items():
-        data.append(_line(x_test, f["mean"], str(f["label"]), f"forecast:{key}", COLORS[key], DASH[key]))
-    fig = base_figure(None, x_title, unit or "value", data=data, legend_rows=2)
+        panels[key not in CLASSICAL].append(_line(x_test, f["mean"], str(f["label"]), f"forecast:{key}",
+                                                  COLORS[key], DASH[key]))
+    fig = stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=CHART_HEIGHT + 200,
+                         legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW))
     _held_out_band(fig, x_test[0], x_test[-1])
-    return fixed_margins(fig, t=64 + LEGEND_ROW)
+    return fig
 
 
 def _band(x, lower, upper, name: str, color: str) -> list[dict]:
@@ -90,11 +109,11 @@ def gate_figure(z: np.ndarray, steps_back: np.ndarray, *, step_name: str) -> go.
     """The GRU's update gate z over the input window: rows = units (ordered as given), columns = steps back."""
     fig = base_figure(None, f"{step_name}s back from the last value", "hidden unit", legend=False, data=[dict(
         type="heatmap", z=np.asarray(z, dtype=float).T, x=np.asarray(steps_back), zmin=0, zmax=1,
-        colorscale=SEQUENTIAL_SCALE, colorbar=dict(title=dict(text="z"), tickfont=dict(size=TICK_SIZE)),
+        colorscale=SEQUENTIAL_SCALE, colorbar=slim_colorbar("z"),
         meta={"role": "gate", "name": "z"},
         hovertemplate="%{x} back, unit %{y}<br>z = %{z:.3f}<extra></extra>")])
     fig.update_xaxes(autorange="reversed")
-    return fixed_margins(fig, r=MARGIN_COLORBAR, t=24)
+    return fixed_margins(fig, l=MARGIN_HEATMAP_LEFT, r=MARGIN_COLORBAR_SLIM, t=24)
 
 
 def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.ndarray, *, labels: Mapping[str, str],

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from lab.figures.common import bottom_legend, slim_colorbar
 from lab.figures.stepper import _line, _rows, axis, figure
-from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, FONT_SIZE, GATE_COLORS, LEGEND_ROW, MARGIN_COLORBAR, OKABE_ITO, OKABE_ITO_ORDER,
-                       SEQUENTIAL_SCALE)
+from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, FONT_SIZE, GATE_COLORS, LEGEND_ROW,
+                       MARGIN_COLORBAR_SLIM, MARGIN_HEATMAP_LEFT, OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE)
 
 BASE_COLOR = "#555555"   # the run without intervention: the line that matters, drawn widest and on top
 TOP_LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
@@ -28,13 +29,14 @@ def _title(text: str) -> dict:
 
 
 def gate_heatmaps(r: np.ndarray, z: np.ndarray, *, height: int = CHART_HEIGHT + 80) -> go.Figure:
-    """Heatmaps of r_t and z_t over time (x) and unit (y). r, z: (T, H), values in [0, 1], one colour scale."""
+    """Heatmaps of r_t and z_t over time (x) and unit (y). r, z: (T, H), values in [0, 1], one colour scale.
+    Panel titles start at the chart's left edge (over the unit axis), so they fit a phone's width."""
     r, z = np.asarray(r, dtype=float), np.asarray(z, dtype=float)
     T, H = r.shape
     units = np.arange(1, H + 1)
     data = [dict(type="heatmap", z=g.T.astype(np.float32), x=_steps(T), y=units, zmin=0.0, zmax=1.0,
                  colorscale=SEQUENTIAL_SCALE, name=name, showscale=row == 1, xaxis="x" if row == 1 else "x2",
-                 yaxis="y" if row == 1 else "y2", colorbar=dict(title=dict(text="gate"), len=0.9, thickness=16),
+                 yaxis="y" if row == 1 else "y2", colorbar=slim_colorbar("gate", len=0.9),
                  hovertemplate=f"{name}" + "<sub>t</sub> = %{z:.3f}<br>t = %{x}, unit %{y}<extra></extra>")
             for row, (name, g) in enumerate((("r", r), ("z", z)), start=1)]
     layout = _rows(0.5, gap=0.16)
@@ -42,10 +44,11 @@ def gate_heatmaps(r: np.ndarray, z: np.ndarray, *, height: int = CHART_HEIGHT + 
     for k in ("yaxis", "yaxis2"):
         layout[k].update(title=_title("unit"), autorange="reversed", **ticks)
     titles = [dict(text=text, x=0, y=y, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                   showarrow=False, font=dict(size=FONT_SIZE))
+                   xshift=8 - MARGIN_HEATMAP_LEFT, showarrow=False, font=dict(size=FONT_SIZE))
               for text, y in (("reset gate r<sub>t</sub>", 1.0),
                               ("update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)", 0.42))]
-    return figure(data, height=height, margin=dict(t=40, r=MARGIN_COLORBAR, b=70), annotations=titles, **layout)
+    return figure(data, height=height, margin=dict(t=40, l=MARGIN_HEATMAP_LEFT, r=MARGIN_COLORBAR_SLIM, b=70),
+                  annotations=titles, **layout)
 
 
 def state_lines(h: np.ndarray, h_base: np.ndarray | None = None, *, height: int = CHART_HEIGHT) -> go.Figure:
@@ -103,21 +106,24 @@ def scalar_lines(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
     """The scalar GRU over time: input x_t on top; r_t, z_t, n_t and h_t below. All arrays (T,).
 
     With ``h_base`` (the run without the intervention) that line is drawn widest, solid and on top, so the gates
-    near 1 can never hide it; the gates are then drawn thinner."""
+    near 1 can never hide it; the gates are then drawn thinner. At most four legend entries per legend: r, z, n, h
+    above the chart; the input is named by its axis title; the run without intervention in a legend under the
+    chart, where the bottom margin leaves it room."""
     t = _steps(len(h))
     thin = h_base is not None
     data = [_line(t, x, "input x<sub>t</sub>", "#777777", mode="lines+markers" if len(t) <= 60 else "lines",
-                  marker=dict(size=6))]
+                  marker=dict(size=6), showlegend=False)]
     data += [_line(t, v, f"{g}<sub>t</sub>", GATE_COLORS[g], axes=2, dash=dash, width=2 if thin else 3)
              for g, v, dash in (("r", r, "dot"), ("z", z, "dash"), ("n", n, "dashdot"))]
     data.append(_line(t, h, "h<sub>t</sub>", GATE_COLORS["h"], axes=2, width=4.5))
     if thin:
         data.append(_line(t, h_base, "h<sub>t</sub> without intervention", BASE_COLOR, axes=2, width=6.5,
-                          opacity=0.8))
+                          opacity=0.8, legend="legend2"))
     layout = _rows(0.25)
-    layout["yaxis"]["title"] = _title("x<sub>t</sub>")
+    layout["yaxis"]["title"] = _title("input x<sub>t</sub>")
     layout["yaxis2"].update(range=[-1.05, 1.05], title=_title("value"))
-    return figure(data, height=height, margin=dict(t=20 + 2 * LEGEND_ROW, b=70), legend=TOP_LEGEND, **layout)
+    return figure(data, height=height + LEGEND_ROW, margin=dict(t=20 + LEGEND_ROW, b=70 + LEGEND_ROW),
+                  legend=TOP_LEGEND, legend2=bottom_legend(), **layout)
 
 
 def cobweb_figure(h_grid: np.ndarray, f_grid: np.ndarray, fixed: Sequence, cob_x: np.ndarray, cob_y: np.ndarray,
@@ -126,14 +132,18 @@ def cobweb_figure(h_grid: np.ndarray, f_grid: np.ndarray, fixed: Sequence, cob_x
     stable, |f'| < 1; open = unstable) and the cobweb path of one trajectory.
 
     h_grid, f_grid: (N,) the map; fixed: FixedPoint-like objects with .h, .slope, .stable; cob_x, cob_y: the path.
-    x_const is named in the x axis title (the legend sits above the square plot)."""
+    x_const is named in the x axis title (the legend sits above the square plot). At most four legend entries: the
+    map, the cobweb with its start, the stable and the unstable fixed points; the dashed diagonal h_{t+1} = h_t
+    is named in its hover and in the reading note."""
     lo, hi = float(np.min(h_grid)), float(np.max(h_grid))
     pad = 0.04 * (hi - lo)
-    data = [_line([lo, hi], [lo, hi], "h<sub>t+1</sub> = h<sub>t</sub>", "#999999", dash="dash", width=2),
+    data = [_line([lo, hi], [lo, hi], "h<sub>t+1</sub> = h<sub>t</sub>", "#999999", dash="dash", width=2,
+                  showlegend=False),
             _line(h_grid, f_grid, "map f(h) = next state", GATE_COLORS["h"], width=4),
-            _line(cob_x, cob_y, "cobweb of the trajectory", OKABE_ITO["vermillion"], width=2)]
+            _line(cob_x, cob_y, "cobweb of the trajectory", OKABE_ITO["vermillion"], width=2, legendgroup="cobweb")]
     if len(cob_x):
         data.append(dict(type="scatter", x=[cob_x[0]], y=[cob_y[0]], mode="markers", name="start h<sub>0</sub>",
+                         legendgroup="cobweb", showlegend=False,
                          marker=dict(color=OKABE_ITO["vermillion"], size=13, symbol="diamond")))
     for stable, name, symbol in ((True, "stable fixed point (memory)", "circle"),
                                  (False, "unstable fixed point", "circle-open")):

@@ -13,9 +13,9 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale, sample_colorscale
 
 from lab.equations import StepTerms
-from lab.figures.common import lab_template
-from lab.theme import (AXIS_TEXT_COLOR, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS, LEGEND_ROW, LINE_WIDTH, MARGIN,
-                       OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE, TICK_SIZE, layout_sizes)
+from lab.figures.common import bottom_legend, lab_template
+from lab.theme import (AXIS_TEXT_COLOR, DIVERGING_SCALE, FONT_SIZE, GATE_COLORS, LEGEND_ROW, LINE_WIDTH,
+                       MARGIN, OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE, TICK_SIZE, layout_sizes)
 
 # Gates live in [0, 1]: dark = closed, bright = open. States live in [-1, 1]: blue negative, red positive.
 GATE_SCALE = SEQUENTIAL_SCALE
@@ -255,27 +255,29 @@ def step_context(x: np.ndarray, r: np.ndarray, z: np.ndarray, n: np.ndarray, h: 
                  unit: int, height: int = 470) -> go.Figure:
     """The whole run of one unit with the current step marked: input x_t (T, I) on top, r, z, n, h (T,) below.
 
-    t is the 1-based current step; unit is 0-based (unused in the drawing: the page names the unit). Legend above
-    the panels, no title."""
+    t is the 1-based current step; unit is 0-based (unused in the drawing: the page names the unit). No title.
+    At most four legend entries per legend: r, z, n, h above the panels; one input is named by its axis title,
+    several (I <= 4) in a second legend under the chart."""
     x = np.asarray(x, dtype=float).reshape(len(h), -1)
-    T = len(h)
+    T, inputs = len(h), x.shape[1]
     steps = np.arange(1, T + 1)
-    data = [_line(steps, x[:, i], f"x<sub>t</sub>[{i + 1}]" if x.shape[1] > 1 else "x<sub>t</sub>",
+    data = [_line(steps, x[:, i], f"x<sub>t</sub>[{i + 1}]" if inputs > 1 else "x<sub>t</sub>",
                   OKABE_ITO_ORDER[(i + 3) % len(OKABE_ITO_ORDER)], width=2.5, mode="lines+markers" if T <= 60
-                  else "lines", marker=dict(size=6)) for i in range(x.shape[1])]
+                  else "lines", marker=dict(size=6), legend="legend2", showlegend=inputs > 1) for i in range(inputs)]
     data += [_line(steps, v, f"{g}<sub>t</sub>", GATE_COLORS[g], axes=2, dash=dash, width=4.5 if g == "h" else 3)
              for g, v, dash in (("r", r, "dot"), ("z", z, "dash"), ("n", n, "dashdot"), ("h", h, "solid"))]
     data.append(dict(type="scatter", x=[t] * 4, y=[float(v[t - 1]) for v in (r, z, n, h)], mode="markers",
                      name=f"step {t}", showlegend=False, xaxis="x2", yaxis="y2",
                      marker=dict(size=12, color=[GATE_COLORS[g] for g in "rznh"], line=dict(width=2, color="#333333"))))
     layout = _rows(0.3)
-    layout["yaxis"].update(axis("input", nticks=4))
+    layout["yaxis"].update(axis("input" if inputs > 1 else "input x<sub>t</sub>", nticks=4))
     layout["yaxis2"].update(axis("value", range=[-1.05, 1.05]))
     marks = [dict(type="line", x0=t, x1=t, y0=0, y1=1, xref="x2", yref="paper", opacity=0.6,
                   line=dict(color=NEUTRAL, width=3))]
-    return figure(data, height=height, margin=dict(l=84, t=30 + 2 * LEGEND_ROW, b=70), shapes=marks, **layout,
-                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))   # no title: a wrapped legend
-                                                                                 # (4 inputs) would sit on it
+    below = (inputs > 1) * 2 * LEGEND_ROW   # the inputs' legend: under the "step t" title, two rows on a phone
+    return figure(data, height=height + below, margin=dict(l=84, t=30 + 2 * LEGEND_ROW, b=70 + below), shapes=marks,
+                  **layout, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                  legend2=bottom_legend())
 
 
 CONVENTION_LABELS = {

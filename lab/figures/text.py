@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import base_figure, fixed_margins
-from lab.theme import (CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN_COLORBAR, OKABE_ITO, OKABE_ITO_ORDER,
+from lab.figures.common import base_figure, fixed_margins, slim_colorbar
+from lab.theme import (CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN_COLORBAR_SLIM, OKABE_ITO,
                        SEQUENTIAL_SCALE, TICK_SIZE)
 
 NGRAM_COLOR = OKABE_ITO["grey"]
@@ -30,7 +30,7 @@ def bpc_bars(names: tuple[str, ...], bpc: tuple[float, ...], *, title: str | Non
     trace = dict(type="bar", orientation="h", x=[bpc[i] for i in order], y=labels, marker=dict(color=colors),
                  text=[f"{bpc[i]:.3f}" for i in order], textposition="outside", textfont=dict(size=TICK_SIZE),
                  customdata=[bpc[i] for i in order], hovertemplate="%{y}: %{x:.4f} bits per character<extra></extra>")
-    fig = base_figure(title, "bits per character on held-out text (lower is better)", "", legend=False,
+    fig = base_figure(title, "held-out bits per character (lower is better)", "", legend=False,
                       height=110 + 48 * len(names), data=[trace])
     fig.update_layout(xaxis=dict(range=[0, max(bpc) * 1.18]), yaxis=dict(type="category"))
     return fixed_margins(fig, l=110, t=24 if not title else 64, b=70)
@@ -72,12 +72,12 @@ def gate_heatmap(chars: tuple[str, ...], units: tuple[int, ...], values: np.ndar
     signed = signal == "h"
     trace = dict(type="heatmap", z=np.asarray(values), x=list(range(len(chars))), y=[f"unit {u}" for u in units],
                  zmin=-1 if signed else 0, zmax=1, colorscale=DIVERGING_SCALE if signed else SEQUENTIAL_SCALE,
-                 colorbar=dict(title=dict(text=signal), tickfont=dict(size=TICK_SIZE)),
+                 colorbar=slim_colorbar(signal),
                  customdata=np.asarray(values), text=[list(chars)] * len(units),
                  hovertemplate="'%{text}' %{y}: " + signal + " = %{z:.3f}<extra></extra>")
     fig = base_figure(title, "", "", legend=False, data=[trace], height=130 + 30 * len(units))
     fig.update_layout(xaxis=_char_axis(chars), yaxis=dict(type="category", autorange="reversed"))
-    return fixed_margins(fig, l=90, r=MARGIN_COLORBAR - 40, t=24 if not title else 64, b=50)
+    return fixed_margins(fig, l=90, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64, b=50)
 
 
 def unit_trace(chars: tuple[str, ...], trace: np.ndarray, feature: np.ndarray, *, unit: int, feature_label: str,
@@ -121,27 +121,36 @@ def accuracy_by_length(lengths: np.ndarray, accuracy: np.ndarray, counts: np.nda
 
 def summary_scatter(xy: np.ndarray, groups: np.ndarray, hover: list[str], group_label: str, *,
                     title: str | None = None) -> go.Figure:
-    """The encoder's final states projected to 2-D, one colour per group (e.g. the number of digits)."""
+    """The encoder's final states projected to 2-D, coloured by group (e.g. the number of digits) on one colour
+    scale with a colour bar naming the groups (up to ten of them: a legend would hold too many entries). One trace
+    per group, named for the hover ("3 digits")."""
+    values = np.unique(groups)
+    scale = dict(colorscale=SEQUENTIAL_SCALE, cmin=float(values.min()), cmax=float(values.max()))
+    bar = slim_colorbar(group_label, tickvals=[float(v) for v in values], ticktext=[str(v) for v in values])
     data = []
-    for i, g in enumerate(np.unique(groups)):
+    for i, g in enumerate(values):
         m = groups == g
-        data.append(dict(type="scatter", mode="markers", x=xy[m, 0], y=xy[m, 1], name=f"{g} {group_label}" if g != 1 or not group_label.endswith("s") else f"1 {group_label[:-1]}",
-                         marker=dict(color=OKABE_ITO_ORDER[i % len(OKABE_ITO_ORDER)], size=8, opacity=0.8),
-                         text=[h for h, k in zip(hover, m) if k], hovertemplate="%{text}<extra></extra>"))
-    fig = base_figure(title, "first principal direction", "second principal direction", data=data, height=460)
-    return fixed_margins(fig)
+        name = f"1 {group_label[:-1]}" if g == 1 and group_label.endswith("s") else f"{g} {group_label}"
+        data.append(dict(type="scatter", mode="markers", x=xy[m, 0], y=xy[m, 1], name=name, showlegend=False,
+                         marker=dict(color=np.full(int(m.sum()), float(g)), size=8, opacity=0.8, showscale=i == 0,
+                                     colorbar=bar if i == 0 else None, **scale),
+                         text=[h for h, k in zip(hover, m) if k], hovertemplate="%{text}<extra>" + name + "</extra>"))
+    fig = base_figure(title, "first principal direction", "second principal direction", legend=False, data=data,
+                      height=460)
+    return fixed_margins(fig, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64)
 
 
 def steps_heatmap(step_labels: tuple[str, ...], units: tuple[int, ...], values: np.ndarray, x_title: str, *,
                   title: str | None = None) -> go.Figure:
-    """An update gate z per step (columns: a word read, or 'reads → writes' for the decoder) for the chosen units."""
+    """An update gate z per step (columns: a word read, or 'reads → writes' for the decoder) for the chosen units.
+    The axis title keeps its distance below the step labels (``standoff``), also when a narrow screen tilts them."""
     trace = dict(type="heatmap", z=np.asarray(values), x=list(range(len(step_labels))),
                  y=[f"unit {u}" for u in units], zmin=0, zmax=1, colorscale=SEQUENTIAL_SCALE,
-                 colorbar=dict(title=dict(text="z"), tickfont=dict(size=TICK_SIZE)), customdata=np.asarray(values),
+                 colorbar=slim_colorbar("z"), customdata=np.asarray(values),
                  hovertemplate="step %{x}, %{y}: z = %{z:.3f}<extra></extra>")
     fig = base_figure(title, x_title, "", legend=False, data=[trace],
                       height=150 + 30 * len(units))
     fig.update_layout(xaxis=dict(tickmode="array", tickvals=list(range(len(step_labels))),
-                                 ticktext=list(step_labels), tickfont=dict(size=18)),
+                                 ticktext=list(step_labels), tickfont=dict(size=18), title=dict(standoff=6)),
                       yaxis=dict(type="category", autorange="reversed"))
-    return fixed_margins(fig, l=90, r=MARGIN_COLORBAR - 40, t=24 if not title else 64)
+    return fixed_margins(fig, l=90, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64, b=130)

@@ -3,7 +3,8 @@
 Training curves use the 1-based training step on x; sequence pictures use the 1-based sequence step t = 1..T
 (h_t is the state after reading x_t). Cell colours come from lab.theme so RNN/GRU/LSTM look the same everywhere.
 Guide lines (chance, the memoryless baseline) are legend entries, so their label can never be covered by a line
-or float away from it.
+or float away from it. At most four legend entries per legend: the cells above the chart; the guide line and what
+a marker or line style means (rings: held-out; dotted: your settings) in a second legend under it.
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, style_figure
-from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, MARGIN_COLORBAR, MARGIN_TITLE, MARKER_SIZE,
-                       SEQUENTIAL_SCALE)
+from lab.figures.common import (base_figure, bottom_legend, finish_log_axis, log_limits, log_line, slim_colorbar,
+                                style_figure)
+from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARGIN_COLORBAR_SLIM,
+                       MARGIN_HEATMAP_LEFT, MARGIN_TITLE, MARKER_SIZE, SEQUENTIAL_SCALE)
 
 GUIDE_COLOR = "#888888"
 KEEP_TITLES = {"gru": "GRU update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)",
@@ -31,9 +33,22 @@ def _label(kind: str) -> str:
 
 
 def _guide(x_range: Sequence[float], y: float, text: str, role: str = "guide") -> dict:
-    """A dashed horizontal guide line as a legend entry (the legend names it)."""
+    """A dashed horizontal guide line as an entry of the legend under the chart (the legend names it)."""
     return dict(type="scatter", x=list(x_range), y=[y, y], mode="lines", name=text, hoverinfo="skip",
-                line=dict(dash="dash", width=2, color=GUIDE_COLOR), meta={"role": role, "kind": ""})
+                legend="legend2", line=dict(dash="dash", width=2, color=GUIDE_COLOR), meta={"role": role, "kind": ""})
+
+
+def _key(name: str, **style) -> dict:
+    """A legend-only entry (no data) of the legend under the chart, saying what a marker or line style means."""
+    return dict(type="scatter", x=[None], y=[None], name=name, legend="legend2", meta={"role": "legend", "kind": ""},
+                **style)
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """Room for the second legend (guide line, marker key) under the x-axis title: one row, two on a phone."""
+    fig.update_layout(legend2=bottom_legend(),
+                      margin=dict(b=fig.layout.margin.b + 2 * LEGEND_ROW), height=fig.layout.height + LEGEND_ROW)
+    return fig
 
 
 def training_curves(curves: Mapping[str, Mapping[str, np.ndarray]], metric: str, *, total_steps: int,
@@ -58,9 +73,8 @@ def training_curves(curves: Mapping[str, Mapping[str, np.ndarray]], metric: str,
                            meta={"role": "eval", "kind": kind},
                            hovertemplate=f"{name} held-out<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"))
     if curves:   # one legend entry for the rings of every cell
-        traces.append(dict(type="scatter", x=[None], y=[None], mode="markers", name="held-out",
-                           marker=dict(color=GUIDE_COLOR, **RING), meta={"role": "legend", "kind": ""}))
-    fig = base_figure(None, "training step", y_title, log_y=is_loss, height=height, legend_rows=2, data=traces)
+        traces.append(_key("held-out", mode="markers", marker=dict(color=GUIDE_COLOR, **RING)))
+    fig = _legend_below(base_figure(None, "training step", y_title, log_y=is_loss, height=height, data=traces))
     fig.update_xaxes(range=[0, x_end])
     if is_loss:
         values = [np.asarray(c[n], dtype=np.float64) for c in curves.values() for n in ("train", "eval")]
@@ -90,14 +104,14 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
     fig = make_subplots(rows=len(kinds), cols=1, shared_xaxes=True, vertical_spacing=0.14,
                         subplot_titles=[KEEP_TITLES.get(k, k) for k in kinds])
     for row, k in enumerate(kinds, start=1):
-        bar = dict(title=dict(text="kept"), len=0.42, y=1.0, yanchor="top", thickness=16) if row == 1 else None
+        bar = slim_colorbar("kept", len=0.42, y=1.0, yanchor="top") if row == 1 else None
         fig.add_trace(_keep_heatmap(np.asarray(keeps[k]), k, colorbar=bar), row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
         for t, _label_text in marks:
             fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
     fig.update_layout(height=max(height, 300 * len(kinds)))
-    return style_figure(fig, annotations=False, t=60, r=90)
+    return style_figure(fig, annotations=False, t=60, l=MARGIN_HEATMAP_LEFT, r=MARGIN_COLORBAR_SLIM)
 
 
 def gradient_shares(shares: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
@@ -124,14 +138,13 @@ def replay_figure(keep: np.ndarray, held_mean: np.ndarray, kind: str, *, title: 
                   height: int = CHART_HEIGHT + 120) -> go.Figure:
     """Replay of one snapshot: keep-share heatmap (T, H) on top; below, the share of the step-1 memory still
     held at each step (``held_mean`` (T,), mean over units, solid; ``held_best`` (T,), the unit that holds best,
-    dashed), named in the legend."""
+    dashed), named in the legend below the chart. A title "who: what" is set on two lines (it fits a phone)."""
     keep = np.asarray(keep)
     t = np.arange(1, keep.shape[0] + 1)
     color = CELL_COLORS.get(kind, GUIDE_COLOR)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.62, 0.38],
                         subplot_titles=(KEEP_TITLES.get(kind, kind), "memory of step 1 still held"))
-    fig.add_trace(_keep_heatmap(keep, kind, colorbar=dict(title=dict(text="kept"), len=0.55, y=0.75, thickness=16)),
-                  row=1, col=1)
+    fig.add_trace(_keep_heatmap(keep, kind, colorbar=slim_colorbar("kept", len=0.55, y=0.75)), row=1, col=1)
     fig.add_trace(go.Scatter(x=t, y=held_mean, mode="lines", name="mean over units", line=dict(color=color),
                              meta={"role": "retention", "kind": kind},
                              hovertemplate="t = %{x}<br>held %{y:.3g} (mean)<extra></extra>"), row=2, col=1)
@@ -144,9 +157,10 @@ def replay_figure(keep: np.ndarray, held_mean: np.ndarray, kind: str, *, title: 
     fig.update_xaxes(title_text="sequence step t", row=2, col=1)
     for x, _label_text in marks:
         fig.add_vline(x=x, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), row=2, col=1)
-    fig.update_layout(title=dict(text=title), height=height, showlegend=True,
-                      legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
-    return style_figure(fig, annotations=False, t=MARGIN_TITLE, r=MARGIN_COLORBAR, b=120)
+    fig.update_layout(title=dict(text=title.replace(": ", ":<br>", 1)), height=height, showlegend=True,
+                      legend=bottom_legend())
+    return style_figure(fig, annotations=False, t=MARGIN_TITLE + LEGEND_ROW, l=MARGIN_HEATMAP_LEFT,
+                        r=MARGIN_COLORBAR_SLIM, b=88 + 2 * LEGEND_ROW)
 
 
 def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray], *, chance: float,
@@ -155,7 +169,7 @@ def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray],
                       height: int = CHART_HEIGHT) -> go.Figure:
     """Held-out accuracy (%) against delay D, one line per cell (all values in %). ``spread``: kind -> (low,
     high) over seeds, drawn as error bars; ``mine``: (delays, kind -> accuracies) of an on-demand sweep, dotted
-    with open markers; chance dashed, named in the legend."""
+    with open markers (one legend entry "your settings" for all); chance dashed, named in the legend."""
     d = np.asarray(delays)
     x_all = list(d) + (list(mine[0]) if mine else [])
     traces = [_guide((min(x_all, default=0), max(x_all, default=1)), chance, f"chance {chance:.0f}%")]
@@ -169,16 +183,19 @@ def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray],
                            line=dict(color=CELL_COLORS.get(kind, GUIDE_COLOR)), error_y=err,
                            meta={"role": "delay", "kind": kind},
                            hovertemplate=_label(kind) + "<br>D = %{x}<br>%{y:.1f}%<extra></extra>"))
+    mine_marker = dict(symbol="diamond-open", size=MARKER_SIZE + 3, line=dict(width=3))
     for kind, acc in (mine[1].items() if mine else ()):
         name = _label(kind) + " (your settings)"
         traces.append(dict(type="scatter", x=np.asarray(mine[0][:len(acc)]), y=np.asarray(acc, dtype=np.float64),
                            mode="lines+markers", name=name, line=dict(color=CELL_COLORS.get(kind, GUIDE_COLOR),
                                                                         dash="dot"),
-                           marker=dict(symbol="diamond-open", size=MARKER_SIZE + 3, line=dict(width=3)),
-                           meta={"role": "mine", "kind": kind},
+                           marker=mine_marker, meta={"role": "mine", "kind": kind}, showlegend=False,
                            hovertemplate=name + "<br>D = %{x}<br>%{y:.1f}%<extra></extra>"))
-    fig = base_figure(None, "delay D (steps between the token and the query)", "held-out accuracy",
-                      height=height, legend_rows=2, data=traces)
+    if mine and mine[1]:
+        traces.append(_key("your settings", mode="lines+markers", marker=dict(mine_marker, color=GUIDE_COLOR),
+                           line=dict(color=GUIDE_COLOR, dash="dot")))
+    fig = _legend_below(base_figure(None, "delay D (steps from token to query)", "held-out accuracy",
+                                    height=height, data=traces))
     fig.update_yaxes(range=[0, 103], ticksuffix="%")
     return fig
 
@@ -211,4 +228,4 @@ def gate_grid(gates: Mapping[str, np.ndarray], *, limits: Mapping[str, float] | 
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(names), col=1)
     fig.update_layout(height=80 + height_per_row * len(names))
-    return style_figure(fig, annotations=False, t=50)
+    return style_figure(fig, annotations=False, t=50, l=MARGIN_HEATMAP_LEFT)

@@ -371,19 +371,23 @@ class TrainView:
 
 
 class LessonJob:
-    """The lesson's training (lab.background job): an RNN and a GRU on delayed recall, same batches and seed."""
+    """The lesson's training (lab.background job): an RNN and a GRU on delayed recall, same batches and seed. The
+    engine's ``TaskRun`` trains in a child process (``bg.ProcessJob``: off the server's GIL; the child imports only
+    torch and gru_core); this side turns its newest views into a ``TrainView``."""
 
     def __init__(self, train: TaskTrainConfig | None = None) -> None:
-        self.task = TaskRun(train or TRAIN, TRAIN_CELLS)
+        self.task = bg.ProcessJob(partial(TaskRun, train or TRAIN, TRAIN_CELLS))
 
     def run(self, should_stop) -> None:
-        self.task.run(should_stop=should_stop)
+        self.task.run(should_stop)
 
     def progress(self) -> float:
         return self.task.progress()
 
-    def view(self) -> TrainView:
+    def view(self) -> TrainView | None:
         views = self.task.view()
+        if views is None:                       # the child has not reported yet
+            return None
         return TrainView({k: np.asarray(v.history.eval_step) for k, v in views.items()},
                          {k: np.asarray(v.history.eval_acc) for k, v in views.items()},
                          {k: v.status for k, v in views.items()},
@@ -395,14 +399,14 @@ class LessonJob:
 RUN_KEY = ("lesson", TRAIN, TRAIN_CELLS)
 
 
-def _new_run() -> bg.ProcessJob:
+def _new_run() -> LessonJob:
     _LOG.info("lesson: a new training run (%s)", ", ".join(TRAIN_CELLS))   # benchmarks count these
-    return bg.ProcessJob(partial(LessonJob, TRAIN))
+    return LessonJob(TRAIN)
 
 
 def start_training(session: str):
     """The class's shared run (lab.background): one per server for everyone who presses Train; a finished one is
-    returned at once. It trains in a child process (``bg.ProcessJob``), off the server's GIL."""
+    returned at once. It trains in a child process (``LessonJob``), off the server's GIL."""
     return bg.RUNS.start(RUN_KEY, _new_run, session)
 
 

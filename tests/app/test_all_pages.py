@@ -9,6 +9,7 @@ import pytest
 
 from gru_core.analysis import gradient_share
 from lab.cache import CellSpec, SignalSpec, cached_record
+from lab.figures.common import legend_entries
 from scripts.serve import app_pages
 from tests.app.conftest import exceptions, plotly_specs, run_app, trace_values, warnings_text
 
@@ -43,6 +44,18 @@ def test_every_widget_on_page_has_a_page_prefixed_key(page):
                             "checkbox") for w in at.get(kind)]
     for w in keyed:
         assert w.key and "_" in w.key and not w.key.startswith("$$"), f"{page}: widget {w.label!r} has key {w.key!r}"
+
+
+MAX_LEGEND_ENTRIES = 4   # per legend, i.e. per panel (issue 12: more and a student cannot match lines to names)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_chart_at_defaults_has_at_most_four_legend_entries_per_legend(page):
+    at = run_app(page)
+    specs = plotly_specs(at)
+    crowded = {f"chart {i}, {name}": entries for i, spec in enumerate(specs)
+               for name, entries in legend_entries(spec).items() if len(entries) > MAX_LEGEND_ENTRIES}
+    assert not crowded, f"{page}: more than {MAX_LEGEND_ENTRIES} legend entries: {crowded}"
 
 
 def _home_gru_share(bias: float):

@@ -17,10 +17,6 @@ pytestmark = pytest.mark.e2e
 
 SIZES = [(1920, 1080), (1280, 800), (390, 844)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
-PHONE = pytest.mark.xfail(strict=False, reason="phone layout (issue 12): found at 390x844 on 2026-12-01 in charts of "
-                          "step_through, text, translate and the gate explorer's multi-unit view, for their owners; "
-                          "the lead makes this a hard check once those have landed")
-SIZE_PARAMS = [pytest.param(s, id=i, marks=[PHONE] if s[0] < 640 else []) for s, i in zip(SIZES, IDS)]
 VANISHING_VIEWS = ["none", "units", "phase", "clip"]
 # Views of a page that a choice switches to, beyond what each page shows at its defaults.
 EXTRA_VIEWS = [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS[1:]] + [("gate_explorer", {"ge_mode": "multi"})]
@@ -89,7 +85,7 @@ def problems_of(where: str, chart: dict) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("size", SIZE_PARAMS)
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_no_chart_text_is_cut_off_or_hits_other_text_on_any_page(open_page, size):
     problems, seen = [], 0
     open_page("home").set_viewport_size({"width": size[0], "height": size[1]})

@@ -6,7 +6,7 @@ import pytest
 
 from gru_core import series as S
 from lab.figures import forecast as FIG
-from lab.figures.common import validate_figure
+from lab.figures.common import legend_entries, validate_figure
 from lab.models import forecast as M
 
 
@@ -28,18 +28,35 @@ def _by_role(fig, role):
     return [t for t in fig.data if (t.meta or {}).get("role") == role]
 
 
-def test_forecast_figure_holds_truth_every_forecast_and_the_ets_interval(shown):
+@pytest.fixture(scope="module")
+def forecast_fig(shown):
     data, s, res = shown
     ax = M.axes(data, s.horizon)
     n = len(res.train)
-    fig = _checked(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
-                                              M.forecast_chart_data(res), unit="ppm", x_title="date"))
+    return _checked(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
+                                        M.forecast_chart_data(res), unit="ppm", x_title="date"))
+
+
+def test_forecast_figure_holds_truth_every_forecast_and_the_ets_interval(shown, forecast_fig):
+    data, _, res = shown
+    fig = forecast_fig
     np.testing.assert_array_equal(_by_role(fig, "truth")[0].y, data.values[-24:])
     for k in ("naive", "ets", "rnn", "gru", "lstm"):
         np.testing.assert_allclose(_by_role(fig, f"forecast:{k}")[0].y, res.forecasts[k].mean)
     np.testing.assert_allclose(_by_role(fig, "lower")[0].y, res.forecasts["ets"].lower)
     assert list(_by_role(fig, "truth")[0].x) == list(data.dates[-24:])
-    assert sum(1 for t in fig.data if t.showlegend is not False) == 6      # actual values + five models
+
+
+def test_forecast_figure_has_at_most_four_legend_entries_per_panel_and_names_every_model(forecast_fig):
+    fig = forecast_fig
+    legends = legend_entries(fig)
+    assert legends == {"legend": ["actual values", "Seasonal naive", "ETS (Holt-Winters)"],
+                       "legend2": ["actual values", "RNN", "GRU", "LSTM"]}
+    panel = {(t.meta["role"], t.yaxis) for t in fig.data}
+    assert {("forecast:naive", "y"), ("forecast:ets", "y"), ("lower", "y")} <= panel     # classical + ETS band on top
+    assert {("forecast:rnn", "y2"), ("forecast:gru", "y2"), ("forecast:lstm", "y2")} <= panel   # networks below
+    assert ("truth", "y") in panel and ("truth", "y2") in panel                          # the truth in both
+    assert fig.layout.yaxis2.matches == "y" and fig.layout.xaxis2.matches == "x"        # one value and time axis
 
 
 def test_series_figure_splits_at_the_held_out_part():
