@@ -67,6 +67,7 @@ class Session:
     #                                                          protocol: BackMsg sent -> ForwardMsg with the new chart
     finished: list[float] = field(default_factory=list)     # protocol: BackMsg sent -> script_finished
     pages: list[str] = field(default_factory=list)          # the page of each latency
+    at: list[float] = field(default_factory=list)           # when each move was made (s since the benchmark began)
     errors: list[str] = field(default_factory=list)
     stage: str = "arriving"                                   # what the session was doing last
     train_seconds: float | None = None
@@ -136,6 +137,7 @@ async def _move(page, label: str, s: Session, rng: random.Random, presses: int) 
                                      timeout=60_000)
         s.latencies.append(time.perf_counter() - t0)
         s.pages.append(page.url.split("/")[-1].split("?")[0])
+        s.at.append(t0 - START)
 
 
 async def _train(page, base: str, s: Session) -> None:
@@ -186,6 +188,7 @@ async def browser_student(browser, base: str, i: int, trains: bool, delay: float
 async def _protocol_moves(tab, s: Session, rng: random.Random, label: str, chart: str, presses: int) -> None:
     for _ in range(presses):
         await asyncio.sleep(rng.uniform(0.5, 2.5))                    # think time
+        s.at.append(time.perf_counter() - START)
         chart_s, finished_s = await tab.move(label, chart)
         s.latencies.append(chart_s)
         s.finished.append(finished_s)
