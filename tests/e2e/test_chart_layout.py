@@ -1,7 +1,8 @@
 """Chart layout in real Chromium, for every chart of every page of app.py (pages added later included), at a
 projector (1920x1080), a laptop (1280x800) and a phone (390x844): no axis label, title, legend or colour-bar text
-cut off at the figure's edge or running into the tick labels, no label on a chart sitting on its legend, no legend
-over a title. Charts inside expanders and tabs are opened and checked too. Charts have fixed margins (axis
+cut off at the figure's edge or running into the tick labels (of every subplot's axes), no label, tick label or axis
+title on a chart sitting on one of its legends (second legends too), no legend over a title. Charts inside
+expanders and tabs are opened and checked too. Charts have fixed margins (axis
 automargin off, see lab.theme.MARGIN): the vanishing page's charts (the ones the slider-latency benchmark times)
 must fit them without Plotly widening them at laptop and projector width, which would cost a second draw per rerun.
 
@@ -23,7 +24,11 @@ EXTRA_VIEWS = [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS[1:]] + [("
 
 # Per visible chart: the margins it asked for and the ones Plotly used, axes whose automargin is on, text lying
 # outside the figure, and text over other text (axis title on tick labels, a label on the legend, legend on a title).
-LAYOUT_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+# Every subplot's tick labels (g.xtick, g.x2tick, ...) and axis titles (g.g-xtitle, g.g-x2title, ...), and the text of
+# every legend (legendtext, legend2text, their titles).
+LAYOUT_JS = """() => { const TICKS = 'g[class$="tick"] > text', LEGEND = 'text[class^="legend"][class$="text"]',
+  TITLES = 'g[class^="g-x"][class$="title"] text, g[class^="g-y"][class$="title"] text';
+  return [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
   const svgEl = gd.querySelector('.main-svg');
   if (!svgEl || !gd._fullLayout) return null;
   const fl = gd._fullLayout, svg = svgEl.getBoundingClientRect();
@@ -31,26 +36,25 @@ LAYOUT_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
   const box = t => t.getBoundingClientRect();
   const texts = sel => [...gd.querySelectorAll(sel)].filter(t => box(t).width);
   const hits = (a, b) => a.right > b.left + 1 && a.left < b.right - 1 && a.bottom > b.top + 1 && a.top < b.bottom - 1;
-  const outside = texts('.xtick text, .ytick text, [class*="xtitle"] text, [class*="ytitle"] text, .legendtext, ' +
-                        '.cbaxis text, .cbtitle text, .annotation-text, .gtitle')
+  const outside = texts(`${TICKS}, ${TITLES}, ${LEGEND}, .cbaxis text, .cbtitle text, .annotation-text, .gtitle`)
     .filter(t => { const r = box(t); return r.left < svg.left - 1 || r.right > svg.right + 1 ||
                                             r.top < svg.top - 1 || r.bottom > svg.bottom + 1; })
     .map(t => t.textContent.slice(0, 40));
   const overlaps = [];
   for (const ax of ['x', 'y']) {
-    const ticks = texts(`.${ax}tick text`).map(box);
-    texts(`[class*="${ax}title"] text`).forEach(t => {
+    const ticks = texts(`g[class^="${ax}"][class$="tick"] > text`).map(box);
+    texts(`g[class^="g-${ax}"][class$="title"] text`).forEach(t => {
       if (ticks.some(q => hits(q, box(t)))) overlaps.push('ticks/' + t.textContent.slice(0, 40));
     });
   }
-  const legend = texts('.legendtext').map(box);
-  texts('.annotation-text, .gtitle').forEach(t => {
+  const legend = texts(LEGEND).map(box);
+  texts(`.annotation-text, .gtitle, ${TICKS}, ${TITLES}`).forEach(t => {
     if (legend.some(q => hits(q, box(t)))) overlaps.push('legend/' + t.textContent.slice(0, 30));
   });
   const axes = Object.keys(fl).filter(k => /^[xy]axis\\d*$/.test(k));
   return {margin: fl.margin, size: fl._size, automargin: axes.filter(k => fl[k].automargin).join(' '),
           title: ((gd.layout.title || {}).text || '').slice(0, 40), outside, overlaps};
-}).filter(c => c)"""
+}).filter(c => c); }"""
 
 OPEN_EXPANDERS_JS = """() => document.querySelectorAll('[data-testid="stExpander"] details:not([open]) > summary')
   .forEach(s => s.click())"""
