@@ -108,7 +108,7 @@ MARGIN: dict[str, int] = dict(l=112, r=24, t=64, b=88)
 MARGIN_TITLE = 104   # top margin of a chart with a title line above its one-line legend
 MARGIN_COLORBAR = 140  # right margin of a chart with a colour bar (bar, 18 px tick labels, title)
 MARGIN_COLORBAR_SLIM = 80  # right margin for lab.figures.common.slim_colorbar (title above a narrow bar)
-MARGIN_HEATMAP_LEFT = 80   # left margin of a heatmap whose rows are numbered units (2-3 digit ticks, "unit")
+MARGIN_LEFT_SHORT = 80    # left margin when the y tick labels are short (unit numbers, "375"; no "10⁻³⁰⁰")
 LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
 
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the

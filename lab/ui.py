@@ -68,7 +68,7 @@ def chart(fig: go.Figure, key: str, how_to_read: str, predict: str | None = None
     box = container if container is not None else st.container()
     with box:
         if predict:
-            st.markdown(f":material/psychology_alt: **Predict first.** {predict}")
+            question(predict)
         title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else None
         kwargs = {}
         if height is not None:
@@ -78,6 +78,11 @@ def chart(fig: go.Figure, key: str, how_to_read: str, predict: str | None = None
         st.plotly_chart(fig, width="stretch", key=key, theme="streamlit", config=PLOTLY_CONFIG,
                         alt=alt or title or how_to_read.split(".")[0], **kwargs)
         st.markdown(f":material/visibility: **How to read this.** {how_to_read}")
+
+
+def question(text: str, *, container=None) -> None:
+    """A "Predict first" question in words (no choices), above what answers it."""
+    (container or st).markdown(f":material/psychology_alt: **Predict first.** {text}")
 
 
 def nonfinite_note(nonfinite_from: Mapping[str, int], *, what: str = "hidden state", container=None) -> bool:

@@ -15,10 +15,6 @@ routing.ensure_routed()   # first: a deep link to a fresh server must still run 
 D, L = M.DEFAULTS, M.LIMITS
 
 
-def _predict(question: str) -> None:
-    st.markdown(f":material/psychology_alt: **Predict first.** {question}")
-
-
 def read_settings() -> M.Settings:
     """The model and input controls (sidebar) as Settings."""
     sb = st.sidebar
@@ -147,7 +143,7 @@ def code_panel() -> None:
 def conventions(res: M.Result, unit: int) -> None:
     """What the mixing and reset switches change over the whole run of one unit (0-based)."""
     st.subheader("What the convention switch changes")
-    _predict("Switch the mixing convention in the sidebar: which of these lines will move?")
+    ui.question("Switch the mixing convention in the sidebar: which of these lines will move?")
     c1, c2 = st.columns([1.2, 1], gap="large")
     fig = convention_figure({k: r.h[:, unit] for k, r in res.runs.items()},
                             {k: r.z[:, unit] for k, r in res.runs.items()}, None, unit=unit)
@@ -172,9 +168,12 @@ def step_panel(res: M.Result, unit: int) -> None:
     t = nav(T)
     v = M.step_view(res, t, unit)
     run = res.run
-    _predict("Before you press Next: will the memory line along the top keep its colour through the × "
+    ui.question("Before you press Next: will the memory line along the top keep its colour through the × "
                     "node, or take the colour of the candidate n?")
     c1, c2 = st.columns([1.5, 1], gap="medium")
+    ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
+    equations(v, res.settings.input, H)
+    # The charts last: an element written after a chart makes the browser draw the chart again.
     ui.chart(cell_diagram(v.terms), key="st_diagram", container=c1, alt="Diagram of the GRU cell coloured by "
              "the current values", how_to_read="One unit at step t: the memory h_t−1 runs along the top to h_t; "
              "the gates (σ) and the candidate (tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, "
@@ -182,8 +181,6 @@ def step_panel(res: M.Result, unit: int) -> None:
     ui.chart(step_context(run.x, run.r[:, unit], run.z[:, unit], run.n[:, unit], run.h[:, unit], t, unit=unit),
              key="st_context", container=c2, how_to_read=f"The whole sequence for unit {unit + 1}: the input on top, "
              "the gates r and z, the candidate n and the state h below; the grey line marks step t.")
-    ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
-    equations(v, res.settings.input, H)
 
 
 ui.page_header("Step through a GRU", "Watch one GRU step happen with real numbers: which gate opened, what the "

@@ -363,12 +363,13 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
     return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
 
 
-def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.2,
+def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.25,
                    legend_titles: list[str] | None = None, margin: dict | None = None) -> go.Figure:
     """Panels stacked on one time axis and one value axis (panel 1 on top; x and y ranges matched), each with its
     own legend just above it, so a legend names only its panel's lines (the lab's rule: at most four legend entries
     per panel). ``panels``: trace dicts per panel (empty ones are left out); ``gap`` (paper units) leaves room for
-    a lower panel's legend of two rows on a phone; ``legend_titles``: a short word before each legend's entries."""
+    a lower panel's legend of four rows (on a phone each entry may take a row) at a plot height of ~480 px;
+    ``legend_titles``: a short word before each legend's entries."""
     panels = [p for p in panels if p]
     n = max(len(panels), 1)
     data = [dict(t, legend="legend" if i == 1 else f"legend{i}", **panel_axes(i))

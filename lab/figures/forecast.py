@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from lab.figures.common import (base_figure, finish_log_axis, fixed_margins, log_limits, log_line, slim_colorbar,
                                 stacked_panels)
 from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CHART_HEIGHT, LEGEND_ROW, LINE_WIDTH,
-                       MARGIN_COLORBAR_SLIM, MARGIN_HEATMAP_LEFT, OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
+                       MARGIN_COLORBAR_SLIM, MARGIN_LEFT_SHORT, OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
 COLORS = dict(CELL_COLORS, naive=OKABE_ITO["grey"], ets=OKABE_ITO["orange"], truth=AXIS_TEXT_COLOR)
 DASH = {"naive": "dot", "ets": "dash", "rnn": "solid", "gru": "solid", "lstm": "solid"}
@@ -73,7 +73,7 @@ def forecast_figure(x_history: Sequence, history: np.ndarray, x_test: Sequence, 
         panels[key not in CLASSICAL].append(_line(x_test, f["mean"], str(f["label"]), f"forecast:{key}",
                                                   COLORS[key], DASH[key]))
     fig = stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=CHART_HEIGHT + 200,
-                         legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW))
+                         legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW, l=MARGIN_LEFT_SHORT))
     _held_out_band(fig, x_test[0], x_test[-1])
     return fig
 
@@ -113,7 +113,7 @@ def gate_figure(z: np.ndarray, steps_back: np.ndarray, *, step_name: str) -> go.
         meta={"role": "gate", "name": "z"},
         hovertemplate="%{x} back, unit %{y}<br>z = %{z:.3f}<extra></extra>")])
     fig.update_xaxes(autorange="reversed")
-    return fixed_margins(fig, l=MARGIN_HEATMAP_LEFT, r=MARGIN_COLORBAR_SLIM, t=24)
+    return fixed_margins(fig, l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM, t=24)
 
 
 def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.ndarray, *, labels: Mapping[str, str],

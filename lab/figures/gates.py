@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from lab.figures.common import bottom_legend, slim_colorbar
 from lab.figures.stepper import _line, _rows, axis, figure
 from lab.theme import (AXIS_TEXT_COLOR, CHART_HEIGHT, FONT_SIZE, GATE_COLORS, LEGEND_ROW,
-                       MARGIN_COLORBAR_SLIM, MARGIN_HEATMAP_LEFT, OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE)
+                       MARGIN_COLORBAR_SLIM, MARGIN_LEFT_SHORT, OKABE_ITO, OKABE_ITO_ORDER, SEQUENTIAL_SCALE)
 
 BASE_COLOR = "#555555"   # the run without intervention: the line that matters, drawn widest and on top
 TOP_LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
@@ -44,10 +44,10 @@ def gate_heatmaps(r: np.ndarray, z: np.ndarray, *, height: int = CHART_HEIGHT + 
     for k in ("yaxis", "yaxis2"):
         layout[k].update(title=_title("unit"), autorange="reversed", **ticks)
     titles = [dict(text=text, x=0, y=y, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
-                   xshift=8 - MARGIN_HEATMAP_LEFT, showarrow=False, font=dict(size=FONT_SIZE))
+                   xshift=8 - MARGIN_LEFT_SHORT, showarrow=False, font=dict(size=FONT_SIZE))
               for text, y in (("reset gate r<sub>t</sub>", 1.0),
                               ("update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)", 0.42))]
-    return figure(data, height=height, margin=dict(t=40, l=MARGIN_HEATMAP_LEFT, r=MARGIN_COLORBAR_SLIM, b=70),
+    return figure(data, height=height, margin=dict(t=40, l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM, b=70),
                   annotations=titles, **layout)
 
 

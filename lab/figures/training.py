@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from lab.figures.common import (base_figure, bottom_legend, finish_log_axis, log_limits, log_line, slim_colorbar,
                                 style_figure)
 from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARGIN_COLORBAR_SLIM,
-                       MARGIN_HEATMAP_LEFT, MARGIN_TITLE, MARKER_SIZE, SEQUENTIAL_SCALE)
+                       MARGIN_LEFT_SHORT, MARGIN_TITLE, MARKER_SIZE, SEQUENTIAL_SCALE)
 
 GUIDE_COLOR = "#888888"
 KEEP_TITLES = {"gru": "GRU update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)",
@@ -111,7 +111,7 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
             fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
     fig.update_layout(height=max(height, 300 * len(kinds)))
-    return style_figure(fig, annotations=False, t=60, l=MARGIN_HEATMAP_LEFT, r=MARGIN_COLORBAR_SLIM)
+    return style_figure(fig, annotations=False, t=60, l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM)
 
 
 def gradient_shares(shares: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
@@ -159,7 +159,7 @@ def replay_figure(keep: np.ndarray, held_mean: np.ndarray, kind: str, *, title: 
         fig.add_vline(x=x, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), row=2, col=1)
     fig.update_layout(title=dict(text=title.replace(": ", ":<br>", 1)), height=height, showlegend=True,
                       legend=bottom_legend())
-    return style_figure(fig, annotations=False, t=MARGIN_TITLE + LEGEND_ROW, l=MARGIN_HEATMAP_LEFT,
+    return style_figure(fig, annotations=False, t=MARGIN_TITLE + LEGEND_ROW, l=MARGIN_LEFT_SHORT,
                         r=MARGIN_COLORBAR_SLIM, b=88 + 2 * LEGEND_ROW)
 
 
@@ -228,4 +228,4 @@ def gate_grid(gates: Mapping[str, np.ndarray], *, limits: Mapping[str, float] | 
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
     fig.update_xaxes(title_text="sequence step t", row=len(names), col=1)
     fig.update_layout(height=80 + height_per_row * len(names))
-    return style_figure(fig, annotations=False, t=50, l=MARGIN_HEATMAP_LEFT)
+    return style_figure(fig, annotations=False, t=50, l=MARGIN_LEFT_SHORT)
