@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.controls_latency import compare, measure_page, table  # noqa: E402
 from scripts.serve import (app_pages, chromium, page_url, running_server, slider_input,  # noqa: E402
                            wait_for_app_idle, wait_for_charts)
 
@@ -81,8 +82,6 @@ def summary(name: str, ms: list[float]) -> str:
 def all_controls(args) -> int:
     """Every control of every page (or of --pages) of each --root in turn, each interleaved with the trivial app's
     slider in the same browser and run; prints one table per tree and, with two trees, the per-page comparison."""
-    from benchmarks.controls_latency import compare, measure_page, table
-
     roots = [Path(r).resolve() for r in args.root]
     w, h = (int(v) for v in args.viewport.split("x"))
     rows = []
@@ -113,11 +112,16 @@ def _tree_rows(lab, triv, lab_base: str, root: Path, args) -> list[dict]:
             wait_for_charts(lab)
             measured = measure_page(lab, triv, args.presses or 4)
         except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
-            measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=type(e).__name__)]
+            measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=_why(e))]
         for r in measured:
             out.append({"page": stem, **r})
             print(f"  {root.name} {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
     return out
+
+
+def _why(e: Exception) -> str:
+    first = (str(e).splitlines() or [""])[0]
+    return f"{type(e).__name__}: {first[:80]}"
 
 
 def main(argv: list[str] | None = None) -> int:

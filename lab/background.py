@@ -183,7 +183,8 @@ class ProcessJob:
     presses); it also left its imports and allocations in the server's heap. The child (spawn: no fork of a threaded
     server) builds the job from ``make_job`` (picklable: a module-level class or a ``functools.partial`` of one), runs
     it on one torch thread and sends ``(progress, view)`` every ``every`` seconds and at the end; the server's side
-    only keeps the newest. ``view()`` is None until the child's first message; ``seconds`` counts from the spawn.
+    only keeps the newest. ``view()`` is None until the child's first message; ``seconds`` counts from the hand-over.
+    With ``prewarm()`` a spare child (torch already imported) takes the job.
     The child calls ``job.run(should_stop=...)`` (so the engine's ``TaskRun`` is a job as it stands)."""
 
     def __init__(self, make_job: Callable[[], Job], every: float = 0.5):
@@ -203,16 +204,9 @@ class ProcessJob:
         return (self._ended or time.monotonic()) - self._started
 
     def run(self, should_stop: Callable[[], str | None]) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        inbox, outbox = ctx.Pipe(duplex=False)
-        stop = ctx.Event()
-        proc = ctx.Process(target=_child_main, args=(self.make_job, outbox, stop, self.every), daemon=True,
-                           name="gru-lab-job")
+        proc, jobs, inbox, stop = _take_process()
         self._started = time.monotonic()
-        proc.start()
-        outbox.close()
+        jobs.send((self.make_job, self.every))
         try:
             while not self._receive(inbox, proc):
                 if should_stop():
@@ -241,8 +235,57 @@ class ProcessJob:
         return kind == "done"
 
 
-def _child_main(make_job: Callable[[], Job], outbox, stop, every: float) -> None:
-    """In the child process: run the job; send ("view" | "done", progress, view) as it goes, or ("error", 0, text)."""
+_SPARE: tuple | None = None           # a started child waiting for its job (see prewarm)
+_PREWARM: tuple[str, ...] | None = None
+_SPARE_LOCK = threading.Lock()
+
+
+def prewarm(modules: tuple[str, ...] = ("torch",)) -> None:
+    """Keep one spare child process started, ``modules`` imported, waiting for the next ``ProcessJob`` (and a new
+    spare started whenever one is taken), so a Train press does not wait for Python to start and import torch
+    (seconds on a loaded machine). Idempotent; the spare is a daemon and also ends when the server's pipe closes."""
+    global _SPARE, _PREWARM
+    with _SPARE_LOCK:
+        _PREWARM = modules
+        if _SPARE is None or not _SPARE[0].is_alive():
+            _SPARE = _spawn(modules)
+
+
+def _spawn(modules: tuple[str, ...]) -> tuple:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")     # no fork of a threaded server
+    jobs_in, jobs_out = ctx.Pipe(duplex=False)
+    inbox, outbox = ctx.Pipe(duplex=False)
+    stop = ctx.Event()
+    proc = ctx.Process(target=_child_main, args=(modules, jobs_in, outbox, stop), daemon=True, name="gru-lab-job")
+    proc.start()
+    jobs_in.close()
+    outbox.close()
+    return proc, jobs_out, inbox, stop
+
+
+def _take_process() -> tuple:
+    """The spare child if there is a live one (and a new spare behind it), else a fresh child."""
+    global _SPARE
+    with _SPARE_LOCK:
+        spare, _SPARE = _SPARE, None
+        if _PREWARM is not None:
+            _SPARE = _spawn(_PREWARM)
+    return spare if spare is not None and spare[0].is_alive() else _spawn(("torch",))
+
+
+def _child_main(modules: tuple[str, ...], jobs, outbox, stop) -> None:
+    """In the child process: import ``modules``, wait for (make_job, every), run the job; send ("view" | "done",
+    progress, view) as it goes, or ("error", 0, text)."""
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
+    try:
+        make_job, every = jobs.recv()
+    except EOFError:                       # the server went away before giving this spare a job
+        return
     lock, ended = threading.Lock(), threading.Event()
     try:
         import torch

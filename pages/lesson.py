@@ -13,6 +13,7 @@ from lab.figures.lesson import lesson_figure
 from lab.models import lesson as L
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
+L.prepare_training()      # a spare training process (torch imported) waits for the class's Train press
 
 N = len(L.STEPS)
 

@@ -404,6 +404,12 @@ def _new_run() -> LessonJob:
     return LessonJob(TRAIN)
 
 
+def prepare_training() -> None:
+    """A spare child process with torch and the engine imported, waiting for the class's Train press (once per
+    server; lab.background.prewarm)."""
+    bg.prewarm(("torch", "gru_core.task_training"))
+
+
 def start_training(session: str):
     """The class's shared run (lab.background): one per server for everyone who presses Train; a finished one is
     returned at once. It trains in a child process (``LessonJob``), off the server's GIL."""

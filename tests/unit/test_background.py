@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 
+from lab import background as bg
 from lab.background import FinishedRun, LiveRun, ProcessJob, Run, Runs
 
 
@@ -239,3 +240,12 @@ def test_an_error_in_a_process_job_is_kept_on_the_run(board):
     run = board.start("p", lambda: ProcessJob(partial(CountJob, 10, fail=True), every=0.05), "s1")
     run.join(120)
     assert "ValueError: boom" in run.error and not run.completed
+
+
+def test_prewarm_keeps_a_spare_child_that_takes_the_next_process_job_and_is_replaced(board):
+    bg.prewarm()
+    spare = bg._SPARE[0]
+    run = board.start("p", lambda: ProcessJob(partial(CountJob, 5), every=0.05), "s1")
+    run.join(120)
+    assert run.view()["pid"] == spare.pid and run.completed
+    assert bg._SPARE is not None and bg._SPARE[0].pid != spare.pid and bg._SPARE[0].is_alive()
