@@ -92,7 +92,8 @@ def projector_style(fig: go.Figure) -> go.Figure:
     lay = out.layout
     lay.font.size = _scaled(lay.font.size, FONT_SIZE)
     lay.title.font.size = _scaled(lay.title.font.size, TITLE_SIZE)
-    lay.legend.font.size = _scaled(lay.legend.font.size, LEGEND_SIZE)
+    for name in ["legend"] + sorted(k for k in lay.to_plotly_json() if k.startswith("legend") and k[6:].isdigit()):
+        lay[name].font.size = _scaled(lay[name].font.size, LEGEND_SIZE)     # legend2, legend3, ... too
     lay.hoverlabel.font.size = _scaled(lay.hoverlabel.font.size, FONT_SIZE)
     out.for_each_xaxis(_bigger_axis)
     out.for_each_yaxis(_bigger_axis)

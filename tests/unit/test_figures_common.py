@@ -113,3 +113,16 @@ def test_log_line_on_a_subplot_marks_that_subplot():
     validate_figure(fig)
     assert fig.layout.yaxis2.type == "log" and fig.layout.yaxis.type != "log"
     assert {s.yref for s in fig.layout.shapes} == {"y2"}
+
+
+def test_projector_style_enlarges_every_legend_of_a_stacked_figure():
+    import plotly.graph_objects as go
+
+    from lab import present
+    from lab.theme import LEGEND_SIZE, PROJECTOR_TEXT_SCALE
+
+    fig = go.Figure(layout=dict(legend=dict(font=dict(size=LEGEND_SIZE)), legend2=dict(font=dict(size=LEGEND_SIZE))))
+    out = present.projector_style(fig)
+    want = round(LEGEND_SIZE * PROJECTOR_TEXT_SCALE)
+    assert out.layout.legend.font.size == want and out.layout.legend2.font.size == want
+    assert fig.layout.legend2.font.size == LEGEND_SIZE          # the page's own figure is left as it was
