@@ -4,6 +4,7 @@ writes the link, a fragment move reruns only the fragment, and no exception reac
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 
 import pytest
@@ -21,6 +22,13 @@ def _x_len(spec: str) -> int:
 
     x = json.loads(spec)["data"][0]["x"]
     return len(x) if isinstance(x, list) else len(base64.b64decode(x["bdata"])) // np.dtype(x["dtype"]).itemsize
+
+
+def _in_own_loop(coro):
+    """Run ``coro`` on a fresh event loop in its own thread: Playwright's sync API (the other e2e tests, same
+    session) leaves a loop running in this thread, where asyncio.run refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _vanishing_and_lesson(base: str) -> dict:
@@ -42,7 +50,7 @@ async def _vanishing_and_lesson(base: str) -> dict:
 
 
 def test_the_protocol_client_moves_a_slider_and_gets_the_chart_of_the_new_value(app_server):
-    r = asyncio.run(_vanishing_and_lesson(app_server))
+    r = _in_own_loop(_vanishing_and_lesson(app_server))
     assert r["errors"] == []
     assert _x_len(r["after"]) > _x_len(r["before"])             # the curve now reaches further back
     assert f"vg_len={60 + int(r['step'])}" in r["query"]        # one step right, written into the link
