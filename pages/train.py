@@ -105,7 +105,12 @@ def replay_panel(v: M.TrainView, inside: M.Inside) -> None:
 
 
 def gates_panel(v: M.TrainView, inside: M.Inside) -> None:
-    with st.expander("Every gate of one model on this test sequence"):
+    """Every gate of one model, in an expander that runs only when open (open at once when the link names a model)."""
+    box = st.expander("Every gate of one model on this test sequence", key="tr_gates_open", on_change="rerun",
+                      expanded="tr_gates_cell" in st.query_params)
+    if not box.open:
+        return
+    with box:
         kinds = list(v.models)
         pick = C.select("Model", "tr_gates_cell", kinds, "gru" if "gru" in kinds else kinds[0], labels=CELL_LABELS,
                         style="segmented")

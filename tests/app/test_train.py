@@ -272,3 +272,13 @@ def test_at_the_defaults_the_one_click_contrast_is_the_shipped_finished_run_at_o
     text = text_of(at)
     assert "without chrono init" in text and "default init" in text
     assert f"GRU {100 * v.final['gru']['accuracy']:.1f}%" in " ".join(i.value for i in at.info)
+
+
+def test_the_gate_grid_runs_only_when_its_expander_is_open():
+    at = run_app("train")
+    role_gate = lambda: [s for s in plotly_specs(at)                                          # noqa: E731
+                         if any((t.get("meta") or {}).get("role") == "gate" for t in s["data"])]
+    assert not exceptions(at) and not role_gate()
+    at.session_state["tr_gates_open"] = True
+    at.run()
+    assert not exceptions(at) and len(role_gate()) == 1
