@@ -185,7 +185,7 @@ def table(rows: list[dict]) -> str:
     lines = [fmt.format("page", "control", "kind", "first ms", "lab ms", "trivial ms", "ratio", "note")]
     ratios = []
     for r in rows:
-        ratio = r["lab"] / r["triv"] if r["lab"] and r["triv"] else None
+        ratio = _ratio(r)
         ratios += [ratio] if ratio else []
         cells = [f"{v:.0f}" if v else "-" for v in (r["first"], r["lab"], r["triv"])]
         note = r["note"] or ("no rerun (disabled?)" if r["lab"] is None else "")

@@ -248,8 +248,13 @@ def _t(v: float, label: str, first: bool = False) -> str:
                                       f'<small>{label}</small></span>'
 
 
+def _labels(g: str) -> dict[str, str]:
+    """The symbols under the terms of gate ``g`` ("r", "z" or "n")."""
+    return {k: v.format(g=g) for k, v in _LABELS.items()}
+
+
 def _gate_sum(g: str, wx: float, b_i: float, uh: float, b_h: float) -> str:
-    L = {k: v.format(g=g) for k, v in _LABELS.items()}
+    L = _labels(g)
     return _t(wx, L["Wx"], True) + _t(b_i, L["b_i"]) + _t(uh, L["Uh"]) + _t(b_h, L["b_h"])
 
 
@@ -264,13 +269,12 @@ def numeric_html(s: StepTerms) -> dict[str, str]:
     eq = {g: _lines(f"{name(g)} = σ( {_gate_sum(g, *v)} )", f"= σ({fmt_html(a)}) = {fmt_html(out)}")
           for g, v, a, out in (("r", (s.wx_r, s.b_ir, s.uh_r, s.b_hr), s.a_r, s.r),
                                ("z", (s.wx_z, s.b_iz, s.uh_z, s.b_hz), s.a_z, s.z))}
-    head = f"{name('n')} = tanh( {_t(s.wx_n, _LABELS['Wx'].format(g='n'), True)}" \
-           f"{_t(s.b_in, _LABELS['b_i'].format(g='n'))}"
+    L = _labels("n")
+    head = f"{name('n')} = tanh( {_t(s.wx_n, L['Wx'], True)}{_t(s.b_in, L['b_i'])}"
     if s.reset == "after":
-        tail = f"+ {_t(s.r, _LABELS['r'], True)} · ( {_t(s.uh_n, _LABELS['Uh'].format(g='n'), True)}" \
-               f"{_t(s.b_hn, _LABELS['b_h'].format(g='n'))} ) )"
+        tail = f"+ {_t(s.r, L['r'], True)} · ( {_t(s.uh_n, L['Uh'], True)}{_t(s.b_hn, L['b_h'])} ) )"
     else:
-        tail = f"{_t(s.uh_n, _LABELS['Urh'])}{_t(s.b_hn, _LABELS['b_h'].format(g='n'))} )"
+        tail = f"{_t(s.uh_n, L['Urh'])}{_t(s.b_hn, L['b_h'])} )"
     eq["n"] = _lines(head, tail, f"= tanh({fmt_html(s.a_n)}) = {fmt_html(s.n)}")
     first, second = (_p(s.n), _p(s.h_prev)) if s.mix == "torch" else (_p(s.h_prev), _p(s.n))
     parts = (s.write, s.keep) if s.mix == "torch" else (s.keep, s.write)

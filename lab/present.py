@@ -88,11 +88,12 @@ def _bigger_axis(axis) -> None:
 def projector_style(fig: go.Figure) -> go.Figure:
     """A copy of ``fig`` for a projector: every text and margin ``PROJECTOR_TEXT_SCALE`` larger, lines and markers
     ``PROJECTOR_LINE_SCALE`` thicker, no fixed height (the chart takes the height presenter mode gives it)."""
-    out = go.Figure(fig.to_dict(), _validate=False)
+    spec = fig.to_dict()
+    out = go.Figure(spec, _validate=False)
     lay = out.layout
     lay.font.size = _scaled(lay.font.size, FONT_SIZE)
     lay.title.font.size = _scaled(lay.title.font.size, TITLE_SIZE)
-    for name in ["legend"] + sorted(k for k in lay.to_plotly_json() if k.startswith("legend") and k[6:].isdigit()):
+    for name in ["legend"] + sorted(k for k in spec.get("layout", {}) if k.startswith("legend") and k[6:].isdigit()):
         lay[name].font.size = _scaled(lay[name].font.size, LEGEND_SIZE)     # legend2, legend3, ... too
     lay.hoverlabel.font.size = _scaled(lay.hoverlabel.font.size, FONT_SIZE)
     out.for_each_xaxis(_bigger_axis)
