@@ -63,5 +63,12 @@ def trace_values(spec: dict, name: str, axis: str = "y") -> np.ndarray:
     return decode(trace(spec, name)[axis])
 
 
+def page_text(at: AppTest) -> str:
+    """Everything a student reads on the page outside expanders (markdown, captions, callouts)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in ("info", "warning", "error", "success") for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
 def warnings_text(at: AppTest) -> list[str]:
     return [w.value for w in at.warning]

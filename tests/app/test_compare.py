@@ -9,7 +9,7 @@ import numpy as np
 
 import gru_core
 from lab.figures.common import decode
-from tests.app.conftest import exceptions, run_app, warnings_text
+from tests.app.conftest import exceptions, page_text, run_app, warnings_text
 
 
 def charts(at) -> dict[str, dict]:
@@ -18,18 +18,13 @@ def charts(at) -> dict[str, dict]:
     return {k: json.loads(el.proto.spec) for el in at.get("plotly_chart") for k in keys if k in el.proto.id}
 
 
-def text(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [i.value for i in at.info] + [s.value for s in at.success]
-                     + [w.value for w in at.warning])
-
-
 def test_defaults_show_parameters_equations_and_gradient_flow_with_the_source_numbers():
     at = run_app("compare")
     assert not exceptions(at), exceptions(at)
     got = charts(at)
     assert {"cmp_params_chart", "cmp_flow_chart"} <= set(got)
-    assert "4,288" in text(at) and "12,864" in text(at) and "17,152" in text(at) and "3/4" in text(at)
-    assert "sees $h_{t-1}$" in text(at) and r"\mathrm{diag}(z_t)" in text(at)
+    assert "4,288" in page_text(at) and "12,864" in page_text(at) and "17,152" in page_text(at) and "3/4" in page_text(at)
+    assert "sees $h_{t-1}$" in page_text(at) and r"\mathrm{diag}(z_t)" in page_text(at)
 
 
 def test_url_sizes_set_the_parameter_chart():
@@ -57,7 +52,7 @@ def _wait(at, key, seconds=300):
 
 def test_live_run_trains_every_kind_at_its_matched_size_and_shows_accuracy():
     at = run_app("compare", cmp_steps="20", cmp_delay="2", cmp_budget="2000")
-    assert "| GRU type 3 |" in text(at)
+    assert "| GRU type 3 |" in page_text(at)
     at.button(key="cmp_train").click().run(timeout=240)
     _wait(at, "_cmp_run")
     assert not exceptions(at), exceptions(at)
@@ -65,7 +60,7 @@ def test_live_run_trains_every_kind_at_its_matched_size_and_shows_accuracy():
     assert {"cmp_acc_chart", "cmp_curves_chart"} <= set(got)
     acc = np.asarray(decode(got["cmp_acc_chart"]["data"][0]["y"]), float)
     assert len(acc) == 7 and np.all((acc >= 0) & (acc <= 1))
-    assert "Best held-out accuracy" in text(at)
+    assert "Best held-out accuracy" in page_text(at)
 
 
 def test_measure_button_times_every_module_on_this_server():

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from lab.figures.common import decode
-from tests.app.conftest import exceptions, run_app, warnings_text
+from tests.app.conftest import exceptions, page_text, run_app, warnings_text
 
 TINY = dict(fc_series="Synthetic (trend + cycles + noise)", fc_steps="20", fc_budget="1,000", fc_h="10",
             fc_window="12")
@@ -26,11 +26,6 @@ def roles(spec: dict) -> dict[str, np.ndarray]:
             if isinstance(t.get("meta"), dict) and "y" in t}
 
 
-def text(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-                     + [s.value for s in at.success])
-
-
 def test_default_page_shows_pretrained_networks_baselines_and_inside_at_once():
     at = run_app("forecast")
     assert not exceptions(at), exceptions(at)
@@ -39,7 +34,7 @@ def test_default_page_shows_pretrained_networks_baselines_and_inside_at_once():
     r = roles(got["fc_forecast_chart"])
     assert {"forecast:naive", "forecast:ets", "forecast:gru", "forecast:rnn", "forecast:lstm", "truth"} <= set(r)
     assert len(r["truth"]) == 24
-    words = text(at)
+    words = page_text(at)
     assert "trained in advance" in words and "most accurate forecast is" in words and "| GRU |" in words
 
 
@@ -49,12 +44,12 @@ def test_another_series_shows_its_baselines_and_asks_to_train():
     got = charts(at)
     assert set(got) == {"fc_series_chart", "fc_forecast_chart"}
     assert len(roles(got["fc_forecast_chart"])["truth"]) == 22
-    assert "press Train" in text(at)
+    assert "press Train" in page_text(at)
 
 
 def test_train_runs_live_and_then_shows_every_network():
     at = run_app("forecast", **TINY)
-    assert "press Train" in text(at)
+    assert "press Train" in page_text(at)
     at.button(key="fc_train").click().run()
     t0 = time.perf_counter()
     while at.session_state["_fc_run"].state != "finished" and time.perf_counter() - t0 < 120:
@@ -64,7 +59,7 @@ def test_train_runs_live_and_then_shows_every_network():
     got = charts(at)
     assert "fc_curves_chart" in got and "fc_sens_chart" in got
     assert {"forecast:gru", "forecast:rnn", "forecast:lstm"} <= set(roles(got["fc_forecast_chart"]))
-    assert "Trained in" in text(at)
+    assert "Trained in" in page_text(at)
 
 
 def test_stop_ends_the_run_and_keeps_what_was_learned():
@@ -80,7 +75,7 @@ def test_stop_ends_the_run_and_keeps_what_was_learned():
         time.sleep(0.2)
     at.run()
     assert not exceptions(at), exceptions(at)
-    assert "stopped by request" in text(at) and "fc_curves_chart" in charts(at)
+    assert "stopped by request" in page_text(at) and "fc_curves_chart" in charts(at)
     assert 0 < max(v.history["step"][-1] for v in run.view().values()) < 2000
 
 

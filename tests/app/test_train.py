@@ -11,7 +11,7 @@ import pytest
 
 from gru_core import task_training as TR
 from lab.models import train as M
-from tests.app.conftest import exceptions, plotly_specs, run_app, warnings_text
+from tests.app.conftest import exceptions, page_text, plotly_specs, run_app, warnings_text
 from lab.figures.common import decode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,13 +190,6 @@ def test_adding_and_copy_tasks_train_and_are_analysed(task, label):
     np.testing.assert_allclose(np.asarray(decode(guide["y"]), dtype=float), spec.baseline_loss, rtol=1e-12)
 
 
-def text_of(at) -> str:
-    """Everything a student reads on the page outside expanders (markdown, captions, callouts)."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for kind in ("info", "warning", "error", "success") for e in getattr(at, kind)]
-    return "\n".join(parts)
-
-
 def test_one_click_trains_the_same_run_without_chrono_init_and_the_texts_follow_it():
     at = run_app("train", **TINY, tr_cells=["GRU", "LSTM"])
     at.button(key="tr_nochrono_btn").click().run()
@@ -204,11 +197,11 @@ def test_one_click_trains_the_same_run_without_chrono_init_and_the_texts_follow_
     v = wait_finished(at).view()
     assert v.config.chrono is False and v.config.delay == 5 and tuple(v.models) == ("gru", "lstm")
     assert at.toggle(key="tr_chrono").value is False          # the control shows what was trained
-    text = text_of(at)
+    text = page_text(at)
     assert "without chrono init" in text and "(untrained, chrono init)" not in text
     at.select_slider(key="tr_replay").set_value(0).run()
-    assert "untrained GRU (PyTorch's default init)" in text_of(at)
-    assert "At 0% (untrained, default init)" in text_of(at)
+    assert "untrained GRU (PyTorch's default init)" in page_text(at)
+    assert "At 0% (untrained, default init)" in page_text(at)
 
 
 def test_replay_offers_only_trained_gated_cells_and_its_title_agrees_with_the_headline():
@@ -239,13 +232,13 @@ def test_replay_slider_snaps_to_the_snapshots_that_exist_and_says_which_step_is_
 
 def test_accuracy_over_all_held_out_sequences_sits_beside_the_single_test_sequence():
     at = run_app("train")
-    text = text_of(at)
+    text = page_text(at)
     assert "On test sequence 0: RNN " in text and "over all 1,024 held-out sequences" in text
 
 
 def test_with_chrono_init_the_untrained_gate_already_keeps_and_the_gradient_chart_is_a_share():
     at = run_app("train", tr_replay="0")
-    assert "already keeps" in text_of(at)
+    assert "already keeps" in page_text(at)
     grad = next(s for s in plotly_specs(at) if s["layout"]["yaxis"].get("title", {}).get("text", "")
                 == "share of the end gradient")
     gru = next(t for t in grad["data"] if t.get("name") == "GRU" and t["meta"]["role"] == "line")
@@ -269,7 +262,7 @@ def test_at_the_defaults_the_one_click_contrast_is_the_shipped_finished_run_at_o
     run = at.session_state["_tr_run"]
     v = run.view()
     assert run.state == "finished" and v.source == "checkpoint" and v.config.chrono is False
-    text = text_of(at)
+    text = page_text(at)
     assert "without chrono init" in text and "default init" in text
     assert f"GRU {100 * v.final['gru']['accuracy']:.1f}%" in " ".join(i.value for i in at.info)
 
