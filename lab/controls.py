@@ -23,6 +23,7 @@ Usage guide (for page authors)
     init = C.init_controls("vg")            # InitChoice(init="pytorch", scale=None | float)
     gb = C.gate_bias_controls("vg", chrono_tmax=T)   # GateBias(update_bias=0.0, chrono=None | int)
     C.preset_menu("Presets", "vg_preset", {"Exploding RNN": {"vg_sigma": 1.5}, ...})
+    view, box = C.tabs("vg_view", {"grad": "Gradient", "gates": "Update gate"})   # only the open tab runs
 
 Every helper takes ``container=`` (default ``st``; pass ``st.sidebar`` or a column) and ``help=``.
 
@@ -455,6 +456,24 @@ def multiselect(label: str, key: str, options: Sequence[Any], default: Sequence[
                        icon=":material/info:")
         return default
     return value
+
+
+def tabs(key: str, views: Mapping[str, str], *, default: str | None = None, container: Any = st) -> tuple[str, Any]:
+    """URL-linked tabs of which only the open one runs: ``views`` maps each tab's URL word to its label.
+
+    Returns ``(word of the open tab, its container)``; the page draws only that tab's body, so a move reruns one
+    view, not all of them. The URL holds the open tab's word (``tr_view=grad``), nothing at the default (the first
+    tab); an unknown word opens the nearest tab with a note. A control that drives several tabs belongs ABOVE the
+    tabs: a control inside a closed tab is not drawn, so it returns to its default."""
+    words, labels = list(views), list(views.values())
+    default = views[default or words[0]]
+    c = _Choice(labels, labels, words)
+    _read_choice(key, "choice", lambda raw: nearest_option(raw[-1], c.options, c.labels, default, c.words), default)
+    boxes = container.tabs(labels, key=key, default=default, on_change="rerun")
+    i = next((i for i, b in enumerate(boxes) if b.open), labels.index(default))
+    _write_choice(key, c.spell(labels[i], default))
+    _show_note(key, labels[i], boxes[i])
+    return words[i], boxes[i]
 
 
 def flush_url_fixes() -> None:

@@ -23,5 +23,8 @@ out = {
     "init": C.init_controls("t"),
     "bias": C.gate_bias_controls("t", chrono_tmax=100),
 }
+view, box = C.tabs("t_view", {"grad": "Gradient share", "keep": "What the gate keeps"})
+out["view"] = view
+box.markdown(f"body of {view}")
 st.json({k: repr(v) for k, v in out.items()}, expanded=True)
 C.flush_url_fixes()

@@ -118,3 +118,23 @@ def test_a_typed_fraction_in_an_integer_input_lands_on_the_nearest_whole_number(
     at.number_input(key="t_seed").set_value(41.7).run()
     assert not at.exception
     assert json.loads(at.json[0].proto.body)["seed"] == "42"
+
+
+def test_tabs_run_only_the_open_tab_and_keep_it_in_the_link_as_a_short_word():
+    at, out = run()
+    assert out["view"] == "'grad'" and link(at, "t_view") is None
+    assert [m.value for m in at.markdown if m.value.startswith("body of")] == ["body of grad"]
+    at, out = run(t_view="keep")
+    assert out["view"] == "'keep'" and not notes(at)
+    assert [m.value for m in at.markdown if m.value.startswith("body of")] == ["body of keep"]
+    at.session_state["t_view"] = "Gradient share"     # the student clicks the first tab
+    at.run()
+    assert json.loads(at.json[0].proto.body)["view"] == "'grad'" and link(at, "t_view") is None
+
+
+@pytest.mark.parametrize("raw, expected", [("KEEP", "'keep'"), ("what-the-gate", "'keep'"),
+                                           ("nonsense", "'grad'"), ("inf", "'grad'")])
+def test_a_bad_tab_word_in_a_link_opens_the_nearest_tab_with_a_note(raw, expected):
+    at, out = run(t_view=raw)
+    assert out["view"] == expected
+    assert any("t_view=" in n for n in notes(at)), notes(at)
