@@ -228,10 +228,10 @@ def _colorbar(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, 
     """A vertical colour bar (bottom = lo) with its title above and tick labels on the right."""
     x, h = 836, 150
     grad = "".join(f'<stop offset="{p:.3f}" stop-color="{c}"/>' for p, c in stops)
-    labels = "".join(f'<text x="{x + 24}" y="{top + h * (hi - v) / (hi - lo) + 5:.1f}" font-size="15" '
+    labels = "".join(f'<text x="{x + 24}" y="{top + h * (hi - v) / (hi - lo) + 6:.1f}" font-size="17" '
                      f'fill="{AXIS_TEXT_COLOR}">{f"{v:g}".replace("-", "−")}</text>' for v in ticks)
     return (f'<defs><linearGradient id="cb_{name}" x1="0" y1="1" x2="0" y2="0">{grad}</linearGradient></defs>'
-            f'<text x="{x}" y="{top - 10}" font-size="16" fill="{AXIS_TEXT_COLOR}">{name}</text>'
+            f'<text x="{x}" y="{top - 10}" font-size="17" fill="{AXIS_TEXT_COLOR}">{name}</text>'
             f'<rect x="{x}" y="{top}" width="16" height="{h}" fill="url(#cb_{name})" stroke="#999999"/>{labels}')
 
 
