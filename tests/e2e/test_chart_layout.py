@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.serve import app_pages
+from scripts.serve import app_pages, wait_for_app_idle, wait_for_charts
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,9 @@ def layouts(page) -> list[dict]:
     tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
     for i in range(tabs.count()):
         if tabs.nth(i).get_attribute("aria-selected") != "true":
-            tabs.nth(i).click()
+            tabs.nth(i).click()          # a tab that runs only when open reruns the script: wait for its charts
+            wait_for_app_idle(page)
+            wait_for_charts(page)
             page.wait_for_timeout(400)
             out += page.evaluate(LAYOUT_JS)
     return out
