@@ -7,11 +7,13 @@ value (gates on a 0..1 scale, states on a -1..1 scale), with the value written b
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import get_colorscale, sample_colorscale
+from plotly.colors import (colorscale_to_colors, colorscale_to_scale, find_intermediate_color, get_colorscale,
+                           validate_colors)
 
 from lab.equations import StepTerms
 from lab.figures.common import bottom_legend, lab_template
@@ -26,18 +28,34 @@ _GATE_STOPS = get_colorscale(GATE_SCALE)      # resolved once: sampling a named 
 _STATE_STOPS = get_colorscale(STATE_SCALE)
 
 
+def _resolved(stops: list) -> tuple[list[float], list[tuple]]:
+    return colorscale_to_scale(stops), validate_colors(colorscale_to_colors(stops), colortype="tuple")
+
+
+_GATE, _STATE = _resolved(_GATE_STOPS), _resolved(_STATE_STOPS)
+
+
+def _sample(scale: tuple[list[float], list[tuple]], p: float) -> str:
+    """plotly's ``sample_colorscale(stops, [p])[0]`` (same interpolation, same "rgb(...)" text) on a scale resolved
+    once: plotly re-validates every stop on each call, which cost the diagram ~10 ms per build."""
+    points, colors = scale
+    hi = bisect_left(points, p)
+    c = find_intermediate_color(colors[hi - 1], colors[hi], (p - points[hi - 1]) / (points[hi] - points[hi - 1]))
+    return validate_colors([c], colortype="rgb")[0]
+
+
 def gate_color(v: float) -> str:
     """Colour of a gate value on GATE_SCALE (clipped to [0, 1]; NaN -> neutral grey)."""
     if not np.isfinite(v):
         return NEUTRAL
-    return sample_colorscale(_GATE_STOPS, [float(np.clip(v, 0.0, 1.0))])[0]
+    return _sample(_GATE, float(np.clip(v, 0.0, 1.0)))
 
 
 def state_color(v: float) -> str:
     """Colour of a state value on STATE_SCALE (clipped to [-1, 1]; NaN -> neutral grey)."""
     if not np.isfinite(v):
         return NEUTRAL
-    return sample_colorscale(_STATE_STOPS, [float(np.clip((v + 1.0) / 2.0, 0.0, 1.0))])[0]
+    return _sample(_STATE, float(np.clip((v + 1.0) / 2.0, 0.0, 1.0)))
 
 
 @dataclass(frozen=True)
