@@ -6,14 +6,16 @@ import streamlit as st
 import gru_core
 from lab import controls as C
 from lab import equations as E
-from lab import present, routing, ui
+from lab import player as P
+from lab import routing, ui
 from lab.figures.common import sci
 from lab.figures.stepper import cell_diagram, convention_figure, step_context
 from lab.models import step_through as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 D, L = M.DEFAULTS, M.LIMITS
-VIEWS = {"cell": "The cell at step t", "sequence": "The whole sequence", "conventions": "The two conventions"}
+VIEWS = {"cell": "The cell at step t", "equations": "The four equations", "sequence": "The whole sequence",
+         "conventions": "The two conventions"}
 
 
 def read_settings() -> M.Settings:
@@ -47,52 +49,12 @@ def read_settings() -> M.Settings:
                       mix=mix, reset=reset, **sig)
 
 
-def keep_in_range(T: int) -> None:
-    """Clamp the step when T shrank, and take a step chosen by the play timer."""
-    ss = st.session_state
-    if "_st_next_t" in ss:
-        ss["st_t"] = ss.pop("_st_next_t")
-    if ss.get("st_t", min(M.DEFAULT_STEP, T)) > T:
-        ss["st_t"] = T
-
-
 def unit_picker(H: int) -> int:
     """The unit shown (sidebar; clamped when H shrank). Returns it 0-based."""
     if st.session_state.get("st_unit", 1) > H:
         st.session_state["st_unit"] = H
     return int(C.select("Unit shown", "st_unit", list(range(1, H + 1)), 1, labels=lambda j: f"unit {j}",
                         container=st.sidebar, help="The unit whose numbers the diagram and equations show.")) - 1
-
-
-def _move(delta: int, T: int) -> None:
-    st.session_state["st_t"] = int(min(max(st.session_state.get("st_t", min(M.DEFAULT_STEP, T)) + delta, 1), T))
-    st.session_state["_st_playing"] = False
-
-
-def _toggle_play(T: int) -> None:
-    ss = st.session_state
-    playing = not ss.get("_st_playing", False)
-    if playing and ss.get("st_t", min(M.DEFAULT_STEP, T)) >= T:
-        ss["st_t"] = 1                                      # play again from the start
-    ss["_st_playing"], ss["_st_last_tick"], ss["_st_play_toggled"] = playing, time.monotonic(), True
-
-
-def nav(T: int) -> int:
-    """Time-step slider and Back / Play / Next. Returns t (1-based)."""
-    n1, n3 = present.controls().columns([2, 2], gap="medium", vertical_alignment="bottom")
-    t = C.slider("Time step t", "st_t", 1, max(T, 2), min(M.DEFAULT_STEP, T), container=n1,
-                 help="h_t is the state after reading x_t.", disabled=T < 2)
-    playing, (b1, b2, b3) = st.session_state.get("_st_playing", False), n3.columns(3)
-    b1.button("Back", key="st_prev", icon=":material/skip_previous:", on_click=_move, args=(-1, T),
-              disabled=t <= 1, width="stretch", help="One step back")
-    b2.button("Pause" if playing else "Play", key="st_play", width="stretch", on_click=_toggle_play, args=(T,),
-              icon=":material/pause:" if playing else ":material/play_arrow:",
-              help=f"Advance one step every {M.PLAY_INTERVAL_S:g} s until the last step")
-    b3.button("Next", key="st_next", icon=":material/skip_next:", on_click=_move, args=(1, T),
-              disabled=t >= T, width="stretch", help="One step forward")
-    if st.session_state.pop("_st_play_toggled", False):
-        st.rerun(scope="app")                               # the timer starts or stops on a full run
-    return min(int(t), T)
 
 
 @st.fragment(run_every=M.PLAY_INTERVAL_S if st.session_state.get("_st_playing") else None)
@@ -154,8 +116,8 @@ def conventions(res: M.Result, unit: int) -> None:
                    f"differs by up to {sci(res.dh_reset)}.", icon=":material/report:")
 
 
-def cell_view(v: M.StepView, I: int, H: int) -> None:
-    """The cell diagram of this step, what its gates did in words, and the four equations with its numbers."""
+def cell_view(v: M.StepView) -> None:
+    """The cell diagram of this step and what its gates did, in words."""
     ui.question("Before you press Next: will the memory line along the top keep its colour through the × "
                 "node, or take the colour of the candidate n?")
     ui.picture(cell_diagram(v.terms), alt="Diagram of the GRU cell coloured by the current values", how_to_read=
@@ -163,18 +125,19 @@ def cell_view(v: M.StepView, I: int, H: int) -> None:
                "(tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, closed) to yellow (1, open), "
                "states from blue (−1) to red (+1).")
     ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
-    equations(v, I, H)
 
 
 @st.fragment
 def step_panel(res: M.Result, unit: int) -> None:
-    """Everything that follows the step: reruns alone when the step moves, and draws only the open tab."""
-    keep_in_range(res.steps)
-    t = nav(res.steps)
+    """The step player and the open tab (only it is drawn): reruns alone when the step moves."""
+    P.keep_in_range(res.steps)
+    t = P.nav(res.steps)
     view, box = C.tabs("st_view", VIEWS)
     with box:
         if view == "cell":
-            cell_view(M.step_view(res, t, unit), res.settings.input, res.settings.hidden)
+            cell_view(M.step_view(res, t, unit))
+        elif view == "equations":
+            equations(M.step_view(res, t, unit), res.settings.input, res.settings.hidden)
         elif view == "sequence":
             ui.chart(step_context(*M.unit_series(res, unit), t, unit=unit), key="st_context", how_to_read="The "
                      f"whole sequence for unit {unit + 1}: the input on top, the gates r and z, the candidate n and "
@@ -186,14 +149,23 @@ def step_panel(res: M.Result, unit: int) -> None:
 ui.page_header("Step through a GRU", "Watch one GRU step happen with real numbers: which gate opened, what the "
                "candidate was, and how the new state was mixed from the old one and the candidate. Pick a step "
                "and a unit (or press Play); the model and its input are in the sidebar.")
-settings = read_settings()
-result = M.compute(settings)
-unit = unit_picker(settings.hidden)
-if result.typed_error:
-    st.error(f"{result.typed_error} Expected {M.typed_hint(settings.input)}. Showing the default sequence "
-             f"meanwhile.", icon=":material/error:")
-ticker(result.steps)
-step_panel(result, unit)
+
+
+@st.fragment
+def main() -> None:
+    """The sidebar's controls and all they drive: a sidebar move reruns this, not the page (the step moves rerun
+    only the step panel inside it)."""
+    settings = read_settings()
+    result = M.compute(settings)
+    unit = unit_picker(settings.hidden)
+    if result.typed_error:
+        st.error(f"{result.typed_error} Expected {M.typed_hint(settings.input)}. Showing the default sequence "
+                 f"meanwhile.", icon=":material/error:")
+    ticker(result.steps)
+    step_panel(result, unit)
+    ui.download_arrays("Download this run (CSV)", M.download_columns(result),
+                       f"gru_step_through_{settings.mix}_{settings.reset}.csv", key="st_download")
+
+
+main()
 code_panel()
-ui.download_arrays("Download this run (CSV)", M.download_columns(result),
-                   f"gru_step_through_{settings.mix}_{settings.reset}.csv", key="st_download")

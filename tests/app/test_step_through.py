@@ -60,6 +60,9 @@ def test_defaults_show_step_4_unit_1_with_the_engine_numbers(default_app):
         assert d[g] == pytest.approx(tr.gates[g][3, 0, 0], abs=1e-12)
     assert d["h"] == pytest.approx(tr.h[3, 0, 0], abs=1e-12)
     assert d["h_prev"] == pytest.approx(tr.h[2, 0, 0], abs=1e-12)
+    assert not at.latex                                  # the equations have their own tab
+    at.session_state["st_view"] = "The four equations"
+    at.run()
     latex = _latex(at)
     # the four equations, each symbolic and with numbers; z's numeric line ends with the engine's z
     assert sum(e.startswith("r_t =") or e.startswith("z_t =") or e.startswith("h_t =") for e in latex) == 3
@@ -145,6 +148,8 @@ def test_mix_switch_turns_z_into_one_minus_z_and_keeps_h():
     assert after["h"] == pytest.approx(before["h"], abs=1e-14)
     assert after["keep"] == pytest.approx(before["keep"], abs=1e-14)
     assert after["z"] == pytest.approx(_reference(mix="wiki").gates["z"][3, 0, 0], abs=1e-12)
+    at.session_state["st_view"] = "The four equations"
+    at.run()
     assert any(e == r"h_t = \left(1 - z_t\right) \odot h_{t-1} + z_t \odot n_t" for e in _latex(at))
     at.session_state["st_view"] = "The two conventions"
     at.run()
@@ -158,6 +163,8 @@ def test_reset_switch_changes_the_model_and_says_so():
     after = _diagram(at)
     assert after["n"] != pytest.approx(before["n"], abs=1e-6)
     assert after["h"] == pytest.approx(_reference(reset="before").h[3, 0, 0], abs=1e-12)
+    at.session_state["st_view"] = "The four equations"
+    at.run()
     assert any(r"W_{hn}(r_t \odot h_{t-1})" in e for e in _latex(at))
     at.session_state["st_view"] = "The two conventions"
     at.run()
@@ -205,6 +212,10 @@ def test_only_the_open_tab_is_drawn_and_the_tab_is_in_the_link():
     at = run_app(PAGE)
     assert len(at.get("image")) == 1 and not at.get("plotly_chart")       # the cell: one picture, no chart
     assert "st_view" not in at.query_params                                # the default tab: nothing in the link
+    at.session_state["st_view"] = "The four equations"
+    at.run()
+    assert len(at.latex) == 4 and not at.get("image") and not at.get("plotly_chart")
+    assert at.query_params["st_view"] == "equations"
     at.session_state["st_view"] = "The whole sequence"
     at.run()
     assert not exceptions(at) and not at.get("image") and not at.latex     # the cell's picture and equations
