@@ -55,13 +55,17 @@ def lab_template() -> dict:
 
 
 def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = False, height: int = CHART_HEIGHT,
-                legend: bool = True, legend_rows: int = 1, data: list[dict] | None = None) -> go.Figure:
+                legend: bool = True, legend_rows: int = 1, data: list[dict] | None = None,
+                margin: dict | None = None, **layout) -> go.Figure:
     """A figure in the lab template with projector-sized text and a horizontal legend above the plot; empty, or
     holding ``data`` (trace dicts, e.g. from ``log_line``: passing them here is ~5x faster than adding them later,
     since Plotly validates every trace added to an existing figure).
 
     legend_rows: how many lines the legend takes on a laptop-width chart; the top margin leaves room for them
-    (a legend that still needs more widens the margin itself, at the cost of a second draw)."""
+    (a legend that still needs more widens the margin itself, at the cost of a second draw).
+    margin: fixed margins (lab.theme.MARGIN updated by these keys), as ``fixed_margins`` sets them, in the one layout
+    dict. ``layout``: more layout keys in the same dict (``xaxis=dict(range=...)`` is merged into the axis made
+    here, ``shapes=[...]`` set): every later ``update_layout`` / ``update_xaxes`` validates and costs milliseconds."""
     axis_font = dict(color=AXIS_TEXT_COLOR)
 
     def axis(text: str) -> dict:
@@ -74,7 +78,7 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
     # Built unvalidated (_validate=False): Plotly's property validation costs ~5-15 ms per chart and every rerun
     # pays it; with it off a figure takes well under 1 ms. Unit tests run validate_figure() on every builder's output,
     # which catches misspelt properties just the same.
-    return go.Figure(data=data or [], _validate=False, layout=dict(
+    spec = dict(
         colorway=list(OKABE_ITO_ORDER),
         title=dict(text=title, font=dict(size=TITLE_SIZE)) if title else None,
         height=height,
@@ -86,7 +90,12 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
         xaxis=axis(x_title),
         yaxis=yaxis,
         **lab_template(),
-    ))
+    )
+    if margin is not None:
+        spec["margin"] = dict(MARGIN, **margin)
+    for key, value in layout.items():
+        spec[key] = {**spec[key], **value} if isinstance(spec.get(key), dict) and isinstance(value, dict) else value
+    return go.Figure(data=data or [], _validate=False, layout=spec)
 
 
 def fixed_margins(fig: go.Figure, **margin: int) -> go.Figure:
@@ -188,6 +197,28 @@ def log_line(x: np.ndarray, y: np.ndarray, *, name: str, color: str, floor: floa
     return traces
 
 
+def log_axis_layout(floor: float, ceil: float, traces: list[dict], *, xref: str = "x domain",
+                    yref: str = "y") -> tuple[dict, list[dict], list[dict]]:
+    """``finish_log_axis`` as plain layout parts for ``base_figure(..., yaxis=axis, shapes=..., annotations=...)``:
+    (y-axis keys: log type and range [floor, ceil]; guide lines and their labels at the floor / ceiling when a trace
+    of ``traces`` has meta role "underflow" / "overflow")."""
+    roles = {(t.get("meta") or {}).get("role") for t in traces if isinstance(t.get("meta"), dict)}
+    shapes, notes = _log_guides(floor, ceil, "underflow" in roles, "overflow" in roles, xref, yref)
+    return dict(type="log", range=[math.log10(floor), math.log10(ceil)]), shapes, notes
+
+
+def _log_guides(floor: float, ceil: float, under: bool, over: bool, xref: str, yref: str) -> tuple[list, list]:
+    shapes, notes = [], []
+    for flag, level, text, yanchor in ((under, floor, "▼ exactly 0 (underflow)", "bottom"),
+                                       (over, ceil, "▲ inf/NaN (overflow)", "top")):
+        if flag:
+            shapes.append(dict(type="line", xref=xref, x0=0, x1=1, yref=yref, y0=level, y1=level,
+                               line=dict(dash="dot", width=1.5, color="#888888")))
+            notes.append(dict(xref=xref, x=0, xanchor="left", yref=yref, y=math.log10(level), yanchor=yanchor,
+                              text=text, showarrow=False, font=dict(size=TICK_SIZE)))
+    return shapes, notes
+
+
 def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, row: int | None = None, col: int | None = None,
                     has_underflow: bool | None = None, has_overflow: bool | None = None) -> None:
     """Fix the log y-range to [floor, ceil] and label the floor/ceiling lines when points sit there.
@@ -209,14 +240,7 @@ def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, row: int | Non
         sub.yaxis.range = [lo, hi]
         xref = sub.xaxis.plotly_name.replace("axis", "") + " domain"
         yref = sub.yaxis.plotly_name.replace("axis", "")
-    shapes, notes = [], []
-    for flag, level, text, yanchor in ((has_underflow, floor, "▼ exactly 0 (underflow)", "bottom"),
-                                       (has_overflow, ceil, "▲ inf/NaN (overflow)", "top")):
-        if flag:
-            shapes.append(dict(type="line", xref=xref, x0=0, x1=1, yref=yref, y0=level, y1=level,
-                               line=dict(dash="dot", width=1.5, color="#888888")))
-            notes.append(dict(xref=xref, x=0, xanchor="left", yref=yref, y=math.log10(level), yanchor=yanchor,
-                              text=text, showarrow=False, font=dict(size=TICK_SIZE)))
+    shapes, notes = _log_guides(floor, ceil, has_underflow, has_overflow, xref, yref)
     if shapes:
         # one update with plain dicts: fig.add_hline / add_annotation validate and cost 5-15 ms per call
         fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes,
@@ -339,6 +363,15 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
     """``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked (``"rows"``, one shared x-axis,
     panel 1 on top), in the lab's look (fixed margins, automargin off); panel titles centred above each panel.
     Place traces with ``panel_axes(i)``. One layout dict: ``make_subplots`` plus per-axis updates cost ~10x more."""
+    layout = panel_layout(n, along=along, titles=titles, height=height, spacing=spacing, sizes=sizes, legend=legend,
+                          margin=margin)
+    return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
+
+
+def panel_layout(n: int, *, along: str = "cols", titles: list[str | None] | None = None, height: int = CHART_HEIGHT,
+                 spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True,
+                 margin: dict | None = None) -> dict:
+    """The layout dict of ``panel_figure`` (the same arguments), for a builder that adds keys before the figure."""
     layout: dict = dict(height=height, showlegend=legend, margin={**MARGIN, "t": 110 if legend else 70, **(margin or {})},
                         **layout_sizes(), **lab_template())
     layout["legend"] = dict(layout["legend"], orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0)
@@ -360,31 +393,31 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
                               yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
                               font=dict(size=FONT_SIZE)))
     layout["annotations"] = notes
-    return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
+    return layout
 
 
 def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.25,
-                   legend_titles: list[str] | None = None, margin: dict | None = None) -> go.Figure:
+                   legend_titles: list[str] | None = None, margin: dict | None = None, **extra) -> go.Figure:
     """Panels stacked on one time axis and one value axis (panel 1 on top; x and y ranges matched), each with its
     own legend just above it, so a legend names only its panel's lines (the lab's rule: at most four legend entries
     per panel). ``panels``: trace dicts per panel (empty ones are left out); ``gap`` (paper units) leaves room for
     a lower panel's legend of four rows (on a phone each entry may take a row) at a plot height of ~480 px;
-    ``legend_titles``: a short word before each legend's entries."""
+    ``legend_titles``: a short word before each legend's entries. ``extra``: more layout keys (e.g. ``shapes``),
+    set in the one layout dict the figure is built from."""
     panels = [p for p in panels if p]
     n = max(len(panels), 1)
     data = [dict(t, legend="legend" if i == 1 else f"legend{i}", **panel_axes(i))
             for i, p in enumerate(panels, start=1) for t in p]
-    fig = panel_figure(n, along="rows", spacing=gap, height=height, margin=margin, data=data)
-    legends = {}
+    layout = panel_layout(n, along="rows", spacing=gap, height=height, margin=margin)
     for i, (a, _b) in enumerate(_spans([1.0 / n] * n, gap), start=1):
         s = "" if i == 1 else str(i)
-        fig.layout[f"yaxis{s}"].title.text = y_title
+        layout[f"yaxis{s}"]["title"]["text"] = y_title
         if i > 1:
-            fig.layout[f"yaxis{s}"].matches = "y"
+            layout[f"yaxis{s}"]["matches"] = "y"
         font = dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR)   # Streamlit's theme colours only the first legend
         title = dict(text=legend_titles[i - 1], font=dict(font)) if legend_titles else None
-        legends[f"legend{s}"] = dict(orientation="h", xanchor="left", x=0, yanchor="bottom", title=title,
-                                     y=1.0 - a + (0.02 if i == 1 else 0.01), font=font)
-    fig.layout[f"xaxis{'' if n == 1 else n}"].title.text = x_title
-    fig.update_layout(**legends)
-    return fig
+        layout[f"legend{s}"] = dict(orientation="h", xanchor="left", x=0, yanchor="bottom", title=title,
+                                    y=1.0 - a + (0.02 if i == 1 else 0.01), font=font)
+    layout[f"xaxis{'' if n == 1 else n}"]["title"]["text"] = x_title
+    layout.update(extra)
+    return go.Figure(data=data, layout=layout, _validate=False)   # unvalidated: see base_figure

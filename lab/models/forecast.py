@@ -166,15 +166,30 @@ class Result:
 
 def assemble(data: S.Series, settings: Settings, base: Baselines, nets: dict[str, NetView]) -> Result:
     """Baselines + trained networks on the same held-out part -> one Result (networks' forecasts computed here)."""
-    problem = settings.problem(data)
     forecasts = dict(base.forecasts)
     for k, v in nets.items():
-        forecasts[k] = S.Forecast(MODEL_LABELS[k], F.forecast(v.params, problem))
+        forecasts[k] = S.Forecast(MODEL_LABELS[k], _net_forecast(v.params, *_problem_key(data, settings)))
     metrics = {k: S.metrics(base.test, f.mean, base.train, data.period) for k, f in forecasts.items()
                if np.all(np.isfinite(f.mean))}
     ranking = tuple(sorted(metrics, key=lambda k: metrics[k]["MASE"]))
     params = {k: F.parameter_count(k, v.hidden_size, settings.horizon) for k, v in nets.items()}
     return Result(base.train, base.test, forecasts, metrics, params, ranking)
+
+
+def _problem_key(data: S.Series, settings: Settings) -> tuple:
+    """The plain values a network's view of the held-out part is cached on: (values bytes, h, W, period)."""
+    values = np.ascontiguousarray(data.values, dtype=np.float64).tobytes()
+    return values, int(settings.horizon), int(settings.window), int(data.period)
+
+
+def _problem(values: bytes, horizon: int, window: int, period: int) -> F.Problem:
+    return F.Problem.make(np.frombuffer(values, dtype=np.float64), horizon, window, period)
+
+
+@engine_cache(max_entries=64)
+def _net_forecast(params: dict[str, np.ndarray], values: bytes, horizon: int, window: int, period: int) -> np.ndarray:
+    """One network's forecast of the held-out part (h,), cached on its weights and the data."""
+    return F.forecast(params, _problem(values, horizon, window, period))
 
 
 def metrics_rows(res: Result) -> list[dict[str, object]]:
@@ -267,7 +282,13 @@ def mase_words(naive_mase: float | None) -> str:
 
 def inside(params: dict[str, np.ndarray], data: S.Series, settings: Settings, step: int = 1) -> F.Inside:
     """The engine's view of a trained network on the window the held-out forecast reads (gru_core.forecaster)."""
-    return F.inside(params, settings.problem(data), step)
+    return _inside(params, *_problem_key(data, settings), int(step))
+
+
+@engine_cache(max_entries=64)
+def _inside(params: dict[str, np.ndarray], values: bytes, horizon: int, window: int, period: int,
+            step: int) -> F.Inside:
+    return F.inside(params, _problem(values, horizon, window, period), step)
 
 
 def steps_back(window: int) -> list[int]:
