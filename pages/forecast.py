@@ -176,25 +176,29 @@ def views(data, settings: M.Settings, base: M.Baselines, run) -> None:
             TABS[view][1](data, settings, base, nets)
 
 
-series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls())
-data = upload_data() if series == "upload" else M.load_series(series)
-if data is None:
-    st.stop()
-if data.notes:
-    st.caption(data.notes)
-settings = training_settings(data)
-base = M.compute_baselines(data, settings.horizon)
-run = current_run(settings, data)
-train_buttons(settings, data, run)
-live_now = run is not None and run.state != "finished"
+@st.fragment
+def page() -> None:
+    """Everything under the header: a control's move reruns this, not the whole app (and only the open tab)."""
+    series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls())
+    data = upload_data() if series == "upload" else M.load_series(series)
+    if data is None:
+        return
+    if data.notes:
+        st.caption(data.notes)
+    settings = training_settings(data)
+    base = M.compute_baselines(data, settings.horizon)
+    run = current_run(settings, data)
+    train_buttons(settings, data, run)
+    live_now = run is not None and run.state != "finished"
+
+    @st.fragment(run_every=LIVE_REFRESH_S if live_now else None)
+    def live() -> None:
+        r = current_run(settings, data)
+        views(data, settings, base, r)
+        if live_now and r is not None and r.state == "finished":
+            st.rerun()      # training just ended: one full rerun so the page stops polling and Train is enabled
+
+    live()
 
 
-@st.fragment(run_every=LIVE_REFRESH_S if live_now else None)
-def live() -> None:
-    r = current_run(settings, data)
-    views(data, settings, base, r)
-    if live_now and r is not None and r.state == "finished":
-        st.rerun()          # training just ended: one full rerun so the page stops polling and Train is enabled
-
-
-live()
+page()
