@@ -10,7 +10,6 @@ from lab.models import forecast as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
-RUN_KEY = "_fc_run"
 LIVE_REFRESH_S = 2.0
 
 ui.page_header(
@@ -69,22 +68,13 @@ def training_settings(data) -> M.Settings:
     return M.Settings(data.key, horizon, window, int(budget), steps, float(lr), int(seed))
 
 
-def current_run(settings: M.Settings, data):
-    """The session's run if it matches these settings, else the shipped checkpoint if it does, else None."""
-    key, run = M.run_key(settings, data), st.session_state.get(RUN_KEY)
-    if run is not None and run.key == key:
-        return run
-    pre = M.pretrained(settings, data)
-    return bg.RUNS.finished(("pretrained",) + key, lambda: pre) if pre else None
-
-
 def train_buttons(settings: M.Settings, data, run) -> None:
     def start() -> None:
-        st.session_state[RUN_KEY] = bg.RUNS.start(M.run_key(settings, data), lambda: M.ForecastJob(data, settings),
+        st.session_state[M.RUN_KEY] = bg.RUNS.start(M.run_key(settings, data), lambda: M.ForecastJob(data, settings),
                                                   session=bg.session_id())
 
     def stop() -> None:
-        bg.RUNS.leave(st.session_state[RUN_KEY], bg.session_id())
+        bg.RUNS.leave(st.session_state[M.RUN_KEY], bg.session_id())
 
     live = run is not None and run.state != "finished"
     b1, b2, note = present.controls().columns([1, 1, 4], vertical_alignment="center")
@@ -95,7 +85,7 @@ def train_buttons(settings: M.Settings, data, run) -> None:
 
 
 def forecast_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
-    res, ax, n = M.assemble(data, settings, base, nets), M.axes(data, settings.horizon), len(base.train)
+    res, ax, n = M.assemble(data, settings, base, nets), M.axes(data, settings.horizon, settings.window), len(base.train)
     ui.predict("Which forecast will come closest to the held-out truth?", M.guess_choices(res), key="fc_guess")
     ui.chart(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
                                  M.forecast_chart_data(res), unit=data.unit, x_title=ax.title),
@@ -187,13 +177,13 @@ def page() -> None:
         st.caption(data.notes)
     settings = training_settings(data)
     base = M.compute_baselines(data, settings.horizon)
-    run = current_run(settings, data)
+    run = M.shown_run(st.session_state, settings, data)
     train_buttons(settings, data, run)
     live_now = run is not None and run.state != "finished"
 
     @st.fragment(run_every=LIVE_REFRESH_S if live_now else None)
     def live() -> None:
-        r = current_run(settings, data)
+        r = M.shown_run(st.session_state, settings, data)
         views(data, settings, base, r)
         if live_now and r is not None and r.state == "finished":
             st.rerun()      # training just ended: one full rerun so the page stops polling and Train is enabled

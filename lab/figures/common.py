@@ -63,9 +63,8 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
 
     legend_rows: how many lines the legend takes on a laptop-width chart; the top margin leaves room for them
     (a legend that still needs more widens the margin itself, at the cost of a second draw).
-    margin: fixed margins (lab.theme.MARGIN updated by these keys), as ``fixed_margins`` sets them, in the one layout
-    dict. ``layout``: more layout keys in the same dict (``xaxis=dict(range=...)`` is merged into the axis made
-    here, ``shapes=[...]`` set): every later ``update_layout`` / ``update_xaxes`` validates and costs milliseconds."""
+    margin (as ``fixed_margins``) and ``layout`` keys (``xaxis=dict(range=...)`` merged into the axis made here,
+    ``shapes=[...]`` set) go into the one layout dict: each later ``update_layout`` validates, at milliseconds each."""
     axis_font = dict(color=AXIS_TEXT_COLOR)
 
     def axis(text: str) -> dict:
@@ -91,11 +90,17 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
         yaxis=yaxis,
         **lab_template(),
     )
-    if margin is not None:
-        spec["margin"] = dict(MARGIN, **margin)
-    for key, value in layout.items():
-        spec[key] = {**spec[key], **value} if isinstance(spec.get(key), dict) and isinstance(value, dict) else value
-    return go.Figure(data=data or [], _validate=False, layout=spec)
+    spec.update({} if margin is None else dict(margin=dict(MARGIN, **margin)))
+    return go.Figure(data=data or [], _validate=False, layout=merged(spec, layout))
+
+
+def merged(base: dict, extra: dict) -> dict:
+    """``base`` updated by ``extra`` as ``update_layout`` would (nested dicts merged, anything else replaced), as
+    plain dicts (no validation)."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = merged(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
+    return out
 
 
 def fixed_margins(fig: go.Figure, **margin: int) -> go.Figure:

@@ -24,6 +24,7 @@ import numpy as np
 from gru_core import forecaster as F
 from gru_core import series as S
 from gru_core import training as T
+from lab import background as bg
 from lab.cache import engine_cache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,7 @@ BASELINES = ("naive", "ets")
 MODEL_LABELS = {"naive": "Seasonal naive", "ets": "ETS (Holt-Winters)", "rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 TIE = 0.05            # MASEs within 5% of each other are "about the same"
 MIN_WINDOWS = 8       # at least this many training windows
+RUN_KEY = "_fc_run"   # session_state: the run this session started
 REACH_SHARE = 0.9     # "90% of the forecast's dependence on earlier values lies within the last N steps"
 
 
@@ -224,16 +226,17 @@ def curve_baseline(res: Result) -> dict[str, object]:
 @dataclass(frozen=True)
 class Axes:
     """What the charts put on x: dates or step numbers, for the whole series, the history shown before the
-    held-out part (the last `shown` training values) and the held-out part."""
+    held-out part on the forecast chart (the last `shown` training values: the window the networks read, at least
+    h, so the held-out part keeps a third or more of the chart's width, also on a phone) and the held-out part."""
     x: tuple = field(repr=False)
     title: str
     shown: int
 
 
-def axes(data: S.Series, horizon: int) -> Axes:
+def axes(data: S.Series, horizon: int, window: int = 0) -> Axes:
     x = data.dates if data.dates else tuple(range(1, len(data.values) + 1))
     title = "year" if data.step_name == "year" else ("date" if data.dates else data.step_name)
-    return Axes(tuple(x), title, min(len(data.values) - horizon, max(4 * horizon, 3 * data.period)))
+    return Axes(tuple(x), title, min(len(data.values) - horizon, max(window, horizon)))
 
 
 def forecast_chart_data(res: Result) -> dict[str, dict[str, object]]:
@@ -383,6 +386,16 @@ def pretrained(settings: Settings, data: S.Series) -> dict[str, NetView] | None:
     if got is None or got[0] != settings or got[1] != data_id(data):
         return None
     return got[2]
+
+
+def shown_run(state, settings: Settings, data: S.Series):
+    """The run to show: the session's run (``state[RUN_KEY]``) if it matches these settings, else the shipped
+    checkpoint as a finished run if it does, else None."""
+    key, run = run_key(settings, data), state.get(RUN_KEY)
+    if run is not None and run.key == key:
+        return run
+    pre = pretrained(settings, data)
+    return bg.RUNS.finished(("pretrained",) + key, lambda: pre) if pre else None
 
 
 def run_words(run, settings: Settings) -> str:

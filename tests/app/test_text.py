@@ -61,7 +61,7 @@ def test_feature_and_passage_controls_change_the_unit_trace():
     at.selectbox(key="tx_passage").set_value("own").run()
     at.text_input(key="tx_own_passage").set_value('say "yes" (or no)').run()
     assert not exceptions(at)
-    assert len(_chart(at, "heatmap")["layout"]["xaxis"]["ticktext"]) == len('say "yes" (or no)')
+    assert len(_chart(at, "heatmap")["layout"]["xaxis"]["labelalias"]) == len('say "yes" (or no)')
 
 
 def test_bad_url_values_fall_back_with_a_note():
