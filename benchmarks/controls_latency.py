@@ -1,7 +1,8 @@
 """Every control of every page against the trivial app: the `--all-controls` mode of bench_latency.py.
 
 A control is every keyed widget on a page as it first loads (Streamlit puts the class ``st-key-<key>`` on it):
-sliders, toggles, number inputs, segmented controls / pills, radios, select boxes and text inputs. Buttons are
+sliders, toggles, number inputs, segmented controls / pills, radios, select boxes, text inputs and tabs that run
+only the open tab (a click on another tab; the benchmark moves to the next tab and back). Buttons are
 triggers (Train, presets) and are not moved. One "move" per kind: a slider's arrow key, a toggle click, a number
 input's arrow key, a click on another option (select box: open it first, the clock starts at the option's click),
 text typed + Enter. Moves alternate direction, so after the first two the values are ones seen before (cached).
@@ -19,15 +20,16 @@ from scripts.serve import slider_input, wait_for_app_idle
 
 QUIET_MS = 350
 CAP_MS = 20_000
-KINDS = ("stSlider", "stCheckbox", "stNumberInput", "stButtonGroup", "stRadio", "stSelectbox", "stTextInput")
+KINDS = ("stSlider", "stCheckbox", "stNumberInput", "stButtonGroup", "stRadio", "stSelectbox", "stTextInput",
+         "stTabs")
 
 DISCOVER_JS = """(kinds) => {
   const out = [];
   for (const el of document.querySelectorAll('[class*="st-key-"]')) {
     const key = [...el.classList].find(c => c.startsWith('st-key-'));
-    const kind = kinds.find(k => el.querySelector(`[data-testid="${k}"]`) || el.dataset.testid === k);
+    const kind = kinds.find(k => el.dataset.testid === k) || kinds.find(k => el.querySelector(`[data-testid="${k}"]`));
     if (!key || !kind || el.closest('[data-testid="stExpander"] details:not([open])')) continue;
-    if (el.querySelector(`[class*="st-key-"]`)) continue;          // a container; its widgets are listed
+    if (kind !== 'stTabs' && el.querySelector(`[class*="st-key-"]`)) continue;   // a container; its widgets are listed
     if (el.getBoundingClientRect().width === 0) continue;          // hidden (a closed tab or popover)
     out.push({key: key.slice(7), kind});
   }
@@ -82,16 +84,17 @@ def _number(page, box, n: int) -> None:
 
 
 OPTIONS = '[data-testid="stRadioOption"], button[data-variant]'
+TABS = '[role="tab"]'
 
 
-def _choice(page, box, n: int, state: dict) -> None:
-    """Click another option (even moves) and back to the first one chosen (odd moves)."""
+def _choice(page, box, n: int, state: dict, options: str = OPTIONS) -> None:
+    """Click another option or tab (even moves) and back to the first one chosen (odd moves)."""
     if "home" not in state:
         picked = box.evaluate("""(b, sel) => [...b.querySelectorAll(sel)].map(e => ['data-selected', 'aria-checked',
-            'aria-pressed'].some(a => e.getAttribute(a) === 'true'))""", OPTIONS)
+            'aria-pressed', 'aria-selected'].some(a => e.getAttribute(a) === 'true'))""", options)
         state["home"] = picked.index(True) if True in picked else 0
         state["other"] = next((i for i, p in enumerate(picked) if not p), len(picked) - 1)
-    box.locator(OPTIONS).nth(state["other"] if n % 2 == 0 else state["home"]).click()
+    box.locator(options).nth(state["other"] if n % 2 == 0 else state["home"]).click()
 
 
 def _select(page, box, n: int, state: dict):
@@ -130,6 +133,7 @@ class Control:
                  "stCheckbox": lambda: box.locator("label").first.click(),
                  "stButtonGroup": lambda: _choice(page, box, n, self.state),
                  "stRadio": lambda: _choice(page, box, n, self.state),
+                 "stTabs": lambda: _choice(page, box, n, self.state, TABS),
                  "stTextInput": lambda: _text(page, box, n, self.state)}
         return settle_ms(page, moves[self.kind])
 

@@ -460,6 +460,22 @@ def leave(slot: str, then: Run | None = None, board: Runs | None = None) -> None
         st.session_state[slot] = then
 
 
+def show_refusal(slot: str) -> None:
+    """The refusal of this session's last start in ``slot`` (``follow``: bad settings, a full queue), if any."""
+    import streamlit as st
+
+    if slot + "_error" in st.session_state:
+        st.error(st.session_state[slot + "_error"], icon=":material/error:")
+
+
+def running(slot: str) -> bool:
+    """Whether the run this session follows in ``st.session_state[slot]`` is still going."""
+    import streamlit as st
+
+    run = st.session_state.get(slot)
+    return run is not None and run.state != "finished"
+
+
 def watch(slot: str, board: Runs | None = None) -> Run | None:
     """The run in ``slot``, marked as still watched by this session (call on every poll)."""
     import streamlit as st

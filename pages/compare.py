@@ -27,8 +27,6 @@ def parameters_and_cost() -> None:
     c1, c2 = present.controls().columns(2)
     I = int(C.slider("Input size I", "cmp_input", *LIM["input_size"], D.input_size, container=c1))
     H = int(C.slider("Hidden size H", "cmp_hidden", *LIM["hidden"], D.hidden, container=c2))
-    st.subheader("1. Parameters")
-    st.latex(r"P = G_x\,H I + G_h\,H^2 + 2\,G_b\,H \quad\text{(GRU: } G = 3\text{, LSTM: } 4\text{, RNN: } 1)")
     rows = M.parameters(I, H)
     st.markdown(M.params_markdown(rows))
     ui.chart(FIG.parameters_figure(rows), key="cmp_params_chart",
@@ -82,7 +80,6 @@ def equations() -> None:
 
 @st.fragment
 def gradient_flow() -> None:
-    st.subheader("4. Gradient flow at initialisation")
     c1, c2, c3, c4 = present.controls().columns(4)
     T = int(C.slider("Sequence length T", "cmp_len", *LIM["length"], D.length, container=c1))
     bias = float(C.slider("Keep-gate bias", "cmp_bias", *LIM["bias"], D.bias, 0.5, container=c2,
@@ -99,7 +96,6 @@ def gradient_flow() -> None:
 
 @st.fragment
 def accuracy() -> None:
-    st.subheader("5. Accuracy with the same number of parameters")
     c1, c2, c3, c4, c5 = present.controls().columns(5)
     budget = int(C.slider("Parameter budget", "cmp_budget", *LIM["budget"], D.budget, 1000, container=c1))
     task = C.select("Task", "cmp_task", M.Settings.TASKS, D.task, container=c2)
@@ -113,7 +109,6 @@ def accuracy() -> None:
     if (problem := M.budget_problems(matches)):
         st.warning(problem, icon=":material/warning:")
     training(s)
-    shipped_table()
 
 
 def training(s: M.Settings) -> None:
@@ -166,7 +161,14 @@ def shipped_table() -> None:
     st.info(M.table_words(table), icon=":material/table_chart:")
 
 
+# Fixed text (headings, the formula) is written by the full run, outside the fragments, so a control's move redraws
+# only what it changes.
+st.subheader("1. Parameters")
+st.latex(r"P = G_x\,H I + G_h\,H^2 + 2\,G_b\,H \quad\text{(GRU: } G = 3\text{, LSTM: } 4\text{, RNN: } 1)")
 parameters_and_cost()
 equations()
+st.subheader("4. Gradient flow at initialisation")
 gradient_flow()
+st.subheader("5. Accuracy with the same number of parameters")
 accuracy()
+shipped_table()

@@ -10,8 +10,6 @@ from lab.models import gate_explorer as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 D = M.DEFAULTS
-BLOCK_LABELS = {"ir": "W_ir (input → r)", "iz": "W_iz (input → z)", "in": "W_in (input → n)",
-                "hr": "W_hr (h → r)", "hz": "W_hz (h → z)", "hn": "W_hn (h → n)"}
 
 
 def _slider(sl: M.Slider, default: float, container) -> float:
@@ -20,26 +18,21 @@ def _slider(sl: M.Slider, default: float, container) -> float:
 
 
 def read_model(mode: str) -> dict:
-    """The sidebar: the model's parameters and the input signal, as Settings fields."""
+    """The sidebar's controls: the model's parameters and the input signal, as Settings fields."""
     sb, out = st.sidebar, {}
     if mode == "scalar":
-        sb.markdown("**One-unit GRU**: z = σ(W_z x + U_z h + b_z), r = σ(W_r x + U_r h + b_r), "
-                    "n = tanh(W_n x + U_n (r·h) + b_n), h′ = (1 − z)·n + z·h")
         out.update({sl.key: _slider(sl, getattr(D, sl.key), sb) for sl in M.SCALAR_SLIDERS})
     else:
-        sb.markdown("**Multi-unit GRU**: PyTorch's default weights (from the seed), each block scaled, each gate's "
-                    "bias shifted")
         out["hidden"] = int(C.slider("Hidden size H", "ge_hidden", 2, 16, D.hidden, container=sb))
         out["seed"] = int(C.seed("ge", container=sb))
-        for blk in BLOCK_LABELS:
-            out[f"s_{blk}"] = float(C.slider(f"× {BLOCK_LABELS[blk]}", f"ge_s_{blk}", 0.0, 8.0, 1.0, 0.25,
+        for blk in M.BLOCK_LABELS:
+            out[f"s_{blk}"] = float(C.slider(f"× {M.BLOCK_LABELS[blk]}", f"ge_s_{blk}", 0.0, 8.0, 1.0, 0.25,
                                              format="%.2f", container=sb, help="Multiplies this block of PyTorch's "
                                              "default weights (uniform in ±1/√H)."))
         for g in ("r", "z", "n"):
             out[f"b_{g}"] = float(C.slider(f"+ b_{g} (added to gate {g}'s bias)", f"ge_b_{g}", -6.0, 6.0, 0.0, 0.25,
                                            format="%.2f", container=sb, help="Positive: z nearer 1, keep more of "
                                            "the old state." if g == "z" else f"Added to every unit's {g} bias."))
-    sb.markdown("**Input signal**")
     out["signal"] = C.signal_picker("ge", default=D.signal if mode == "scalar" else M.MULTI_DEFAULT_SIGNAL,
                                     options=("impulse", "step", "sine", "noise"), container=sb,
                                     help="What the GRU reads at each step.")
@@ -105,12 +98,12 @@ def map_panel(s: M.Settings) -> None:
         st.markdown(M.map_words(m))
 
 
-def time_charts(res: M.Result) -> None:
-    """h over time (scalar: with its gates; multi: per unit, with the gate heatmaps) and what the numbers say."""
+def time_view(res: M.Result) -> None:
+    """Scalar: h over time with its gates; multi: the gate heatmaps. Then what the numbers say."""
     s, run, c = res.settings, res.shown, res.comparison
-    base = c.base if s.intervention.active else None
     if s.mode == "scalar":
         question = ("With the default settings" if M.is_default(s) else "With these settings")
+        base = c.base if s.intervention.active else None
         ui.chart(scalar_lines(run.x[:, 0], run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0],
                               None if base is None else base.h[:, 0]), key="ge_scalar_lines",
                  predict=f"{question}, what will h do after the {s.signal if s.signal != 'sine' else 'input'} "
@@ -122,50 +115,75 @@ def time_charts(res: M.Result) -> None:
                  predict="Raise the scale of W_iz: will the z map get more contrast (gates near 0 or 1) or less?",
                  how_to_read="Each row is one unit, each column one step; the colour is the gate's value, dark = 0 "
                              "(closed) to yellow = 1 (open). A yellow z row is a unit that keeps its state.")
-        ui.chart(state_lines(run.h, None if base is None else base.h), key="ge_state_lines",
-                 how_to_read="One line per unit: the hidden state h_t (hover names the unit). With an "
-                             "intervention on, the wide grey lines are the untouched run.")
-    if s.intervention.makes_rnn:
+    _story(res)
+
+
+def _story(res: M.Result) -> None:
+    if res.settings.intervention.makes_rnn:
         ui.headline(M.rnn_words(res))
     elif M.story(res):
         ui.reveal(M.story(res), key="ge_reveal_story")
 
 
-def effect_charts(res: M.Result) -> None:
-    s, c = res.settings, res.comparison
-    s1, s2 = st.columns(2, gap="medium")
-    ui.chart(saturation_chart(res.shares, M.EPS), key="ge_saturation", container=s1,
+def states_view(res: M.Result) -> None:
+    """Multi: one line per unit of h, with the untouched run in grey when an intervention is on."""
+    base = res.comparison.base if res.settings.intervention.active else None
+    ui.chart(state_lines(res.shown.h, None if base is None else base.h), key="ge_state_lines",
+             predict="Are the units' states still moving at the last step, or have they settled?",
+             how_to_read="One line per unit: the hidden state h_t (hover names the unit). With an "
+                         "intervention on, the wide grey lines are the untouched run.")
+    _story(res)
+
+
+def saturation_view(res: M.Result) -> None:
+    ui.chart(saturation_chart(res.shares, M.EPS), key="ge_saturation",
              predict="Scale all weights up: will more gate values pile up near 0 and 1?",
              how_to_read=f"For each gate, the share of all its values (every step and unit) near 0 (below "
                          f"{M.EPS:g}), near 1 (above {1 - M.EPS:g}) or in between. A saturated gate acts like a "
                          f"switch, and its gradient σ′(a) is then tiny.")
+
+
+def effect_view(res: M.Result) -> None:
+    s, c = res.settings, res.comparison
     if not s.intervention.active:
-        s2.markdown("**Interventions** (above): clamp z or r, or force a gate at one step, to compare the run with "
-                    "its untouched twin here. **Make it an RNN** clamps z = 0 and r = 1: the update path "
-                    "disappears and the GRU becomes a plain RNN.")
+        st.markdown(M.INTERVENTION_HINT)
         return
     iv = s.intervention
-    ui.chart(intervention_effect(c.diff, iv.force_step if iv.force_gate else None), key="ge_effect", container=s2,
+    ui.chart(intervention_effect(c.diff, iv.force_step if iv.force_gate else None), key="ge_effect",
              predict="Force z to 0 at one step: does the difference die out afterwards, or persist to the end?",
              how_to_read="Distance between the state with and without the intervention at each step; a gate forced "
                          "at one step changes nothing before it, and the curve after it shows how long the change "
                          "lasts.")
-    s2.info(f"Intervention on. Largest change of h against the untouched run: **{sci(float(c.diff.max()))}**; at "
+    st.info(f"Intervention on. Largest change of h against the untouched run: **{sci(float(c.diff.max()))}**; at "
             f"the last step it is **{sci(float(c.diff[-1]))}**.", icon=":material/tune:")
+
+
+VIEW_BODIES = {"time": time_view, "states": states_view, "effect": effect_view, "gates": saturation_view}
 
 
 @st.fragment
 def explorer(model: dict) -> None:
-    """Interventions and every chart they drive (rerun alone when an intervention changes)."""
+    """Interventions, then one tab of charts (only the open one runs); reruns alone when an intervention changes."""
     with present.controls(border=True):
         s = M.Settings(**model, **read_interventions())
     res = M.compute(s)
-    time_charts(res)
-    if s.mode == "scalar":
-        map_panel(s)
-    effect_charts(res)
+    views = M.VIEWS[s.mode]
+    if st.session_state.get("ge_view") not in views.values():
+        st.session_state.pop("ge_view", None)     # the other mode's tab: open this mode's first tab
+    view, box = C.tabs("ge_view", views)
+    with box:
+        if view == "map":
+            map_panel(s)
+        else:
+            VIEW_BODIES[view](res)
     ui.download_arrays("Download this run (CSV)", M.download_columns(res), f"gru_gates_{s.mode}.csv",
                        key="ge_download")
+
+
+@st.fragment
+def body(mode: str) -> None:
+    """The sidebar's model and signal and everything they drive: a sidebar move reruns this, not the page."""
+    explorer(dict(mode=mode, **read_model(mode)))
 
 
 ui.page_header("Gate explorer", "Set the gate parameters yourself (sidebar) and watch what the reset gate **r** "
@@ -178,4 +196,5 @@ mode = C.select("Model", "ge_mode", list(M.MODES), "scalar", labels=M.MODES, sty
 if mode == "scalar":
     C.preset_menu("Presets: one choice sets the unit's parameters (and the link)", "ge_preset", M.PRESETS,
                   container=top, help="\n\n".join(f"**{k}**: {v}" for k, v in M.PRESET_BLURBS.items()))
-explorer(dict(mode=mode, **read_model(mode)))
+st.sidebar.markdown(M.MODEL_NOTES[mode])   # fixed text: written by the full run, not by every sidebar move
+body(mode)

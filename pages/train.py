@@ -13,6 +13,7 @@ from lab.models import train as M
 from lab.theme import CELL_LABELS
 
 RUN_KEY, SWEEP_KEY = "_tr_run", "_tr_sweep"   # session_state slots of the Runs shown (lab.background)
+SETTINGS_KEY = "_tr_settings"                  # the Settings as the controls last stood
 LIVE_REFRESH_S, ANALYSIS_REFRESH_S = 3.0, 9.0   # while training: curves / engine analysis redraw this often
 S, H = M.Settings(), M.HELP
 
@@ -47,35 +48,51 @@ def read_settings() -> M.Settings:
                    **{amount: value})
 
 
-def button(row, label: str, key: str, on_click, args: tuple, *, icon: str, disabled: bool = False, **kw) -> None:
-    row.button(label, key=key, on_click=on_click, args=args, icon=icon, disabled=disabled, help=H[key],
-               width="content", **kw)
+def button(row, label: str, key: str, on_click, args: tuple, *, icon: str, disabled: bool = False, **kw) -> bool:
+    return row.button(label, key=key, on_click=on_click, args=args, icon=icon, disabled=disabled, help=H[key],
+                      width="content", **kw)
 
 
-with present.controls(border=True):
-    settings = read_settings()
-    if bad := settings.error():
-        st.error(f"These settings cannot be trained: {bad}", icon=":material/error:")
-    pre = M.pretrained(settings.task)
-    held = st.session_state.setdefault(RUN_KEY, pre)
-    live = held is not None and held.state != "finished"
-    off = replace(settings, chrono=False, bias=0.0)
-    row = st.container(horizontal=True)        # one row of buttons that wraps on a narrow screen
-    button(row, "Train", "tr_train_btn", bg.follow, (RUN_KEY, settings.key, settings.job),
-           icon=":material/play_arrow:", disabled=bad is not None, type="primary")
-    button(row, "Stop", "tr_stop_btn", bg.leave, (RUN_KEY,), icon=":material/stop:", disabled=not live)
-    button(row, "Pretrained results", "tr_pretrained_btn", bg.leave, (RUN_KEY, pre), icon=":material/inventory_2:")
-    button(row, "Same run without chrono init", "tr_nochrono_btn", bg.follow,
-           (RUN_KEY, off.key, off.job, M.NO_CHRONO), icon=":material/compare_arrows:", disabled=bad is not None)
-    C.preset_menu("Presets", "tr_preset", M.PRESETS, container=row)
-    if RUN_KEY + "_error" in st.session_state:
-        st.error(st.session_state[RUN_KEY + "_error"], icon=":material/error:")
+@st.fragment
+def settings_panel() -> None:
+    """The settings and the run buttons. Moving a setting reruns only this part (the charts show the run held, not
+    the settings); a press starts or switches a run, and the whole page then reruns to show it."""
+    with present.controls(border=True):
+        settings = st.session_state[SETTINGS_KEY] = read_settings()
+        if bad := settings.error():
+            st.error(f"These settings cannot be trained: {bad}", icon=":material/error:")
+        pre = M.pretrained(settings.task)
+        st.session_state.setdefault(RUN_KEY, pre)
+        off = replace(settings, chrono=False, bias=0.0)
+        row = st.container(horizontal=True)        # one row of buttons that wraps on a narrow screen
+        pressed = [button(row, "Train", "tr_train_btn", bg.follow, (RUN_KEY, settings.key, settings.job),
+                          icon=":material/play_arrow:", disabled=bad is not None, type="primary"),
+                   button(row, "Stop", "tr_stop_btn", bg.leave, (RUN_KEY,), icon=":material/stop:",
+                          disabled=not bg.running(RUN_KEY)),
+                   button(row, "Pretrained results", "tr_pretrained_btn", bg.leave, (RUN_KEY, pre),
+                          icon=":material/inventory_2:"),
+                   button(row, "Same run without chrono init", "tr_nochrono_btn", bg.follow,
+                          (RUN_KEY, off.key, off.job, M.NO_CHRONO), icon=":material/compare_arrows:",
+                          disabled=bad is not None)]
+        C.preset_menu("Presets", "tr_preset", M.PRESETS, container=row)
+        bg.show_refusal(RUN_KEY)
+    if any(pressed):
+        st.rerun()
+
+
+def start_sweep(delays: tuple[int, ...]) -> None:
+    """``on_click`` of Compute: the sweep of the settings as they are now (the settings fragment reruns alone)."""
+    mine = replace(st.session_state[SETTINGS_KEY], sweep_delays=delays)
+    bg.follow(SWEEP_KEY, mine.sweep_key, mine.sweep_job)      # bad settings: the refusal lands in the _error slot
+
+
+settings_panel()
+live = bg.running(RUN_KEY)
 
 
 @st.fragment(run_every=LIVE_REFRESH_S if live else None)
 def live_panel() -> None:
-    run = bg.watch(RUN_KEY)
-    if run is None:
+    if (run := bg.watch(RUN_KEY)) is None:
         return st.info("Press **Train** to start (no pretrained checkpoint is installed).", icon=":material/info:")
     v = run.view()
     for kind, text in M.status_lines(run, v):
@@ -83,17 +100,14 @@ def live_panel() -> None:
     if v.finished and v.final:
         ui.headline(M.headline(v))
         st.markdown(M.chrono_words(v.config, v.final) or "")
-    c = st.columns(2)
-    ui.chart(FIG.training_curves(**M.curve_args(v, "accuracy")), key="tr_acc_chart", container=c[0],
-             how_to_read=M.READ["acc"], predict=M.PREDICT["acc"])
-    ui.chart(FIG.training_curves(**M.curve_args(v, "loss")), key="tr_loss_chart", container=c[1],
-             how_to_read=M.READ["loss"], predict=M.PREDICT["loss"])
+    for col, (name, metric) in zip(st.columns(2), (("acc", "accuracy"), ("loss", "loss"))):
+        ui.chart(FIG.training_curves(**M.curve_args(v, metric)), key=f"tr_{name}_chart", container=col,
+                 how_to_read=M.READ[name], predict=M.PREDICT[name])
     if live and run.state == "finished":
         st.rerun()   # training just ended: one full rerun so the page stops polling and Stop greys out
 
 
 def replay_panel(v: M.TrainView, inside: M.Inside) -> None:
-    """One gated cell's keep gate and memory at the chosen snapshot, titled with that snapshot's accuracy."""
     who = C.select("Replay the memory of", "tr_replay_cell", v.gated, "gru" if "gru" in v.gated else v.gated[0],
                    labels=CELL_LABELS, style="segmented", container=present.controls())
     c = inside.cells[who]
@@ -105,49 +119,44 @@ def replay_panel(v: M.TrainView, inside: M.Inside) -> None:
 
 
 def gates_panel(v: M.TrainView, inside: M.Inside) -> None:
-    """Every gate of one model, in an expander that runs only when open (open at once when the link names a model)."""
-    box = st.expander("Every gate of one model on this test sequence", key="tr_gates_open", on_change="rerun",
-                      expanded="tr_gates_cell" in st.query_params)
-    if not box.open:
-        return
-    with box:
-        kinds = list(v.models)
-        pick = C.select("Model", "tr_gates_cell", kinds, "gru" if "gru" in kinds else kinds[0], labels=CELL_LABELS,
-                        style="segmented")
-        a = inside.cells[pick].analysis
-        ui.chart(FIG.gate_grid({**a.gates, "h": a.h}, limits=M.gate_limits(a)), key="tr_gates_chart",
-                 how_to_read=M.READ["gates"])
+    kinds = list(v.models)
+    pick = C.select("Model", "tr_gates_cell", kinds, "gru" if "gru" in kinds else kinds[0], labels=CELL_LABELS,
+                    style="segmented", container=present.controls())
+    a = inside.cells[pick].analysis
+    ui.chart(FIG.gate_grid({**a.gates, "h": a.h}, limits=M.gate_limits(a)), key="tr_gates_chart",
+             how_to_read=M.READ["gates"])
+
+
+def keep_panel(v: M.TrainView, inside: M.Inside) -> None:
+    if not (keeps := {k: c.keep for k, c in inside.cells.items() if c.keep is not None}):
+        return st.info("The plain RNN has no gates: nothing decides to keep or overwrite.", icon=":material/info:")
+    ui.chart(FIG.keep_heatmaps(keeps, marks=inside.marks), key="tr_keep_chart", how_to_read=M.keep_reading(v.config))
+
+
+def grad_panel(v: M.TrainView, inside: M.Inside) -> None:
+    ui.chart(FIG.gradient_shares({k: c.grad_share for k, c in inside.cells.items()}, marks=inside.marks),
+             key="tr_grad_chart", how_to_read=M.READ["grad"], predict=M.PREDICT["grad"])
+    st.markdown(M.gradient_sentence(inside))
 
 
 @st.fragment(run_every=ANALYSIS_REFRESH_S if live else None)
 def inside_panel() -> None:
-    run = st.session_state[RUN_KEY]
-    if run is None:
+    if (run := st.session_state[RUN_KEY]) is None:
         return
     v = run.view()
     st.subheader("Inside the trained models")
     box = present.controls()
     pct = C.select_slider("Replay: point in training (% of the run)", "tr_replay", M.replay_options(v), 100,
-                          container=box,
-                          help="Only the points where a snapshot of the weights exists.")
+                          container=box, help="Only the points where a snapshot of the weights exists.")
     seq = int(C.slider("Test sequence (held out)", "tr_seq", 0, 99, 0, container=box,
                        help="Which held-out sequence to look at."))
     inside = M.look_inside(v, pct, seq)
     st.caption(M.replay_caption(v, inside, pct))
     st.markdown(M.sequence_words(v.config, inside, seq))
-    g = st.columns(2)
-    keeps = {k: c.keep for k, c in inside.cells.items() if c.keep is not None}
-    if keeps:
-        ui.chart(FIG.keep_heatmaps(keeps, marks=inside.marks), key="tr_keep_chart", container=g[0],
-                 how_to_read=M.keep_reading(v.config))
-    else:
-        g[0].info("The plain RNN has no gates: nothing decides to keep or overwrite.", icon=":material/info:")
-    ui.chart(FIG.gradient_shares({k: c.grad_share for k, c in inside.cells.items()}, marks=inside.marks),
-             key="tr_grad_chart", container=g[1], how_to_read=M.READ["grad"], predict=M.PREDICT["grad"])
-    st.markdown(M.gradient_sentence(inside))
-    if v.gated:
-        replay_panel(v, inside)
-    gates_panel(v, inside)
+    view, box = C.tabs("tr_view", M.inside_views(v),      # one chart at a time: only the open tab runs
+                       default="gates" if "tr_gates_cell" in st.query_params else None)   # older links
+    with box:
+        {"keep": keep_panel, "grad": grad_panel, "replay": replay_panel, "gates": gates_panel}[view](v, inside)
     if v.finished:
         ui.download_arrays("Download the training curves (CSV)", M.curve_columns(v), "training_curves.csv",
                            key="tr_dl_curves")
@@ -162,15 +171,12 @@ with st.container(border=True):
     box = present.controls()
     delays = C.multiselect("Delays to train", "tr_sweep_delays", M.SWEEP_DELAYS, S.sweep_delays, style="pills",
                            container=box)
-    mine = replace(settings, sweep_delays=tuple(delays))
-    sweep = st.session_state.get(SWEEP_KEY)
-    sweeping = sweep is not None and sweep.state != "finished"
+    sweeping = bg.running(SWEEP_KEY)
     row = box.container(horizontal=True)
-    button(row, "Compute", "tr_sweep_btn", bg.follow, (SWEEP_KEY, mine.sweep_key, mine.sweep_job),
-           icon=":material/play_arrow:", disabled=bad is not None)
+    button(row, "Compute", "tr_sweep_btn", start_sweep, (tuple(delays),), icon=":material/play_arrow:",
+           disabled=st.session_state[SETTINGS_KEY].error() is not None)
     button(row, "Stop", "tr_sweep_stop_btn", bg.leave, (SWEEP_KEY,), icon=":material/stop:", disabled=not sweeping)
-    if SWEEP_KEY + "_error" in st.session_state:
-        st.error(st.session_state[SWEEP_KEY + "_error"], icon=":material/error:")
+    bg.show_refusal(SWEEP_KEY)
 
 
 @st.fragment(run_every=LIVE_REFRESH_S * 2 if sweeping else None)

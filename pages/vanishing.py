@@ -20,7 +20,6 @@ D, LIM = M.Settings(), M.Settings.LIMITS
 def sidebar() -> dict:
     """Every control, in the sidebar; returns the widget values keyed by URL parameter."""
     sb = st.sidebar
-    sb.header("Settings")
     T = C.slider("Sequence length T", "vg_len", *LIM["steps"][:2], D.steps, LIM["steps"][2], container=sb,
                  help="Number of steps; the loss is taken at the last step (or summed over all).")
     H = C.slider("Hidden size H", "vg_hidden", *LIM["hidden"][:2], D.hidden, container=sb, help="Units per cell.")
@@ -55,32 +54,6 @@ def under_chart(res: M.Result) -> None:
     answer = [W.headline(res), W.slope(rnn) if rnn is not None else None, W.gru_story(gru) if gru else None]
     ui.reveal("\n\n".join(filter(None, answer)), key="vg_answer")
     ui.download_arrays("Download these numbers (CSV)", M.table(res), "vanishing_grad_norms.csv", key="vg_dl_norms")
-
-
-ui.page_header(
-    "Vanishing gradients",
-    "How much of the training signal reaches a step **k steps before the loss**? Every number below is the "
-    "model's exact backpropagation through time (float64) for the settings in the sidebar.",
-)
-C.preset_menu("Presets: one choice sets every control (and the link)", "vg_preset",
-              {p.name: p.values for p in M.PRESETS}, container=present.controls(),
-              help="\n\n".join(f"**{p.name}**: {p.blurb}" for p in M.PRESETS))
-values = sidebar()
-settings = M.Settings.from_values(values)
-preset = M.matching_preset(values)
-if preset is not None:
-    st.caption(f"Preset **{preset.name}**: {preset.blurb}")
-try:
-    result = M.compute(settings)
-except ValueError as err:  # the controls keep values in range; this is a last guard, never a traceback
-    st.error(f"These settings cannot be run: {err}", icon=":material/error:")
-    st.stop()
-
-st.subheader("1 · How much gradient reaches k steps back" + (", and why the GRU's can survive"
-                                                             if "gru" in result.curves else ""))
-box = st.container()   # the main chart: question, chart, reading guide (drawn last, see the end)
-under_chart(result)
-
 
 
 def units_view(res: M.Result) -> None:
@@ -146,9 +119,39 @@ def look_closer(settings: M.Settings, res: M.Result) -> None:
         clipping_view(res.get("rnn"))
 
 
-look_closer(settings, result)
-# Last: Streamlit draws each changed chart from scratch, and elements arriving after a chart often make the browser
-# draw it again before it paints, so the main chart is written into its place after every other element (A/B in one
-# browser, T slider, 12 presses: with the look-closer section after the chart 1.74x the earlier page, now 0.82x).
-ui.chart(F.gradient_norm_figure(result, W.overflow_chart(result)), key="vg_chart_norms", container=box,
-         predict=W.question(result), how_to_read=W.how_to_read(result))
+@st.fragment
+def body() -> None:
+    """The sidebar's controls and everything they drive: a sidebar move reruns this, not the whole page."""
+    values = sidebar()
+    settings = M.Settings.from_values(values)
+    preset = M.matching_preset(values)
+    if preset is not None:
+        st.caption(f"Preset **{preset.name}**: {preset.blurb}")
+    try:
+        result = M.compute(settings)
+    except ValueError as err:  # the controls keep values in range; this is a last guard, never a traceback
+        st.error(f"These settings cannot be run: {err}", icon=":material/error:")
+        return
+    st.subheader("1 · How much gradient reaches k steps back" + (", and why the GRU's can survive"
+                                                                 if "gru" in result.curves else ""))
+    box = st.container()   # the main chart: question, chart, reading guide (drawn last, see the end)
+    under_chart(result)
+    look_closer(settings, result)
+    # Last: Streamlit draws each changed chart from scratch, and elements arriving after a chart often make the
+    # browser draw it again before it paints, so the main chart is written into its place after every other element
+    # (A/B in one browser, T slider, 12 presses: with the look-closer section after the chart 1.74x the earlier
+    # page, now 0.82x).
+    ui.chart(F.gradient_norm_figure(result, W.overflow_chart(result)), key="vg_chart_norms", container=box,
+             predict=W.question(result), how_to_read=W.how_to_read(result))
+
+
+ui.page_header(
+    "Vanishing gradients",
+    "How much of the training signal reaches a step **k steps before the loss**? Every number below is the "
+    "model's exact backpropagation through time (float64) for the settings in the sidebar.",
+)
+C.preset_menu("Presets: one choice sets every control (and the link)", "vg_preset",
+              {p.name: p.values for p in M.PRESETS}, container=present.controls(),
+              help="\n\n".join(f"**{p.name}**: {p.blurb}" for p in M.PRESETS))
+st.sidebar.header("Settings")   # fixed text: written by the full run, not by every sidebar move
+body()

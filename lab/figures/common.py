@@ -56,15 +56,15 @@ def lab_template() -> dict:
 
 def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = False, height: int = CHART_HEIGHT,
                 legend: bool = True, legend_rows: int = 1, data: list[dict] | None = None,
-                margin: dict | None = None, **layout) -> go.Figure:
+                layout: dict | None = None) -> go.Figure:
     """A figure in the lab template with projector-sized text and a horizontal legend above the plot; empty, or
     holding ``data`` (trace dicts, e.g. from ``log_line``: passing them here is ~5x faster than adding them later,
     since Plotly validates every trace added to an existing figure).
 
     legend_rows: how many lines the legend takes on a laptop-width chart; the top margin leaves room for them
-    (a legend that still needs more widens the margin itself, at the cost of a second draw).
-    margin (as ``fixed_margins``) and ``layout`` keys (``xaxis=dict(range=...)`` merged into the axis made here,
-    ``shapes=[...]`` set) go into the one layout dict: each later ``update_layout`` validates, at milliseconds each."""
+    (a legend that still needs more widens the margin itself, at the cost of a second draw). ``layout``: more
+    layout entries, a dict entry merged into the one here (``{"xaxis": {"range": [0, 9]}, "shapes": [...]}``):
+    set up front, where ``update_layout`` / ``update_xaxes`` / ``add_vline`` afterwards cost 5-40 ms each."""
     axis_font = dict(color=AXIS_TEXT_COLOR)
 
     def axis(text: str) -> dict:
@@ -77,7 +77,7 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
     # Built unvalidated (_validate=False): Plotly's property validation costs ~5-15 ms per chart and every rerun
     # pays it; with it off a figure takes well under 1 ms. Unit tests run validate_figure() on every builder's output,
     # which catches misspelt properties just the same.
-    spec = dict(
+    return go.Figure(data=data or [], _validate=False, layout=merged(dict(
         colorway=list(OKABE_ITO_ORDER),
         title=dict(text=title, font=dict(size=TITLE_SIZE)) if title else None,
         height=height,
@@ -89,18 +89,22 @@ def base_figure(title: str | None, x_title: str, y_title: str, *, log_y: bool = 
         xaxis=axis(x_title),
         yaxis=yaxis,
         **lab_template(),
-    )
-    spec.update({} if margin is None else dict(margin=dict(MARGIN, **margin)))
-    return go.Figure(data=data or [], _validate=False, layout=merged(spec, layout))
+    ), layout or {}))
 
 
 def merged(base: dict, extra: dict) -> dict:
-    """``base`` updated by ``extra`` as ``update_layout`` would (nested dicts merged, anything else replaced), as
-    plain dicts (no validation)."""
+    """``base`` updated by ``extra``, a dict value merged into ``base``'s dict of the same key (one level deep)."""
     out = dict(base)
     for k, v in extra.items():
-        out[k] = merged(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
+        out[k] = {**out[k], **v} if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+def vline(x: float, *, axis: str = "", color: str = "#888888", dash: str = "dot") -> dict:
+    """A vertical line at ``x`` across the whole height of panel ``axis`` ("" or "2", ...), as a layout shape:
+    ``fig.add_vline`` does the same with full validation (~10 ms per call)."""
+    return dict(type="line", x0=x, x1=x, xref=f"x{axis}", y0=0, y1=1, yref=f"y{axis} domain",
+                line=dict(color=color, width=2, dash=dash))
 
 
 def fixed_margins(fig: go.Figure, **margin: int) -> go.Figure:
@@ -204,9 +208,9 @@ def log_line(x: np.ndarray, y: np.ndarray, *, name: str, color: str, floor: floa
 
 def log_axis_layout(floor: float, ceil: float, traces: list[dict], *, xref: str = "x domain",
                     yref: str = "y") -> tuple[dict, list[dict], list[dict]]:
-    """``finish_log_axis`` as plain layout parts for ``base_figure(..., yaxis=axis, shapes=..., annotations=...)``:
-    (y-axis keys: log type and range [floor, ceil]; guide lines and their labels at the floor / ceiling when a trace
-    of ``traces`` has meta role "underflow" / "overflow")."""
+    """``finish_log_axis`` as plain layout parts for ``base_figure(..., layout=...)``: (y-axis keys: log type and
+    range [floor, ceil]; guide lines and their labels at the floor / ceiling when a trace of ``traces`` has meta
+    role "underflow" / "overflow")."""
     roles = {(t.get("meta") or {}).get("role") for t in traces if isinstance(t.get("meta"), dict)}
     shapes, notes = _log_guides(floor, ceil, "underflow" in roles, "overflow" in roles, xref, yref)
     return dict(type="log", range=[math.log10(floor), math.log10(ceil)]), shapes, notes
@@ -368,15 +372,13 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
     """``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked (``"rows"``, one shared x-axis,
     panel 1 on top), in the lab's look (fixed margins, automargin off); panel titles centred above each panel.
     Place traces with ``panel_axes(i)``. One layout dict: ``make_subplots`` plus per-axis updates cost ~10x more."""
-    layout = panel_layout(n, along=along, titles=titles, height=height, spacing=spacing, sizes=sizes, legend=legend,
-                          margin=margin)
+    layout = _panel_layout(n, along, titles, height, spacing, sizes, legend, margin)
     return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
 
 
-def panel_layout(n: int, *, along: str = "cols", titles: list[str | None] | None = None, height: int = CHART_HEIGHT,
-                 spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True,
-                 margin: dict | None = None) -> dict:
-    """The layout dict of ``panel_figure`` (the same arguments), for a builder that adds keys before the figure."""
+def _panel_layout(n: int, along: str, titles: list[str | None] | None, height: int, spacing: float,
+                  sizes: list[float] | None, legend: bool, margin: dict | None) -> dict:
+    """The layout dict of ``panel_figure``."""
     layout: dict = dict(height=height, showlegend=legend, margin={**MARGIN, "t": 110 if legend else 70, **(margin or {})},
                         **layout_sizes(), **lab_template())
     layout["legend"] = dict(layout["legend"], orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0)
@@ -402,27 +404,28 @@ def panel_layout(n: int, *, along: str = "cols", titles: list[str | None] | None
 
 
 def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.25,
-                   legend_titles: list[str] | None = None, margin: dict | None = None, **extra) -> go.Figure:
+                   legend_titles: list[str] | None = None, margin: dict | None = None,
+                   y_axis: dict | None = None, extra: dict | None = None) -> go.Figure:
     """Panels stacked on one time axis and one value axis (panel 1 on top; x and y ranges matched), each with its
     own legend just above it, so a legend names only its panel's lines (the lab's rule: at most four legend entries
     per panel). ``panels``: trace dicts per panel (empty ones are left out); ``gap`` (paper units) leaves room for
     a lower panel's legend of four rows (on a phone each entry may take a row) at a plot height of ~480 px;
-    ``legend_titles``: a short word before each legend's entries. ``extra``: more layout keys (e.g. ``shapes``),
-    set in the one layout dict the figure is built from."""
+    ``legend_titles``: a short word before each legend's entries; ``y_axis``: more keys for every value axis (e.g.
+    a log type); ``extra``: more layout entries (e.g. ``shapes``). Built as one layout dict (no validated
+    updates)."""
     panels = [p for p in panels if p]
     n = max(len(panels), 1)
     data = [dict(t, legend="legend" if i == 1 else f"legend{i}", **panel_axes(i))
             for i, p in enumerate(panels, start=1) for t in p]
-    layout = panel_layout(n, along="rows", spacing=gap, height=height, margin=margin)
+    layout = _panel_layout(n, "rows", None, height, gap, None, True, margin)
+    font = dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR)   # Streamlit's theme colours only the first legend
     for i, (a, _b) in enumerate(_spans([1.0 / n] * n, gap), start=1):
         s = "" if i == 1 else str(i)
         layout[f"yaxis{s}"]["title"]["text"] = y_title
-        if i > 1:
-            layout[f"yaxis{s}"]["matches"] = "y"
-        font = dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR)   # Streamlit's theme colours only the first legend
-        title = dict(text=legend_titles[i - 1], font=dict(font)) if legend_titles else None
-        layout[f"legend{s}"] = dict(orientation="h", xanchor="left", x=0, yanchor="bottom", title=title,
-                                    y=1.0 - a + (0.02 if i == 1 else 0.01), font=font)
+        layout[f"yaxis{s}"].update(y_axis or {}, **({"matches": "y"} if i > 1 else {}))
+        title = {"title": dict(text=legend_titles[i - 1], font=dict(font))} if legend_titles else {}
+        layout[f"legend{s}"] = dict(layout.get(f"legend{s}", {}), orientation="h", xanchor="left", x=0,
+                                    yanchor="bottom", y=1.0 - a + (0.02 if i == 1 else 0.01), font=dict(font),
+                                    **title)
     layout[f"xaxis{'' if n == 1 else n}"]["title"]["text"] = x_title
-    layout.update(extra)
-    return go.Figure(data=data, layout=layout, _validate=False)   # unvalidated: see base_figure
+    return go.Figure(data=data, layout=merged(layout, extra or {}), _validate=False)   # unvalidated: see base_figure

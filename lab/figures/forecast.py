@@ -38,7 +38,7 @@ def series_figure(x: Sequence, values: np.ndarray, n_train: int, *, unit: str, x
     return base_figure(None, x_title, unit or "value", legend=False, height=340, data=[
         _line(x[:n_train], values[:n_train], "training part", "train", COLORS["truth"], width=2.5),
         _line(x[n_train - 1:], values[n_train - 1:], "held out", "test", COLORS["truth"], width=2.5)],
-        margin=dict(t=24), **_held_out_band(x[n_train], x[-1]))
+        layout=dict(margin=dict(t=24), **_held_out_band(x[n_train], x[-1])))
 
 
 # The forecast chart's two panels (at most four legend entries each): the classical forecasts with the ETS
@@ -73,7 +73,7 @@ def forecast_figure(x_history: Sequence, history: np.ndarray, x_test: Sequence, 
                                                   COLORS[key], DASH[key]))
     return stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=CHART_HEIGHT + 200,
                           legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW, l=MARGIN_LEFT_SHORT),
-                          **_held_out_band(x_test[0], x_test[-1]))
+                          extra=_held_out_band(x_test[0], x_test[-1]))
 
 
 def _band(x, lower, upper, name: str, color: str) -> list[dict]:
@@ -101,8 +101,8 @@ def curves_figure(histories: Mapping[str, Mapping[str, np.ndarray]], *, labels: 
         values.append(np.array([baseline_mae]))
     floor, ceil = log_limits(*values, pad_decades=0.2, min_span_decades=1.0)
     yaxis, _, _ = log_axis_layout(floor, ceil, data)
-    return base_figure(None, "training step", "held-out MAE (log scale)", log_y=True, data=data, margin={},
-                       xaxis=dict(range=[0, max(int(total_steps), 1) * 1.02]), yaxis=dict(yaxis, dtick=1), **extra)
+    return base_figure(None, "training step", "held-out MAE (log scale)", log_y=True, data=data, layout=dict(
+        xaxis=dict(range=[0, max(int(total_steps), 1) * 1.02]), yaxis=dict(yaxis, dtick=1), **extra))
 
 
 def gate_figure(z: np.ndarray, steps_back: np.ndarray, *, step_name: str) -> go.Figure:
@@ -112,7 +112,7 @@ def gate_figure(z: np.ndarray, steps_back: np.ndarray, *, step_name: str) -> go.
         colorscale=SEQUENTIAL_SCALE, colorbar=slim_colorbar("z"),
         meta={"role": "gate", "name": "z"},
         hovertemplate="%{x} back, unit %{y}<br>z = %{z:.3f}<extra></extra>")],
-        margin=dict(l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM, t=24), xaxis=dict(autorange="reversed"))
+        layout=dict(margin=dict(l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM, t=24), xaxis=dict(autorange="reversed")))
 
 
 def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.ndarray, *, labels: Mapping[str, str],
@@ -126,5 +126,6 @@ def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.nda
                          hover_x=f"{step_name}s back")
     yaxis, shapes, notes = log_axis_layout(floor, ceil, data)
     return base_figure(None, f"{step_name}s back from the last value",
-                       f"|∂ forecast<sub>{forecast_step}</sub> / ∂x<sub>t</sub>|", log_y=True, data=data, margin={},
-                       xaxis=dict(autorange="reversed"), yaxis=dict(yaxis, dtick=1), shapes=shapes, annotations=notes)
+                       f"|∂ forecast<sub>{forecast_step}</sub> / ∂x<sub>t</sub>|", log_y=True, data=data,
+                       layout=dict(xaxis=dict(autorange="reversed"), yaxis=dict(yaxis, dtick=1), shapes=shapes,
+                                   annotations=notes))

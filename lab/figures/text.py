@@ -12,8 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lab.figures.common import base_figure, fixed_margins, slim_colorbar
-from lab.theme import (CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN_COLORBAR_SLIM, OKABE_ITO,
-                       SEQUENTIAL_SCALE, TICK_SIZE)
+from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN, MARGIN_COLORBAR_SLIM,
+                       OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
 NGRAM_COLOR = OKABE_ITO["grey"]
 FEATURE_COLOR = OKABE_ITO["orange"]
@@ -33,8 +33,9 @@ def bpc_bars(names: tuple[str, ...], bpc: tuple[float, ...], *, title: str | Non
                  text=[f"{bpc[i]:.3f}" for i in order], textposition="outside", textfont=dict(size=TICK_SIZE),
                  customdata=[bpc[i] for i in order], hovertemplate="%{y}: %{x:.4f} bits per character<extra></extra>")
     return base_figure(title, "held-out bits per character (lower is better)", "", legend=False,
-                       height=110 + 48 * len(names), data=[trace], margin=dict(l=110, t=24 if not title else 64, b=70),
-                       xaxis=dict(range=[0, max(bpc) * 1.18]), yaxis=dict(type="category"))
+                       height=110 + 48 * len(names), data=[trace],
+                       layout=dict(margin=dict(MARGIN, l=110, t=24 if not title else 64, b=70),
+                                   xaxis=dict(range=[0, max(bpc) * 1.18]), yaxis=dict(type="category")))
 
 
 def bpc_curves(curve_step: dict, curve_bpc: dict, trigram: float, *, title: str | None = None) -> go.Figure:
@@ -46,8 +47,9 @@ def bpc_curves(curve_step: dict, curve_bpc: dict, trigram: float, *, title: str 
     traces.append(dict(type="scatter", mode="lines", x=[0, xmax], y=[trigram, trigram], name="trigram",
                        line=dict(color=NGRAM_COLOR, dash="dash")))
     top = max((float(np.max(v)) for v in curve_bpc.values() if len(v)), default=2 * trigram)
-    return base_figure(title, "training step", "held-out bits per character", data=traces, height=400, margin={},
-                       yaxis=dict(range=[0, min(top, 2 * trigram) * 1.05]))   # step 0 (~log2 V) would squash the rest
+    y_range = [0, min(top, 2 * trigram) * 1.05]   # step 0 (~log2 V) would squash the rest
+    return base_figure(title, "training step", "held-out bits per character", data=traces, height=400,
+                       layout=dict(margin=dict(MARGIN), yaxis=dict(range=y_range)))
 
 
 def next_char_bars(chars: tuple[str, ...], probs: tuple[float, ...], *, title: str | None = None) -> go.Figure:
@@ -55,8 +57,8 @@ def next_char_bars(chars: tuple[str, ...], probs: tuple[float, ...], *, title: s
     trace = dict(type="bar", x=list(chars), y=list(probs), marker=dict(color=CELL_COLORS["gru"]), customdata=list(probs),
                  hovertemplate="'%{x}': %{y:.1%}<extra></extra>")
     return base_figure(title, "next character (␣ = space, ↵ = new line)", "probability", legend=False, data=[trace],
-                       height=360, margin={}, xaxis=dict(type="category", tickfont=dict(size=20)),
-                       yaxis=dict(tickformat=".0%"))
+                       height=360, layout=dict(margin=dict(MARGIN), yaxis=dict(tickformat=".0%"), xaxis=dict(
+                           type="category", tickfont=dict(size=20, color=AXIS_TEXT_COLOR))))
 
 
 def _char_axis(labels: tuple[str, ...]) -> dict:
@@ -68,7 +70,7 @@ def _char_axis(labels: tuple[str, ...]) -> dict:
     alias = {str(i): f'<span style="font-size:{size}px">{html.escape(c, quote=False)}</span>'
              for i, c in enumerate(labels)}
     return dict(type="category", tickmode="auto", labelalias=alias, range=[-0.5, len(labels) - 0.5],
-                tickfont=dict(size=spacing, family="monospace"), tickangle=0)
+                tickfont=dict(size=spacing, family="monospace", color=AXIS_TEXT_COLOR), tickangle=0)
 
 
 def gate_heatmap(chars: tuple[str, ...], units: tuple[int, ...], values: np.ndarray, signal: str, *,
@@ -81,8 +83,8 @@ def gate_heatmap(chars: tuple[str, ...], units: tuple[int, ...], values: np.ndar
                  customdata=np.asarray(values), text=[list(chars)] * len(units),
                  hovertemplate="'%{text}' %{y}: " + signal + " = %{z:.3f}<extra></extra>")
     return base_figure(title, "", "", legend=False, data=[trace], height=130 + 30 * len(units),
-                       margin=dict(l=90, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64, b=50),
-                       xaxis=_char_axis(chars), yaxis=dict(type="category", autorange="reversed"))
+                       layout=dict(margin=dict(MARGIN, l=90, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64, b=50),
+                                   xaxis=_char_axis(chars), yaxis=dict(type="category", autorange="reversed")))
 
 
 def unit_trace(chars: tuple[str, ...], trace: np.ndarray, feature: np.ndarray, *, unit: int, feature_label: str,
@@ -96,8 +98,8 @@ def unit_trace(chars: tuple[str, ...], trace: np.ndarray, feature: np.ndarray, *
             dict(type="scatter", mode="lines+markers", x=x, y=np.asarray(trace), name=f"unit {unit}",
                  line=dict(color=CELL_COLORS["gru"]), customdata=np.asarray(trace), text=list(chars),
                  hovertemplate="'%{text}': h = %{y:.3f}<extra></extra>")]
-    return base_figure(title, "", "state h of the unit", data=data, height=380, margin=dict(b=50),
-                       xaxis=_char_axis(chars), yaxis=dict(range=[-1.05, 1.05]), bargap=0)
+    return base_figure(title, "", "state h of the unit", data=data, height=380, layout=dict(
+        margin=dict(MARGIN, b=50), xaxis=_char_axis(chars), yaxis=dict(range=[-1.05, 1.05]), bargap=0))
 
 
 def accuracy_curve(step: np.ndarray, accuracy: np.ndarray, *, title: str | None = None) -> go.Figure:

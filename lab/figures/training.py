@@ -12,12 +12,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from lab.figures.common import (base_figure, bottom_legend, finish_log_axis, log_limits, log_line, slim_colorbar,
-                                style_figure)
-from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARGIN_COLORBAR_SLIM,
-                       MARGIN_LEFT_SHORT, MARGIN_TITLE, MARKER_SIZE, SEQUENTIAL_SCALE)
+from lab.figures.common import (base_figure, bottom_legend, finish_log_axis, log_limits, log_line, panel_axes,
+                                panel_figure, slim_colorbar, vline)
+from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARGIN, MARGIN_COLORBAR_SLIM,
+                       MARGIN_LEFT_SHORT, MARGIN_TITLE, MARKER_SIZE, SEQUENTIAL_SCALE, TITLE_SIZE)
 
 GUIDE_COLOR = "#888888"
 KEEP_TITLES = {"gru": "GRU update gate z<sub>t</sub> (share of h<sub>t−1</sub> kept)",
@@ -44,11 +42,11 @@ def _key(name: str, **style) -> dict:
                 **style)
 
 
-def _legend_below(fig: go.Figure) -> go.Figure:
-    """Room for the second legend (guide line, marker key) under the x-axis title: one row, two on a phone."""
-    fig.update_layout(legend2=bottom_legend(),
-                      margin=dict(b=fig.layout.margin.b + 2 * LEGEND_ROW), height=fig.layout.height + LEGEND_ROW)
-    return fig
+def _legend_below(height: int, **layout) -> dict:
+    """Layout entries that leave room for the second legend (guide line, marker key) under the x-axis title: one
+    row, two on a phone (``base_figure(..., layout=...)``); ``layout``: more entries."""
+    return dict(legend2=bottom_legend(), margin=dict(b=MARGIN["b"] + 2 * LEGEND_ROW), height=height + LEGEND_ROW,
+                **layout)
 
 
 def training_curves(curves: Mapping[str, Mapping[str, np.ndarray]], metric: str, *, total_steps: int,
@@ -74,15 +72,14 @@ def training_curves(curves: Mapping[str, Mapping[str, np.ndarray]], metric: str,
                            hovertemplate=f"{name} held-out<br>step %{{x}}<br>%{{y:.3g}}<extra></extra>"))
     if curves:   # one legend entry for the rings of every cell
         traces.append(_key("held-out", mode="markers", marker=dict(color=GUIDE_COLOR, **RING)))
-    fig = _legend_below(base_figure(None, "training step", y_title, log_y=is_loss, height=height, data=traces))
-    fig.update_xaxes(range=[0, x_end])
     if is_loss:
         values = [np.asarray(c[n], dtype=np.float64) for c in curves.values() for n in ("train", "eval")]
         floor, ceil = log_limits(*values, np.array([baseline]), pad_decades=0.3, min_span_decades=2.0)
-        fig.update_yaxes(range=[np.log10(floor), np.log10(ceil)], dtick=1)
+        y_axis = dict(range=[float(np.log10(floor)), float(np.log10(ceil))], dtick=1)
     else:
-        fig.update_yaxes(range=[0, 103], ticksuffix="%")
-    return fig
+        y_axis = dict(range=[0, 103], ticksuffix="%")
+    return base_figure(None, "training step", y_title, log_y=is_loss, height=height, data=traces,
+                       layout=_legend_below(height, xaxis=dict(range=[0, x_end]), yaxis=y_axis))
 
 
 def _keep_heatmap(keep: np.ndarray, kind: str, *, colorbar: dict | None) -> dict:
@@ -93,6 +90,20 @@ def _keep_heatmap(keep: np.ndarray, kind: str, *, colorbar: dict | None) -> dict
                 hovertemplate="t = %{x}, unit %{y}<br>kept %{z:.3f}<extra>" + _label(kind) + "</extra>")
 
 
+def _heat_rows(heatmaps: list[dict], titles: list[str], *, height: int, spacing: float, margin: dict,
+               sizes: list[float] | None = None, data: Sequence[dict] = ()) -> go.Figure:
+    """Panels stacked on one sequence-step axis (one per title, panel 1 on top), built as one layout dict: the
+    heatmaps on the first panels, units down their y-axes; ``data``: traces of further panels (``panel_axes``)."""
+    n = len(titles)
+    fig = panel_figure(n, along="rows", titles=titles, height=height, spacing=spacing, sizes=sizes, legend=False,
+                       margin=margin, data=[dict(h, **panel_axes(i)) for i, h in enumerate(heatmaps, start=1)]
+                       + list(data))
+    for i in range(1, len(heatmaps) + 1):
+        fig.layout[f"yaxis{'' if i == 1 else i}"].update(title_text="unit", autorange="reversed")
+    fig.layout[f"xaxis{'' if n == 1 else n}"].title.text = "sequence step t"
+    return fig
+
+
 def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
                   height: int = CHART_HEIGHT + 60) -> go.Figure:
     """One heatmap per gated cell of its keep share (T, H) over sequence step (x) and unit (y), colour 0..1.
@@ -101,17 +112,13 @@ def keep_heatmaps(keeps: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int,
     kinds = [k for k in keeps if keeps[k] is not None]
     if not kinds:
         raise ValueError("keeps: need at least one gated cell (GRU or LSTM)")
-    fig = make_subplots(rows=len(kinds), cols=1, shared_xaxes=True, vertical_spacing=0.14,
-                        subplot_titles=[KEEP_TITLES.get(k, k) for k in kinds])
-    for row, k in enumerate(kinds, start=1):
-        bar = slim_colorbar("kept", len=0.42, y=1.0, yanchor="top") if row == 1 else None
-        fig.add_trace(_keep_heatmap(np.asarray(keeps[k]), k, colorbar=bar), row=row, col=1)
-        fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
-        for t, _label_text in marks:
-            fig.add_vline(x=t, line=dict(color="#FFFFFF", width=2, dash="dot"), row=row, col=1)
-    fig.update_xaxes(title_text="sequence step t", row=len(kinds), col=1)
-    fig.update_layout(height=max(height, 300 * len(kinds)))
-    return style_figure(fig, annotations=False, t=60, l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM)
+    bar = slim_colorbar("kept", len=0.42, y=1.0, yanchor="top")
+    heat = [_keep_heatmap(np.asarray(keeps[k]), k, colorbar=bar if i == 0 else None) for i, k in enumerate(kinds)]
+    fig = _heat_rows(heat, [KEEP_TITLES.get(k, k) for k in kinds], height=max(height, 300 * len(kinds)),
+                     spacing=0.14, margin=dict(t=60, l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM))
+    fig.layout.shapes = [vline(t, axis="" if i == 1 else str(i), color="#FFFFFF")
+                         for i in range(1, len(kinds) + 1) for t, _ in marks]
+    return fig
 
 
 def gradient_shares(shares: Mapping[str, np.ndarray], *, marks: Sequence[tuple[int, str]] = (),
@@ -123,13 +130,13 @@ def gradient_shares(shares: Mapping[str, np.ndarray], *, marks: Sequence[tuple[i
     for kind, g in shares.items():
         traces += log_line(np.arange(1, len(g) + 1), np.asarray(g, dtype=np.float64), name=_label(kind),
                            color=CELL_COLORS.get(kind, GUIDE_COLOR), floor=floor, ceil=ceil, hover_x="t")
-    fig = base_figure(None, "sequence step t", "share of the end gradient", log_y=True, height=height, data=traces)
-    finish_log_axis(fig, floor, ceil)
     T = max((len(g) for g in shares.values()), default=1)
-    for t, label in marks:   # label along the line, half-way up, on the side away from the edge: the curves
-        fig.add_vline(x=t, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), annotation_text=label,   # meet the
-                      annotation_position="right" if t <= T / 2 else "left",                           # ends
-                      annotation=dict(textangle=-90, font=dict(color=GUIDE_COLOR)))
+    notes = [dict(x=t, xref="x", y=0.5, yref="y domain", text=label, showarrow=False, textangle=-90,   # along the
+                  xanchor="left" if t <= T / 2 else "right", font=dict(color=GUIDE_COLOR))           # line, away
+             for t, label in marks]                                                   # from the ends the curves meet
+    fig = base_figure(None, "sequence step t", "share of the end gradient", log_y=True, height=height, data=traces,
+                      layout=dict(shapes=[vline(t, color=GUIDE_COLOR) for t, _ in marks], annotations=notes))
+    finish_log_axis(fig, floor, ceil)
     return fig
 
 
@@ -142,25 +149,23 @@ def replay_figure(keep: np.ndarray, held_mean: np.ndarray, kind: str, *, title: 
     keep = np.asarray(keep)
     t = np.arange(1, keep.shape[0] + 1)
     color = CELL_COLORS.get(kind, GUIDE_COLOR)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.62, 0.38],
-                        subplot_titles=(KEEP_TITLES.get(kind, kind), "memory of step 1 still held"))
-    fig.add_trace(_keep_heatmap(keep, kind, colorbar=slim_colorbar("kept", len=0.55, y=0.75)), row=1, col=1)
-    fig.add_trace(go.Scatter(x=t, y=held_mean, mode="lines", name="mean over units", line=dict(color=color),
-                             meta={"role": "retention", "kind": kind},
-                             hovertemplate="t = %{x}<br>held %{y:.3g} (mean)<extra></extra>"), row=2, col=1)
+    lines = [dict(type="scatter", x=t, y=held_mean, mode="lines", name="mean over units", line=dict(color=color),
+                  meta={"role": "retention", "kind": kind}, **panel_axes(2),
+                  hovertemplate="t = %{x}<br>held %{y:.3g} (mean)<extra></extra>")]
     if held_best is not None:
-        fig.add_trace(go.Scatter(x=t, y=held_best, mode="lines", name="best unit", line=dict(color=color, dash="dash"),
-                                 meta={"role": "best", "kind": kind},
-                                 hovertemplate="t = %{x}<br>held %{y:.3g} (best unit)<extra></extra>"), row=2, col=1)
-    fig.update_yaxes(title_text="unit", autorange="reversed", row=1, col=1)
-    fig.update_yaxes(title_text="held", range=[0, 1.05], row=2, col=1)
-    fig.update_xaxes(title_text="sequence step t", row=2, col=1)
-    for x, _label_text in marks:
-        fig.add_vline(x=x, line=dict(color=GUIDE_COLOR, width=2, dash="dot"), row=2, col=1)
-    fig.update_layout(title=dict(text=title.replace(": ", ":<br>", 1)), height=height, showlegend=True,
-                      legend=bottom_legend())
-    return style_figure(fig, annotations=False, t=MARGIN_TITLE + LEGEND_ROW, l=MARGIN_LEFT_SHORT,
-                        r=MARGIN_COLORBAR_SLIM, b=88 + 2 * LEGEND_ROW)
+        lines.append(dict(type="scatter", x=t, y=held_best, mode="lines", name="best unit", **panel_axes(2),
+                          line=dict(color=color, dash="dash"), meta={"role": "best", "kind": kind},
+                          hovertemplate="t = %{x}<br>held %{y:.3g} (best unit)<extra></extra>"))
+    heat = _keep_heatmap(keep, kind, colorbar=slim_colorbar("kept", len=0.55, y=0.75))
+    fig = _heat_rows([heat],
+                     [KEEP_TITLES.get(kind, kind), "memory of step 1 still held"], height=height, spacing=0.1,
+                     sizes=[0.62, 0.38], data=lines, margin=dict(t=MARGIN_TITLE + LEGEND_ROW, l=MARGIN_LEFT_SHORT,
+                                                                  r=MARGIN_COLORBAR_SLIM, b=88 + 2 * LEGEND_ROW))
+    fig.layout.yaxis2.update(title_text="held", range=[0, 1.05], autorange=False)
+    fig.layout.update(title=dict(text=title.replace(": ", ":<br>", 1), font=dict(size=TITLE_SIZE)),
+                      showlegend=True, legend=bottom_legend(), shapes=[vline(x, axis="2", color=GUIDE_COLOR)
+                                                                        for x, _ in marks])
+    return fig
 
 
 def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray], *, chance: float,
@@ -194,10 +199,8 @@ def accuracy_vs_delay(delays: Sequence[int], accuracy: Mapping[str, np.ndarray],
     if mine and mine[1]:
         traces.append(_key("your settings", mode="lines+markers", marker=dict(mine_marker, color=GUIDE_COLOR),
                            line=dict(color=GUIDE_COLOR, dash="dot")))
-    fig = _legend_below(base_figure(None, "delay D (steps from token to query)", "held-out accuracy",
-                                    height=height, data=traces))
-    fig.update_yaxes(range=[0, 103], ticksuffix="%")
-    return fig
+    return base_figure(None, "delay D (steps from token to query)", "held-out accuracy", height=height, data=traces,
+                       layout=_legend_below(height, yaxis=dict(range=[0, 103], ticksuffix="%")))
 
 
 GATE_TITLES = {"r": "reset gate r", "z": "update gate z (share of h kept)", "n": "candidate n",
@@ -212,20 +215,14 @@ def gate_grid(gates: Mapping[str, np.ndarray], *, limits: Mapping[str, float] | 
 
     Gates in [0, 1] (sigmoid) share a 0..1 scale; tanh quantities (n, g, c, h) a diverging -lim..lim one
     (``limits[name]``, default 1; the LSTM cell state c can exceed 1)."""
-    names = list(gates)
-    limits = limits or {}
-    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.25 / max(len(names), 1),
-                        subplot_titles=[GATE_TITLES.get(n, n) for n in names])
-    for row, name in enumerate(names, start=1):
+    names, limits, heat = list(gates), limits or {}, []
+    for name in names:
         g = np.asarray(gates[name])
         T, H = g.shape
         signed, lim = name in SIGNED, float(limits.get(name, 1.0))
-        fig.add_trace(go.Heatmap(
-            z=g.T.astype(np.float32), x=np.arange(1, T + 1), y=np.arange(1, H + 1),
-            zmin=-lim if signed else 0.0, zmax=lim, colorscale="RdBu_r" if signed else SEQUENTIAL_SCALE,
-            showscale=False, meta={"role": "gate", "gate": name},
-            hovertemplate=f"{name}" + " = %{z:.3f}<br>t = %{x}, unit %{y}<extra></extra>"), row=row, col=1)
-        fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=1)
-    fig.update_xaxes(title_text="sequence step t", row=len(names), col=1)
-    fig.update_layout(height=80 + height_per_row * len(names))
-    return style_figure(fig, annotations=False, t=50, l=MARGIN_LEFT_SHORT)
+        heat.append(dict(type="heatmap", z=g.T.astype(np.float32), x=np.arange(1, T + 1), y=np.arange(1, H + 1),
+                         zmin=-lim if signed else 0.0, zmax=lim, colorscale="RdBu_r" if signed else SEQUENTIAL_SCALE,
+                         showscale=False, meta={"role": "gate", "gate": name},
+                         hovertemplate=f"{name}" + " = %{z:.3f}<br>t = %{x}, unit %{y}<extra></extra>"))
+    return _heat_rows(heat, [GATE_TITLES.get(n, n) for n in names], height=80 + height_per_row * len(names),
+                      spacing=0.25 / max(len(names), 1), margin=dict(t=50, l=MARGIN_LEFT_SHORT))

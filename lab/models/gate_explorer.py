@@ -21,6 +21,21 @@ MAP_STEPS = 40                     # length of the cobweb trajectory
 MODES = {"scalar": "Scalar GRU (1 unit)", "multi": "Multi-unit GRU"}
 CLAMP_R = {"off": "free", "1": "r = 1 (see all of h)", "0": "r = 0 (ignore h)"}
 FORCE = {"none": "nothing", "z": "z", "r": "r"}
+MODEL_NOTES = {"scalar": "**One-unit GRU**: z = σ(W_z x + U_z h + b_z), r = σ(W_r x + U_r h + b_r), "
+                         "n = tanh(W_n x + U_n (r·h) + b_n), h′ = (1 − z)·n + z·h",
+               "multi": "**Multi-unit GRU**: PyTorch's default weights (from the seed), each block scaled, each "
+                        "gate's bias shifted"}
+BLOCK_LABELS = {"ir": "W_ir (input → r)", "iz": "W_iz (input → z)", "in": "W_in (input → n)",
+                "hr": "W_hr (h → r)", "hz": "W_hz (h → z)", "hn": "W_hn (h → n)"}
+INTERVENTION_HINT = ("**Interventions** (above): clamp z or r, or force a gate at one step, to compare the run with "
+                     "its untouched twin here. **Make it an RNN** clamps z = 0 and r = 1: the update path "
+                     "disappears and the GRU becomes a plain RNN.")
+VIEWS = {   # the page's tabs per mode (URL word -> label); only the open one is drawn
+    "scalar": {"time": "Over time", "map": "Memory as a fixed point", "effect": "Effect of the intervention",
+               "gates": "Gate saturation"},
+    "multi": {"time": "Gates over time", "states": "States over time", "effect": "Effect of the intervention",
+              "gates": "Gate saturation"},
+}
 SCALAR_KEYS = ("wz", "uz", "bz", "wr", "ur", "br", "wn", "un", "bn")   # scalar_gru's argument order
 BLOCK_KEYS = tuple(f"s_{b}" for b in G.BLOCKS)
 BIAS_KEYS = ("b_r", "b_z", "b_n")

@@ -287,6 +287,12 @@ def look_inside(view: TrainView, percent: float, seq: int) -> Inside:
     return Inside(cells, marks(view.config))
 
 
+def inside_views(view: TrainView) -> dict[str, str]:
+    """The tabs of "Inside the trained models", URL word -> label (the replay needs a gated cell)."""
+    return {"keep": "What the gates keep", "grad": "Gradient through the sequence",
+            **({"replay": "Replay of training"} if view.gated else {}), "gates": "Every gate of one model"}
+
+
 def marks(cfg: TT.TrainConfig) -> list[tuple[int, str]]:
     """(sequence step, label) of the steps that matter: recall token and query; copy's last symbol and delimiter."""
     T = cfg.spec.seq_len

@@ -36,6 +36,12 @@ def _h(at):
     return trace_values(_spec(at, "h<sub>t</sub>"), "h<sub>t</sub>")
 
 
+def _open(at, label):
+    """The student clicks the tab ``label`` (only the open tab's charts are built)."""
+    at.session_state["ge_view"] = label
+    return at.run()
+
+
 def test_defaults_scalar_run_keeps_the_impulse_through_the_update_gate():
     at = run_app(PAGE)
     assert not exceptions(at)
@@ -45,8 +51,9 @@ def test_defaults_scalar_run_keeps_the_impulse_through_the_update_gate():
                                atol=1e-12)
     assert ref.h[-1, 0, 0] > 0.5 * ref.h[14, 0, 0]             # the impulse is kept (z near 1 after it)
     md = " ".join(m.value for m in at.markdown)
-    assert "1 fixed point**" in md and "slowly" in md
     assert "With the default settings" in md and "still holds" in " ".join(i.value for i in at.success)
+    md = " ".join(m.value for m in run_app(PAGE, ge_view="map").markdown)
+    assert "1 fixed point**" in md and "slowly" in md
 
 
 def test_the_bistable_link_is_the_flip_flop_with_three_fixed_points():
@@ -56,8 +63,9 @@ def test_the_bistable_link_is_the_flip_flop_with_three_fixed_points():
     np.testing.assert_allclose(_h(at), ref.h[:, 0, 0], atol=1e-12)
     assert ref.h[-1, 0, 0] > 0.95                              # the impulse was stored
     md = " ".join(m.value for m in at.markdown)
-    assert "3 fixed points" in md and "unstable" in md and "latch" in md
     assert "With these settings" in md and "With the default settings" not in md
+    md = " ".join(m.value for m in _open(at, "Memory as a fixed point").markdown)
+    assert "3 fixed points" in md and "unstable" in md and "latch" in md
 
 
 @pytest.mark.parametrize("key,value", [("ge_wz", 1.0), ("ge_uz", -2.0), ("ge_bz", 2.5), ("ge_wr", -3.0),
@@ -85,7 +93,7 @@ def test_signal_controls_and_initial_state():
 
 
 def test_map_sliders_move_the_fixed_points_and_the_staircase():
-    at = run_app(PAGE, **LATCH_URL)
+    at = run_app(PAGE, ge_view="map", **LATCH_URL)
     spec = _spec(at, "map f(h) = next state")
     stable = trace_values(spec, "stable fixed point (memory)", "x")
     assert len(stable) == 2 and stable[1] == pytest.approx(-stable[0], abs=1e-9)
@@ -106,7 +114,9 @@ def test_clamping_z_to_one_freezes_h_and_clamping_r_to_zero_blinds_the_candidate
     np.testing.assert_array_equal(_h(at), np.zeros(60))       # z = 1: h0 = 0 is kept forever
     base = trace_values(_spec(at, "h<sub>t</sub>"), "h<sub>t</sub> without intervention")
     np.testing.assert_allclose(base, _scalar_ref().h[:, 0, 0], atol=1e-12)
+    _open(at, "Memory as a fixed point")
     assert any("fixed point" in m.value and "never moves" in m.value for m in at.markdown)
+    _open(at, "Over time")
     at.slider(key="ge_z_value").set_value(0.5).run()
     ov = {"z": np.full((60, 1, 1), 0.5)}
     np.testing.assert_allclose(_h(at), _scalar_ref(override=ov).h[:, 0, 0], atol=1e-12)
@@ -117,7 +127,7 @@ def test_clamping_z_to_one_freezes_h_and_clamping_r_to_zero_blinds_the_candidate
 
 
 def test_forcing_a_gate_at_one_step_acts_only_downstream():
-    at = run_app(PAGE, **LATCH_URL)
+    at = run_app(PAGE, ge_view="effect", **LATCH_URL)
     at.segmented_control(key="ge_force").set_value("r").run()
     at.slider(key="ge_force_t").set_value(40).run()
     at.slider(key="ge_force_v").set_value(0.0).run()
@@ -128,7 +138,9 @@ def test_forcing_a_gate_at_one_step_acts_only_downstream():
     assert diff[-1] < 1e-3                                     # the stable fixed point pulls h back: memory kept
     ov = np.full((60, 1, 1), np.nan)
     ov[39] = 0.0
-    np.testing.assert_allclose(_h(at), _scalar_ref(override={"r": ov}, **LATCH).h[:, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(_h(_open(at, "Over time")), _scalar_ref(override={"r": ov}, **LATCH).h[:, 0, 0],
+                               atol=1e-12)
+    _open(at, "Effect of the intervention")
     at.segmented_control(key="ge_force").set_value("z").run()  # z = 0 at the stored state writes n = h: no change
     assert float(np.max(trace_values(_spec(at, "difference"), "difference"))) < 1e-6
     assert any("Intervention on" in i.value for i in at.info)
@@ -190,7 +202,7 @@ def test_multi_unit_heatmaps_and_lines_hold_the_engine_gates():
     heat = _spec(at, "z")
     np.testing.assert_allclose(trace_values(heat, "z", "z"), ref.gates["z"][:, 0].T, atol=1e-6)
     np.testing.assert_allclose(trace_values(heat, "r", "z"), ref.gates["r"][:, 0].T, atol=1e-6)
-    lines = _spec(at, "unit 3")
+    lines = _spec(_open(at, "States over time"), "unit 3")
     np.testing.assert_allclose(trace_values(lines, "unit 3"), ref.h[:, 0, 2], atol=1e-12)
 
 
@@ -209,7 +221,7 @@ def test_each_multi_unit_control_reaches_the_engine(key, value, kw):
 
 
 def test_saturation_shares_follow_the_bias():
-    at = run_app(PAGE, ge_mode="Multi-unit GRU", ge_b_z="6")
+    at = run_app(PAGE, ge_mode="Multi-unit GRU", ge_b_z="6", ge_view="gates")
     ref = _multi_ref(biases=(0, 6, 0))
     spec = _spec(at, "in between")
     near1 = trace_values(spec, "near 1 (> 0.95)", "x")
@@ -223,3 +235,26 @@ def test_bad_link_values_fall_back_with_a_note():
     assert at.slider(key="ge_hidden").value == 16
     notes = " ".join(warnings_text(at))
     assert "ge_hidden=99" in notes and "ge_clamp_r=2" in notes
+
+
+def test_only_the_open_tab_is_drawn_and_the_tab_is_in_the_link():
+    at = run_app(PAGE)
+    assert [t["data"][1]["name"] for t in plotly_specs(at)] == ["r<sub>t</sub>"]   # one chart: the run over time
+    assert at.query_params.get("ge_view") is None                                  # the default tab: no word
+    for label, word, trace in (("Memory as a fixed point", "map", "map f(h) = next state"),
+                               ("Gate saturation", "gates", "in between")):
+        specs = plotly_specs(_open(at, label))
+        assert len(specs) == 1 and any(t.get("name") == trace for t in specs[0]["data"])
+        assert at.query_params.get("ge_view") == word
+    at = run_app(PAGE, ge_view="effect")                      # no intervention yet: words, no chart
+    assert not plotly_specs(at) and "Make it an RNN" in " ".join(m.value for m in at.markdown)
+    at.toggle(key="ge_clamp_z").set_value(True).run()
+    assert [t["data"][0]["name"] for t in plotly_specs(at)] == ["difference"]
+
+
+def test_a_tab_of_the_other_mode_opens_the_first_tab_of_this_one():
+    at = run_app(PAGE, ge_view="map")
+    at.segmented_control(key="ge_mode").set_value("multi").run()
+    assert not exceptions(at)
+    assert at.session_state["ge_view"] == "Gates over time" and at.query_params.get("ge_view") is None
+    assert [t["data"][0]["name"] for t in plotly_specs(at)] == ["r"]

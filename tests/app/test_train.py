@@ -55,7 +55,8 @@ def test_default_page_shows_the_pretrained_checkpoint_at_once():
     for k, m in v.models.items():
         np.testing.assert_allclose(got[k], 100 * np.asarray(m.history.eval_acc), rtol=1e-6)
     assert any("Held-out accuracy" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) >= 5      # accuracy, loss, keep gates, gradient norms, replay (+ delay)
+    keys = [el.proto.id.split("-")[-1] for el in at.get("plotly_chart")]
+    assert [k for k in keys if k != "tr_delay_chart"] == ["tr_acc_chart", "tr_loss_chart", "tr_keep_chart"], keys
 
 
 def test_train_button_trains_live_and_the_charts_hold_the_trainers_numbers():
@@ -191,7 +192,7 @@ def test_adding_and_copy_tasks_train_and_are_analysed(task, label):
 
 
 def test_one_click_trains_the_same_run_without_chrono_init_and_the_texts_follow_it():
-    at = run_app("train", **TINY, tr_cells=["GRU", "LSTM"])
+    at = run_app("train", **TINY, tr_cells=["GRU", "LSTM"], tr_view="replay")
     at.button(key="tr_nochrono_btn").click().run()
     assert not exceptions(at)
     v = wait_finished(at).view()
@@ -205,7 +206,7 @@ def test_one_click_trains_the_same_run_without_chrono_init_and_the_texts_follow_
 
 
 def test_replay_offers_only_trained_gated_cells_and_its_title_agrees_with_the_headline():
-    at = run_app("train", **TINY, tr_cells=["RNN", "GRU"])
+    at = run_app("train", **TINY, tr_cells=["RNN", "GRU"], tr_view="replay")
     at.button(key="tr_train_btn").click().run()
     v = wait_finished(at).view()
     assert v.gated == ["gru"]
@@ -237,8 +238,10 @@ def test_accuracy_over_all_held_out_sequences_sits_beside_the_single_test_sequen
 
 
 def test_with_chrono_init_the_untrained_gate_already_keeps_and_the_gradient_chart_is_a_share():
-    at = run_app("train", tr_replay="0")
+    at = run_app("train", tr_replay="0", tr_view="replay")
     assert "already keeps" in page_text(at)
+    at.session_state["tr_view"] = "Gradient through the sequence"
+    at.run()
     grad = next(s for s in plotly_specs(at) if s["layout"]["yaxis"].get("title", {}).get("text", "")
                 == "share of the end gradient")
     gru = next(t for t in grad["data"] if t.get("name") == "GRU" and t["meta"]["role"] == "line")
@@ -267,11 +270,22 @@ def test_at_the_defaults_the_one_click_contrast_is_the_shipped_finished_run_at_o
     assert f"GRU {100 * v.final['gru']['accuracy']:.1f}%" in " ".join(i.value for i in at.info)
 
 
-def test_the_gate_grid_runs_only_when_its_expander_is_open():
+def test_only_the_open_tab_of_inside_the_models_is_drawn_and_the_tab_is_in_the_link():
     at = run_app("train")
-    role_gate = lambda: [s for s in plotly_specs(at)                                          # noqa: E731
-                         if any((t.get("meta") or {}).get("role") == "gate" for t in s["data"])]
-    assert not exceptions(at) and not role_gate()
-    at.session_state["tr_gates_open"] = True
-    at.run()
-    assert not exceptions(at) and len(role_gate()) == 1
+    roles = lambda: {(t.get("meta") or {}).get("role") for s in plotly_specs(at) for t in s["data"]}  # noqa: E731
+    assert not exceptions(at) and "keep" in roles() and not roles() & {"gate", "best", "line"}
+    for label, word, role in (("Every gate of one model", "gates", "gate"), ("Replay of training", "replay", "best"),
+                              ("Gradient through the sequence", "grad", "line")):
+        at.session_state["tr_view"] = label
+        at.run()
+        assert not exceptions(at) and role in roles() and at.query_params["tr_view"] in (word, [word])
+        assert len([r for r in roles() if r in {"gate", "best", "line"}]) == 1, roles()
+
+
+def test_moving_a_setting_reruns_only_the_settings_and_a_press_trains_those_settings():
+    at = run_app("train", **TINY)
+    before = [el.proto.spec for el in at.get("plotly_chart")]
+    at.slider(key="tr_delay").set_value(7).run()
+    assert [el.proto.spec for el in at.get("plotly_chart")] == before     # the charts show the run held
+    at.button(key="tr_train_btn").click().run()
+    assert wait_finished(at).view().config.delay == 7

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.serve import app_pages
+from scripts.serve import app_pages, wait_for_app_idle, wait_for_charts
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,8 @@ SIZES = [(1920, 1080), (1280, 800), (390, 844)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
 VANISHING_VIEWS = ["none", "units", "phase", "clip"]
 # Views of a page that a choice switches to, beyond what each page shows at its defaults.
-EXTRA_VIEWS = [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS[1:]] + [("gate_explorer", {"ge_mode": "multi"})]
+EXTRA_VIEWS = [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS[1:]] + [("gate_explorer", {"ge_mode": "multi"}),
+                                                                              ("gate_explorer", {"ge_force": "z"})]
 
 # Per visible chart: the margins it asked for and the ones Plotly used, axes whose automargin is on, text lying
 # outside the figure, and text over other text (axis title on tick labels, a label on the legend, legend on a title).
@@ -68,7 +69,9 @@ def layouts(page) -> list[dict]:
     tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
     for i in range(tabs.count()):
         if tabs.nth(i).get_attribute("aria-selected") != "true":
-            tabs.nth(i).click()
+            tabs.nth(i).click()          # a tab that runs only when open reruns the script: wait for its charts
+            wait_for_app_idle(page)
+            wait_for_charts(page)
             page.wait_for_timeout(400)
             out += page.evaluate(LAYOUT_JS)
     return out
