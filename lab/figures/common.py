@@ -357,6 +357,13 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
     """``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked (``"rows"``, one shared x-axis,
     panel 1 on top), in the lab's look (fixed margins, automargin off); panel titles centred above each panel.
     Place traces with ``panel_axes(i)``. One layout dict: ``make_subplots`` plus per-axis updates cost ~10x more."""
+    layout = _panel_layout(n, along, titles, height, spacing, sizes, legend, margin)
+    return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
+
+
+def _panel_layout(n: int, along: str, titles: list[str | None] | None, height: int, spacing: float,
+                  sizes: list[float] | None, legend: bool, margin: dict | None) -> dict:
+    """The layout dict of ``panel_figure``."""
     layout: dict = dict(height=height, showlegend=legend, margin={**MARGIN, "t": 110 if legend else 70, **(margin or {})},
                         **layout_sizes(), **lab_template())
     layout["legend"] = dict(layout["legend"], orientation="h", yanchor="bottom", y=1.06, xanchor="left", x=0)
@@ -378,31 +385,31 @@ def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None
                               yref="paper", xanchor="center", yanchor="bottom", showarrow=False,
                               font=dict(size=FONT_SIZE)))
     layout["annotations"] = notes
-    return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
+    return layout
 
 
 def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.25,
-                   legend_titles: list[str] | None = None, margin: dict | None = None) -> go.Figure:
+                   legend_titles: list[str] | None = None, margin: dict | None = None,
+                   y_axis: dict | None = None) -> go.Figure:
     """Panels stacked on one time axis and one value axis (panel 1 on top; x and y ranges matched), each with its
     own legend just above it, so a legend names only its panel's lines (the lab's rule: at most four legend entries
     per panel). ``panels``: trace dicts per panel (empty ones are left out); ``gap`` (paper units) leaves room for
     a lower panel's legend of four rows (on a phone each entry may take a row) at a plot height of ~480 px;
-    ``legend_titles``: a short word before each legend's entries."""
+    ``legend_titles``: a short word before each legend's entries; ``y_axis``: more keys for every value axis (e.g.
+    a log type). Built as one layout dict (no validated updates)."""
     panels = [p for p in panels if p]
     n = max(len(panels), 1)
     data = [dict(t, legend="legend" if i == 1 else f"legend{i}", **panel_axes(i))
             for i, p in enumerate(panels, start=1) for t in p]
-    fig = panel_figure(n, along="rows", spacing=gap, height=height, margin=margin, data=data)
-    legends = {}
+    layout = _panel_layout(n, "rows", None, height, gap, None, True, margin)
+    font = dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR)   # Streamlit's theme colours only the first legend
     for i, (a, _b) in enumerate(_spans([1.0 / n] * n, gap), start=1):
         s = "" if i == 1 else str(i)
-        fig.layout[f"yaxis{s}"].title.text = y_title
-        if i > 1:
-            fig.layout[f"yaxis{s}"].matches = "y"
-        font = dict(size=LEGEND_SIZE, color=AXIS_TEXT_COLOR)   # Streamlit's theme colours only the first legend
-        title = dict(text=legend_titles[i - 1], font=dict(font)) if legend_titles else None
-        legends[f"legend{s}"] = dict(orientation="h", xanchor="left", x=0, yanchor="bottom", title=title,
-                                     y=1.0 - a + (0.02 if i == 1 else 0.01), font=font)
-    fig.layout[f"xaxis{'' if n == 1 else n}"].title.text = x_title
-    fig.update_layout(**legends)
-    return fig
+        layout[f"yaxis{s}"]["title"]["text"] = y_title
+        layout[f"yaxis{s}"].update(y_axis or {}, **({"matches": "y"} if i > 1 else {}))
+        title = {"title": dict(text=legend_titles[i - 1], font=dict(font))} if legend_titles else {}
+        layout[f"legend{s}"] = dict(layout.get(f"legend{s}", {}), orientation="h", xanchor="left", x=0,
+                                    yanchor="bottom", y=1.0 - a + (0.02 if i == 1 else 0.01), font=dict(font),
+                                    **title)
+    layout[f"xaxis{'' if n == 1 else n}"]["title"]["text"] = x_title
+    return go.Figure(data=data, layout=layout, _validate=False)   # unvalidated: see base_figure
