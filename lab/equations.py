@@ -188,6 +188,14 @@ def fmt(v: float, digits: int = 3) -> str:
     return s
 
 
+def equation_names(mix: str = "torch") -> dict[str, str]:
+    """What each of the four equations computes, in words (the update gate's share depends on the mix)."""
+    return {"r": "Reset gate: how much of the old state the candidate may look at",
+            "z": ("Update gate: share of the old state kept" if mix == "torch" else
+                  "Update gate: share of the new candidate written"),
+            "n": "Candidate state", "h": "The mix: new state from old state and candidate"}
+
+
 def symbolic_equations(mix: str = "torch", reset: str = "after") -> dict[str, str]:
     """The four equations (keys "r", "z", "n", "h") in the chosen convention, as LaTeX."""
     if mix not in MIXES or reset not in RESETS:

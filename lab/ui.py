@@ -80,6 +80,17 @@ def chart(fig: go.Figure, key: str, how_to_read: str, predict: str | None = None
         st.markdown(f":material/visibility: **How to read this.** {how_to_read}")
 
 
+def picture(svg: str, how_to_read: str, *, alt: str, width: int | str = "content", container=None) -> None:
+    """A drawn figure (an SVG document; "content": its own width, narrower in a narrow column) with its reading
+    guide under it. A picture, not a chart: when it changes the browser only swaps an image (a changed Plotly
+    chart costs it ~70-100 ms per rerun)."""
+    if not how_to_read or not how_to_read.strip():
+        raise ValueError("how_to_read: every figure needs a 1-2 sentence reading guide")
+    box = container if container is not None else st.container()
+    box.image(svg, width=width, alt=alt)
+    box.markdown(f":material/visibility: **How to read this.** {how_to_read}")
+
+
 def question(text: str, *, container=None) -> None:
     """A "Predict first" question in words (no choices), above what answers it."""
     (container or st).markdown(f":material/psychology_alt: **Predict first.** {text}")

@@ -13,6 +13,7 @@ from lab.models import step_through as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 D, L = M.DEFAULTS, M.LIMITS
+VIEWS = {"cell": "The cell at step t", "sequence": "The whole sequence", "conventions": "The two conventions"}
 
 
 def read_settings() -> M.Settings:
@@ -81,8 +82,7 @@ def nav(T: int) -> int:
     n1, n3 = present.controls().columns([2, 2], gap="medium", vertical_alignment="bottom")
     t = C.slider("Time step t", "st_t", 1, max(T, 2), min(M.DEFAULT_STEP, T), container=n1,
                  help="h_t is the state after reading x_t.", disabled=T < 2)
-    playing = st.session_state.get("_st_playing", False)
-    b1, b2, b3 = n3.columns(3)
+    playing, (b1, b2, b3) = st.session_state.get("_st_playing", False), n3.columns(3)
     b1.button("Back", key="st_prev", icon=":material/skip_previous:", on_click=_move, args=(-1, T),
               disabled=t <= 1, width="stretch", help="One step back")
     b2.button("Pause" if playing else "Play", key="st_play", width="stretch", on_click=_toggle_play, args=(T,),
@@ -114,10 +114,7 @@ def equations(v: M.StepView, I: int, H: int) -> None:
     st.subheader(f"The four equations at step t = {s.t}, unit {s.unit + 1}")
     sym, num = E.symbolic_equations(s.mix, s.reset), E.numeric_html(s)
     st.html(E.EQ_CSS)
-    names = {"r": "Reset gate: how much of the old state the candidate may look at",
-             "z": ("Update gate: share of the old state kept" if s.mix == "torch" else
-                   "Update gate: share of the new candidate written"),
-             "n": "Candidate state", "h": "The mix: new state from old state and candidate"}
+    names = E.equation_names(s.mix)
     for g in ("r", "z", "n", "h"):
         with st.container(border=True, key=f"st_eq_{g}"):
             st.markdown(f"**{names[g]}**")
@@ -142,12 +139,9 @@ def code_panel() -> None:
 
 def conventions(res: M.Result, unit: int) -> None:
     """What the mixing and reset switches change over the whole run of one unit (0-based)."""
-    st.subheader("What the convention switch changes")
     ui.question("Switch the mixing convention in the sidebar: which of these lines will move?")
     c1, c2 = st.columns([1.2, 1], gap="large")
-    fig = convention_figure({k: r.h[:, unit] for k, r in res.runs.items()},
-                            {k: r.z[:, unit] for k, r in res.runs.items()}, None, unit=unit)
-    ui.chart(fig, key="st_conventions", container=c1,
+    ui.chart(convention_figure(*M.convention_series(res, unit), None, unit=unit), key="st_conventions", container=c1,
              how_to_read="Same seeded weights run four ways. Top: the thick and dotted lines of one colour lie on "
                          "top of each other (the two mixes agree); blue and orange differ (the two reset "
                          "placements do not). Bottom: z of the two mixes mirror each other around 0.5.")
@@ -160,27 +154,33 @@ def conventions(res: M.Result, unit: int) -> None:
                    f"differs by up to {sci(res.dh_reset)}.", icon=":material/report:")
 
 
+def cell_view(v: M.StepView, I: int, H: int) -> None:
+    """The cell diagram of this step, what its gates did in words, and the four equations with its numbers."""
+    ui.question("Before you press Next: will the memory line along the top keep its colour through the × "
+                "node, or take the colour of the candidate n?")
+    ui.picture(cell_diagram(v.terms), alt="Diagram of the GRU cell coloured by the current values", how_to_read=
+               "One unit at step t: the memory h_t−1 runs along the top to h_t; the gates (σ) and the candidate "
+               "(tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, closed) to yellow (1, open), "
+               "states from blue (−1) to red (+1).")
+    ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
+    equations(v, I, H)
+
+
 @st.fragment
 def step_panel(res: M.Result, unit: int) -> None:
-    """Everything that follows the step: reruns alone when the step moves."""
-    T, H = res.steps, res.settings.hidden
-    keep_in_range(T)
-    t = nav(T)
-    v = M.step_view(res, t, unit)
-    run = res.run
-    ui.question("Before you press Next: will the memory line along the top keep its colour through the × "
-                    "node, or take the colour of the candidate n?")
-    c1, c2 = st.columns([1.5, 1], gap="medium")
-    ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
-    equations(v, res.settings.input, H)
-    # The charts last: an element written after a chart makes the browser draw the chart again.
-    ui.chart(cell_diagram(v.terms), key="st_diagram", container=c1, alt="Diagram of the GRU cell coloured by "
-             "the current values", how_to_read="One unit at step t: the memory h_t−1 runs along the top to h_t; "
-             "the gates (σ) and the candidate (tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, "
-             "closed) to yellow (1, open), states from blue (−1) to red (+1).")
-    ui.chart(step_context(run.x, run.r[:, unit], run.z[:, unit], run.n[:, unit], run.h[:, unit], t, unit=unit),
-             key="st_context", container=c2, how_to_read=f"The whole sequence for unit {unit + 1}: the input on top, "
-             "the gates r and z, the candidate n and the state h below; the grey line marks step t.")
+    """Everything that follows the step: reruns alone when the step moves, and draws only the open tab."""
+    keep_in_range(res.steps)
+    t = nav(res.steps)
+    view, box = C.tabs("st_view", VIEWS)
+    with box:
+        if view == "cell":
+            cell_view(M.step_view(res, t, unit), res.settings.input, res.settings.hidden)
+        elif view == "sequence":
+            ui.chart(step_context(*M.unit_series(res, unit), t, unit=unit), key="st_context", how_to_read="The "
+                     f"whole sequence for unit {unit + 1}: the input on top, the gates r and z, the candidate n and "
+                     "the state h below; the grey line marks step t.")
+        else:
+            conventions(res, unit)
 
 
 ui.page_header("Step through a GRU", "Watch one GRU step happen with real numbers: which gate opened, what the "
@@ -195,6 +195,5 @@ if result.typed_error:
 ticker(result.steps)
 step_panel(result, unit)
 code_panel()
-conventions(result, unit)
 ui.download_arrays("Download this run (CSV)", M.download_columns(result),
                    f"gru_step_through_{settings.mix}_{settings.reset}.csv", key="st_download")

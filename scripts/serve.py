@@ -133,11 +133,13 @@ def wait_for_app_idle(page, timeout: float = 60_000) -> None:
 
 
 def wait_for_charts(page, timeout: float = 60_000) -> int:
-    """Wait until the page shows at least one stPlotlyChart and every one has drawn (.main-svg); returns how many.
-    (Every lab page has a chart; 'at least one' also waits out a run that ended in st.rerun before drawing.)"""
+    """Wait until the page shows at least one figure, a Plotly chart or a drawn picture (stImage: the step-through
+    page's cell diagram), and every Plotly chart has drawn (.main-svg); returns how many Plotly charts.
+    (Every lab page has a figure; 'at least one' also waits out a run that ended in st.rerun before drawing.)"""
     page.wait_for_function("""() => {
       const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-      return charts.length > 0 && charts.every(c => c.querySelector('.main-svg'));
+      const figures = charts.length + document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"]').length;
+      return figures > 0 && charts.every(c => c.querySelector('.main-svg'));
     }""", timeout=timeout)
     return page.locator('[data-testid="stPlotlyChart"]').count()
 

@@ -6,6 +6,7 @@ value (gates on a 0..1 scale, states on a -1..1 scale), with the value written b
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,59 +161,105 @@ def axis(title: str | None = None, **kw) -> dict:
     return out
 
 
-def _wire_shapes(s: StepTerms) -> tuple[list[dict], list[dict]]:
-    """The wires as layout shapes (one SVG path each, below the nodes) and one arrow head per coloured wire."""
-    shapes, heads = [], dict(type="scatter", x=[], y=[], mode="markers", showlegend=False, hoverinfo="skip",
-                             name="arrows", marker=dict(symbol="triangle-up", size=15, angle=[], color="#777777"))
-    for wire in diagram_wires(s):
-        path = "M " + " L ".join(f"{x},{y}" for x, y in wire.points)
-        neutral = wire.scale == "neutral"
-        if not neutral:   # dark outline so pale (near-zero) wires stay visible on a white background
-            shapes.append(dict(type="path", path=path, xref="x", yref="y", layer="below",
-                               line=dict(color="#555555", width=10), name=wire.name + " outline"))
-        shapes.append(dict(type="path", path=path, xref="x", yref="y", layer="below", name=wire.name,
-                           line=dict(color=_color(wire.scale, wire.value), width=3 if neutral else 7)))
-        if not neutral:   # arrow half-way along the last segment (marker angle: 0 = up, clockwise)
-            (x0, y0), (x1, y1) = wire.points[-2], wire.points[-1]
-            heads["x"].append(0.5 * (x0 + x1))
-            heads["y"].append(0.5 * (y0 + y1))
-            heads["marker"]["angle"].append(float(np.degrees(np.arctan2(x1 - x0, y1 - y0))))
-    return shapes, [heads]
+# ----------------------------------------------------------------------------------------------- the diagram
+# Drawn as SVG (shown as a picture): a step move then costs the browser one image, not a Plotly redraw (a changed
+# chart costs ~70-100 ms of browser time each move; this picture a few ms). Data coordinates -> SVG px:
+_U, _X0, _Y1, _TOP = 52.0, -0.6, 7.9, 66.0          # px per unit, left and top data edges, title band (px)
+DIAGRAM_SIZE = (900, 510)                             # viewBox width, height (px at 100%)
+_SUB = ('<tspan baseline-shift="sub" font-size="72%">', "</tspan>")
+# plotly-style label positions -> (text-anchor, dx in radii, dy in radii)
+_ANCHOR = {"top center": ("middle", 0, -1), "bottom center": ("middle", 0, 1), "middle left": ("end", -1, 0),
+           "middle right": ("start", 1, 0), "top right": ("start", 0.6, -1), "bottom left": ("end", -0.3, 1)}
 
 
-def _parts_trace(nodes: list[Node]) -> dict:
-    return dict(
-        type="scatter", x=[n.x for n in nodes], y=[n.y for n in nodes], mode="markers+text", name="parts",
-        showlegend=False, text=[f"<b>{n.symbol}</b>" for n in nodes], textposition="middle center",
-        textfont=dict(size=18, color=[_text_on(n) for n in nodes]),
-        marker=dict(size=[n.size for n in nodes], color=[_color(n.scale, n.value) for n in nodes],
-                    line=dict(color="#333333", width=2), symbol="circle", opacity=1.0),
-        customdata=np.array([[n.value] for n in nodes], dtype=float),
-        hovertext=[n.label for n in nodes], hovertemplate="%{hovertext}<extra></extra>",
-        ids=[n.key for n in nodes], meta={"role": "parts", "ids": [n.key for n in nodes]})
+def _px(x: float, y: float) -> tuple[float, float]:
+    return round((x - _X0) * _U, 1), round(_TOP + (_Y1 - y) * _U, 1)
 
 
-def cell_diagram(s: StepTerms, *, height: int = 470) -> go.Figure:
-    """The GRU cell at step ``s.t`` for unit ``s.unit``, parts coloured by their values.
+def _svg_text(label: str) -> str:
+    """A label's HTML (<sub>, <b>) as SVG tspans (text escaped otherwise)."""
+    out = label.replace("&", "&amp;").replace("<sub>", "\0").replace("</sub>", "\1").replace("<b>", "\2")
+    out = out.replace("</b>", "\3").replace("<", "&lt;").replace(">", "&gt;")
+    for code, tag in zip("\0\1\2\3", (*_SUB, '<tspan font-weight="bold">', "</tspan>")):
+        out = out.replace(code, tag)
+    return out
 
-    Wires are layout shapes; one marker trace holds the nodes (its ``customdata`` holds each node's value so tests
-    and hover read the numbers); two colour bars: gates 0..1, states -1..1."""
+
+def _label(n: Node) -> str:
+    """The node's "name = value" text beside it (several lines at <br>)."""
+    anchor, dx, dy = _ANCHOR[n.label_pos]
+    x, y = _px(n.x, n.y)
+    rad = n.size / 2 + 6
+    if n.key == "x" and "<br>" in n.label:            # a long vector: left-aligned under the node
+        anchor, x = "start", x - n.size / 2
+    lines = n.label.split("<br>")
+    y0 = y + dy * (rad + 14) + (6 if dy == 0 else 0) - (len(lines) - 1) * 24 * (dy < 0)
+    spans = "".join(f'<tspan x="{x + dx * rad:.1f}" dy="{0 if i == 0 else 24}">{_svg_text(t)}</tspan>'
+                    for i, t in enumerate(lines))
+    return f'<text y="{y0:.1f}" text-anchor="{anchor}" font-size="20" fill="{AXIS_TEXT_COLOR}">{spans}</text>'
+
+
+def _node(n: Node) -> str:
+    """One part: a circle coloured by its value with its symbol; data-* attributes hold the exact value."""
+    x, y = _px(n.x, n.y)
+    fill = _color(n.scale, n.value)
+    return (f'<g class="part" data-key="{n.key}" data-value="{float(n.value)!r}" data-fill="{fill}">'
+            f'<circle cx="{x}" cy="{y}" r="{n.size / 2}" fill="{fill}" stroke="#333333" stroke-width="2"/>'
+            f'<text x="{x}" y="{y}" dy="0.35em" text-anchor="middle" font-size="20" font-weight="bold" '
+            f'fill="{_text_on(n)}">{n.symbol}</text></g>')
+
+
+def _wire(w: Wire) -> str:
+    """A wire (outlined when it carries a value, so pale wires stay visible) with an arrow half-way along its
+    last segment."""
+    pts = [_px(x, y) for x, y in w.points]
+    d = "M " + " L ".join(f"{x},{y}" for x, y in pts)
+    if w.scale == "neutral":
+        return f'<path d="{d}" fill="none" stroke="{NEUTRAL}" stroke-width="3"/>'
+    (x0, y0), (x1, y1) = pts[-2], pts[-1]
+    angle = float(np.degrees(np.arctan2(x1 - x0, y0 - y1)))     # 0 = up, clockwise (SVG y points down)
+    return (f'<path d="{d}" fill="none" stroke="#555555" stroke-width="10"/>'
+            f'<path d="{d}" fill="none" stroke="{_color(w.scale, w.value)}" stroke-width="7"/>'
+            f'<path d="M0,-8 L7,6 L-7,6 Z" fill="#777777" transform="translate({(x0 + x1) / 2:.1f},'
+            f'{(y0 + y1) / 2:.1f}) rotate({angle:.0f})"/>')
+
+
+def _colorbar(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, top: float) -> str:
+    """A vertical colour bar (bottom = lo) with its title above and tick labels on the right."""
+    x, h = 836, 150
+    grad = "".join(f'<stop offset="{p:.3f}" stop-color="{c}"/>' for p, c in stops)
+    labels = "".join(f'<text x="{x + 24}" y="{top + h * (hi - v) / (hi - lo) + 6:.1f}" font-size="17" '
+                     f'fill="{AXIS_TEXT_COLOR}">{f"{v:g}".replace("-", "−")}</text>' for v in ticks)
+    return (f'<defs><linearGradient id="cb_{name}" x1="0" y1="1" x2="0" y2="0">{grad}</linearGradient></defs>'
+            f'<text x="{x}" y="{top - 10}" font-size="17" fill="{AXIS_TEXT_COLOR}">{name}</text>'
+            f'<rect x="{x}" y="{top}" width="16" height="{h}" fill="url(#cb_{name})" stroke="#999999"/>{labels}')
+
+
+def cell_diagram(s: StepTerms) -> str:
+    """The GRU cell at step ``s.t`` for unit ``s.unit`` as an SVG document (DIAGRAM_SIZE px), parts coloured by their
+    values (gates 0..1, states -1..1, with a colour bar each) and labelled "name = value".
+
+    Each part is a ``<g class="part" data-key=... data-value=...>`` holding its exact value (``diagram_values``)."""
     nodes = list(diagram_nodes(s).values())
-    shapes, heads = _wire_shapes(s)
-    labelled = [n for n in nodes if n.label]
-    labels = dict(type="scatter", x=[n.x for n in labelled], y=[n.y for n in labelled], mode="markers+text",
-                  name="labels", showlegend=False, hoverinfo="skip", text=[n.label for n in labelled],
-                  textposition=[n.label_pos for n in labelled], textfont=dict(size=15, color=AXIS_TEXT_COLOR),
-                  marker=dict(size=[n.size + 8 for n in labelled], opacity=0))   # one text trace: cheaper to
-    notes = [dict(x=4.3, y=0.62, xref="x", yref="y", showarrow=False, font=dict(size=15, color=NEUTRAL),   # redraw
-                  text="[h<sub>t−1</sub>, x<sub>t</sub>] to every gate")]                   # than 12 annotations
-    data = heads + [labels, _parts_trace(nodes), _colorbar_trace(GATE_SCALE, 0.0, 1.0, "gate", 0.0),
-                    _colorbar_trace(STATE_SCALE, -1.0, 1.0, "state", 0.52)]
-    return figure(data, height=height, margin=dict(l=10, r=90, t=50, b=10), shapes=shapes, annotations=notes,
-                  title=dict(text=f"GRU cell, unit {s.unit + 1}, step t = {s.t}", x=0.01, font=dict(size=18)),
-                  xaxis=dict(visible=False, range=[-2.6, 15.6], fixedrange=True, automargin=False),
-                  yaxis=dict(visible=False, range=[-0.6, 8.1], fixedrange=True, automargin=False),
-                  hoverlabel=dict(font_size=15))
+    w, h = DIAGRAM_SIZE
+    body = "".join(_wire(wire) for wire in diagram_wires(s)) + "".join(_node(n) for n in nodes)
+    body += "".join(_label(n) for n in nodes if n.label)
+    nx, ny = _px(2.2, 0.45)
+    body += (f'<text x="{nx}" y="{ny}" font-size="17" fill="{NEUTRAL}">[h{_SUB[0]}t−1{_SUB[1]}, x{_SUB[0]}t'
+             f'{_SUB[1]}] to every gate</text>')
+    body += _colorbar("state", _STATE_STOPS, (-1, 0, 1), -1, 1, 86)
+    body += _colorbar("gate", _GATE_STOPS, (0, 0.5, 1), 0, 1, 322)
+    title = (f'<text x="8" y="30" font-size="22" fill="{AXIS_TEXT_COLOR}">GRU cell, unit {s.unit + 1}, '
+             f'step t = {s.t}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+            f'font-family="Source Sans Pro, Helvetica, Arial, sans-serif"><rect width="{w}" height="{h}" '
+            f'fill="white"/>{title}{body}</svg>')
+
+
+def diagram_values(svg: str) -> tuple[dict[str, float], dict[str, str]]:
+    """The parts' exact values and fill colours, read from ``cell_diagram``'s SVG (for tests and tools)."""
+    found = re.findall(r'data-key="([^"]+)" data-value="([^"]+)" data-fill="([^"]+)"', svg)
+    return {k: float(v) for k, v, _ in found}, {k: c for k, _, c in found}
 
 
 def _text_on(n: Node) -> str:
@@ -222,17 +269,6 @@ def _text_on(n: Node) -> str:
     if n.scale == "state" and np.isfinite(n.value):
         return "white" if abs(n.value) > 0.6 else "black"
     return "black"
-
-
-
-
-def _colorbar_trace(scale, lo: float, hi: float, title: str, y: float) -> dict:
-    return dict(
-        type="scatter", x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-        marker=dict(colorscale=scale, cmin=lo, cmax=hi, color=[lo], showscale=True,
-                    colorbar=dict(title=dict(text=title, side="top"), len=0.42, y=y, yanchor="bottom",
-                                  thickness=14, x=1.0, tickfont=dict(size=13))),
-    )
 
 
 def _rows(top: float, gap: float = 0.08) -> dict:

@@ -186,6 +186,17 @@ def reset_sentence(s: E.StepTerms) -> str:
     return f"The reset gate lets the candidate see {100 * s.r:.0f}% of the old state's contribution."
 
 
+def unit_series(res: Result, unit: int) -> tuple[np.ndarray, ...]:
+    """The shown run's input x (T, I) and r, z, n, h (T,) of one unit (0-based)."""
+    run = res.run
+    return run.x, run.r[:, unit], run.z[:, unit], run.n[:, unit], run.h[:, unit]
+
+
+def convention_series(res: Result, unit: int) -> tuple[dict, dict]:
+    """h and z (T,) of one unit (0-based) under each (mix, reset) convention: two dicts keyed like ``runs``."""
+    return ({k: r.h[:, unit] for k, r in res.runs.items()}, {k: r.z[:, unit] for k, r in res.runs.items()})
+
+
 def download_columns(res: Result) -> dict[str, np.ndarray]:
     """The shown run as CSV columns: t, x1..xI, then r, z, n, h of every unit."""
     run = res.run

@@ -4,6 +4,9 @@ The reference numbers are recomputed here straight from gru_core (record of the 
 never read back from the page's own helpers."""
 from __future__ import annotations
 
+import base64
+import re
+
 import numpy as np
 import pytest
 
@@ -26,12 +29,15 @@ def _reference(H=3, I=1, seed=0, T=20, amplitude=1.0, signal="sine", mix="torch"
     return gru_core.record(cell, x)
 
 
+def _svg(at) -> str:
+    """The cell diagram (the page's one picture) as SVG text."""
+    (url,) = at.get("image")[0].value
+    return base64.b64decode(url.removeprefix("data:image/svg+xml;base64,")).decode()
+
+
 def _diagram(at) -> dict[str, float]:
-    spec = next(s for s in plotly_specs(at) if any(t.get("name") == "parts" for t in s["data"]))
-    parts = next(t for t in spec["data"] if t.get("name") == "parts")
-    from lab.figures.common import decode
-    vals = decode(parts["customdata"]).reshape(-1)
-    return dict(zip(parts["ids"], vals))
+    """The cell diagram's parts and their exact values, read from the picture's SVG (data-key / data-value)."""
+    return {k: float(v) for k, v in re.findall(r'data-key="([^"]+)" data-value="([^"]+)"', _svg(at))}
 
 
 def _latex(at) -> list[str]:
@@ -105,8 +111,7 @@ def test_unit_selector_and_sizes_change_the_diagram():
     at.selectbox(key="st_unit").set_value(3).run()
     tr = _reference()
     assert _diagram(at)["r"] == pytest.approx(tr.gates["r"][3, 0, 2], abs=1e-12)
-    assert "unit 3" in next(s for s in plotly_specs(at) if any(t.get("name") == "parts" for t in s["data"]))[
-        "layout"]["title"]["text"]
+    assert "GRU cell, unit 3, step t = 4" in _svg(at)
     at.slider(key="st_hidden").set_value(2).run()            # unit 3 no longer exists: clamped to 2
     assert not exceptions(at)
     assert at.selectbox(key="st_unit").value == 2
@@ -141,6 +146,8 @@ def test_mix_switch_turns_z_into_one_minus_z_and_keeps_h():
     assert after["keep"] == pytest.approx(before["keep"], abs=1e-14)
     assert after["z"] == pytest.approx(_reference(mix="wiki").gates["z"][3, 0, 0], abs=1e-12)
     assert any(e == r"h_t = \left(1 - z_t\right) \odot h_{t-1} + z_t \odot n_t" for e in _latex(at))
+    at.session_state["st_view"] = "The two conventions"
+    at.run()
     assert any("Equivalent up to relabelling" in s.value for s in at.success)
 
 
@@ -152,6 +159,8 @@ def test_reset_switch_changes_the_model_and_says_so():
     assert after["n"] != pytest.approx(before["n"], abs=1e-6)
     assert after["h"] == pytest.approx(_reference(reset="before").h[3, 0, 0], abs=1e-12)
     assert any(r"W_{hn}(r_t \odot h_{t-1})" in e for e in _latex(at))
+    at.session_state["st_view"] = "The two conventions"
+    at.run()
     assert any("Not equivalent" in w for w in warnings_text(at))
 
 
@@ -166,7 +175,7 @@ def test_typed_sequence_drives_the_run_and_bad_input_gets_a_clear_message():
     at.text_input(key="st_seq").input("1, two, 3").run()
     assert not exceptions(at)
     assert len(at.error) == 1 and "`two` is not a number" in at.error[0].value
-    assert len(at.get("plotly_chart")) == 3                  # the page still works on the default sequence
+    assert len(at.get("image")) == 1                         # the page still works on the default sequence
     at.slider(key="st_input").set_value(2).run()             # a 2-channel input needs ';' between steps
     at.text_input(key="st_seq").input("1, 0; 0").run()
     assert "input size is 2" in at.error[0].value
@@ -190,3 +199,21 @@ def test_the_run_can_be_downloaded():
     at = run_app(PAGE)
     dl = at.get("download_button")
     assert len(dl) == 1
+
+
+def test_only_the_open_tab_is_drawn_and_the_tab_is_in_the_link():
+    at = run_app(PAGE)
+    assert len(at.get("image")) == 1 and not at.get("plotly_chart")       # the cell: one picture, no chart
+    assert "st_view" not in at.query_params                                # the default tab: nothing in the link
+    at.session_state["st_view"] = "The whole sequence"
+    at.run()
+    assert not exceptions(at) and not at.get("image") and not at.latex     # the cell's picture and equations
+    (spec,) = plotly_specs(at)                                             # are not built; the sequence chart is
+    assert f"step {at.slider(key='st_t').value}" in [t.get("name") for t in spec["data"]]
+    assert at.query_params["st_view"] == "sequence"
+    link = run_app(PAGE, st_view="conventions", st_t="6")                  # a link opens its tab
+    (spec,) = plotly_specs(link)
+    assert any("Chung/Wikipedia" in (t.get("name") or "") for t in spec["data"]) and not link.get("image")
+    assert any("Equivalent up to relabelling" in s.value for s in link.success)
+    link.slider(key="st_t").set_value(9).run()                             # the step control stays above the tabs
+    assert not exceptions(link) and link.query_params["st_view"] == "conventions"

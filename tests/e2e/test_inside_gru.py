@@ -3,6 +3,8 @@ convention switch, typed input errors and the gate interventions change what the
 is the engine's numbers (recomputed here from gru_core)."""
 from __future__ import annotations
 
+import base64
+import re
 import time
 
 import numpy as np
@@ -31,9 +33,10 @@ def _wait_until(fn, timeout: float = 30.0, what: str = "condition"):
 
 
 def _parts(page) -> dict[str, float]:
-    """The cell diagram's node values (chart 0 of the step-through page)."""
-    tr = next(t for t in chart_data(page, 0) if t["name"] == "parts")
-    return {k: float(np.ravel(v)[0]) for k, v in zip(tr["meta"]["ids"], tr["customdata"])}
+    """The cell diagram's node values, read from the SVG picture the browser shows (its data-key / data-value)."""
+    src = page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first.get_attribute("src")
+    svg = base64.b64decode(src.removeprefix("data:image/svg+xml;base64,")).decode()
+    return {k: float(v) for k, v in re.findall(r'data-key="([^"]+)" data-value="([^"]+)"', svg)}
 
 
 def _engine_step_through(t: int, unit: int = 0, mix: str = "torch"):
@@ -77,7 +80,9 @@ def test_mix_switch_mirrors_z_and_keeps_h(open_page):
     after = _parts(page)
     assert after["z"] == pytest.approx(1 - before["z"], abs=1e-14)
     assert after["h"] == pytest.approx(before["h"], abs=1e-14)
+    page.get_by_role("tab", name="The two conventions").click()          # its own tab, drawn when opened
     expect(page.get_by_text("Equivalent up to relabelling.")).to_be_visible()
+    page.wait_for_function("() => location.search.includes('st_view=conventions')")
 
 
 def test_typed_sequence_that_does_not_parse_gets_a_message_not_a_traceback(open_page):

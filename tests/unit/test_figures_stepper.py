@@ -2,6 +2,8 @@
 the values of the chosen step and unit; the context and convention charts hold the recorded series."""
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import numpy as np
 import pytest
 from plotly.colors import sample_colorscale
@@ -10,6 +12,8 @@ import gru_core
 from lab import equations as E
 from lab import inside_gru as G
 from lab.figures import stepper as S
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +26,12 @@ def _terms(run, t=6, j=1, mix="torch", reset="after"):
     return E.step_terms(run.params, run.x[t - 1], run.h_prev(t), j, t=t, mix=mix, reset=reset)
 
 
-def _parts(fig):
-    parts = next(tr for tr in fig.data if tr.name == "parts")
-    return dict(zip(parts.ids, parts.customdata[:, 0])), dict(zip(parts.ids, parts.marker.color))
+def _parts(svg):
+    """(values, fill colours) of the diagram's parts, read from the SVG's elements (not from diagram_values)."""
+    root = ET.fromstring(svg)
+    parts = [g for g in root.iter(f"{SVG}g") if g.get("class") == "part"]
+    return ({g.get("data-key"): float(g.get("data-value")) for g in parts},
+            {g.get("data-key"): g.find(f"{SVG}circle").get("fill") for g in parts})
 
 
 def test_diagram_parts_hold_the_engine_values_of_the_step(run):
@@ -41,7 +48,8 @@ def test_diagram_parts_hold_the_engine_values_of_the_step(run):
     assert values["keep"] == pytest.approx(z * hp, abs=1e-14)             # PyTorch: z * h_{t-1}
     assert values["write"] == pytest.approx((1 - z) * n, abs=1e-14)        # PyTorch: (1 - z) * n
     assert values["one_minus"] == pytest.approx(1 - z, abs=1e-14)
-    assert f"step t = {t}" in fig.layout.title.text and f"unit {j + 1}" in fig.layout.title.text
+    assert f"step t = {t}" in fig and f"unit {j + 1}" in fig          # the title
+    assert S.diagram_values(fig) == _parts(fig)
 
 
 def test_diagram_colours_follow_the_values(run):
@@ -118,13 +126,30 @@ def test_convention_figure_overlays_equal_mixes(run):
     assert np.max(np.abs(h_lines[lab[("torch", "after")]] - h_lines[lab[("torch", "before")]])) > 1e-3
 
 
-def test_every_stepper_figure_is_valid_plotly_with_no_legend_under_the_axes(run):
+def test_every_stepper_chart_is_valid_plotly_with_no_legend_under_the_axes(run):
     from lab.figures.common import validate_figure
     runs = G.convention_runs(gru_core.make_cell("gru", 1, 3, seed=0), run.x)
-    figs = [S.cell_diagram(_terms(run)),
-            S.step_context(run.x, run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0], 4, unit=0),
+    figs = [S.step_context(run.x, run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0], 4, unit=0),
             S.convention_figure({k: v.h[:, 0] for k, v in runs.items()}, {k: v.z[:, 0] for k, v in runs.items()},
                                 4, unit=0)]
     for fig in figs:
         validate_figure(fig)
         assert fig.layout.legend.y is None or fig.layout.legend.y >= 1.0     # never on the "step t" title
+
+
+@pytest.mark.parametrize("mix,reset,inputs", [("torch", "after", 1), ("wiki", "before", 4)])
+def test_diagram_is_well_formed_svg_with_every_label_inside_and_readable(mix, reset, inputs):
+    cell = gru_core.make_cell("gru", inputs, 2, seed=1)
+    r = G.run(cell, gru_core.signal("noise", 5, inputs, seed=2))
+    svg = S.cell_diagram(E.step_terms(r.params, r.x[1], r.h_prev(2), 0, t=2, mix=mix, reset=reset))
+    root = ET.fromstring(svg)                                     # well-formed (labels escaped)
+    w, h = S.DIAGRAM_SIZE
+    assert root.get("viewBox") == f"0 0 {w} {h}"
+    texts = list(root.iter(f"{SVG}text"))
+    assert min(float(t.get("font-size")) for t in texts) >= 17    # px at its own width (the page shows it at 900 px)
+    for t in texts:                                               # every text anchor point inside the picture
+        for el in [t, *t.iter(f"{SVG}tspan")]:
+            if el.get("x") is not None:
+                assert 0 <= float(el.get("x")) <= w, ET.tostring(t)
+        assert 0 < float(t.get("y")) < h, ET.tostring(t)
+    assert "<sub>" not in svg and "tspan" in svg                  # subscripts typeset, not raw HTML
