@@ -435,9 +435,10 @@ def select(label: str, key: str, options: Sequence[Any], default: Any, *,
 def multiselect(label: str, key: str, options: Sequence[Any], default: Sequence[Any], *,
                 labels: Mapping[Any, str] | Callable[[Any], str] | None = None,
                 values: Mapping[Any, str] | None = None, style: str = "pills", min_selections: int = 1,
-                help: str | None = None, container: Any = st) -> list[Any]:
+                max_selections: int | None = None, help: str | None = None, container: Any = st) -> list[Any]:
     """A URL-linked multiple choice, ``style`` "pills" (buttons) or "dropdown". Returns the chosen options in the
-    options' order; with fewer than ``min_selections`` chosen the page gets the default back and a note."""
+    options' order; with fewer than ``min_selections`` chosen the page gets the default back and a note, with more
+    than ``max_selections`` the first ``max_selections`` and a note."""
     c, default = _choice(options, labels, values), list(default)
     _read_choice(key, "choices", lambda raw: nearest_options(raw, c.options, c.labels, default, min_selections,
                                                              c.words), default)
@@ -455,6 +456,10 @@ def multiselect(label: str, key: str, options: Sequence[Any], default: Sequence[
         container.info(f"Choose at least {min_selections}; showing {', '.join(map(c.fmt, default))}.",
                        icon=":material/info:")
         return default
+    if max_selections is not None and len(value) > max_selections:
+        value = value[:max_selections]
+        container.info(f"At most {max_selections} at once, so every chart stays readable; using "
+                       f"{', '.join(map(c.fmt, value))}.", icon=":material/info:")
     return value
 
 
@@ -504,10 +509,10 @@ INIT_LABELS = {"pytorch": "PyTorch default", "orthogonal": "Orthogonal", "gaussi
 def cell_kinds(prefix: str, options: Sequence[str] = ("rnn", "gru", "lstm"),
                default: Sequence[str] = ("rnn", "gru", "lstm"), *, label: str = "Cells to compare",
                help: str | None = "Each chosen cell gets its own colour, the same on every page.",
-               container: Any = st) -> list[str]:
+               max_selections: int | None = None, container: Any = st) -> list[str]:
     """Several cell kinds (pills). Key ``{prefix}_cells``."""
     return multiselect(label, f"{prefix}_cells", options, default, labels=CELL_LABELS, style="pills",
-                       help=help, container=container)
+                       max_selections=max_selections, help=help, container=container)
 
 
 def signal_picker(prefix: str, default: str = "impulse", *, options: Sequence[str] = tuple(SIGNAL_LABELS),

@@ -32,7 +32,7 @@ def read_settings() -> M.Settings:
     with c1:
         task = C.select("Task", "tr_task", S.TASKS, S.task, labels=M.TASK_TITLES, help=H["tr_task"])
         delay = slider("delay")
-        cells = C.cell_kinds("tr", options=S.KINDS, default=S.cells, label="Cells to train")
+        cells = C.cell_kinds("tr", options=S.KINDS, default=S.cells, label="Cells to train", max_selections=4)
     with c2:
         hidden = slider("hidden")
         lr = C.select("Learning rate (Adam)", "tr_lr", M.LR_OPTIONS, S.lr, labels="{:g}".format, help=H["tr_lr"])
@@ -103,6 +103,9 @@ def live_panel() -> None:
     for col, (name, metric) in zip(st.columns(2), (("acc", "accuracy"), ("loss", "loss"))):
         ui.chart(FIG.training_curves(**M.curve_args(v, metric)), key=f"tr_{name}_chart", container=col,
                  how_to_read=M.READ[name], predict=M.PREDICT[name])
+    if v.finished:
+        ui.download_arrays("Download the training curves (CSV)", M.curve_columns(v), "training_curves.csv",
+                           key="tr_dl_curves")
     if live and run.state == "finished":
         st.rerun()   # training just ended: one full rerun so the page stops polling and Stop greys out
 
@@ -157,9 +160,6 @@ def inside_panel() -> None:
                        default="gates" if "tr_gates_cell" in st.query_params else None)   # older links
     with box:
         {"keep": keep_panel, "grad": grad_panel, "replay": replay_panel, "gates": gates_panel}[view](v, inside)
-    if v.finished:
-        ui.download_arrays("Download the training curves (CSV)", M.curve_columns(v), "training_curves.csv",
-                           key="tr_dl_curves")
 
 
 live_panel()

@@ -289,3 +289,10 @@ def test_moving_a_setting_reruns_only_the_settings_and_a_press_trains_those_sett
     assert [el.proto.spec for el in at.get("plotly_chart")] == before     # the charts show the run held
     at.button(key="tr_train_btn").click().run()
     assert wait_finished(at).view().config.delay == 7
+
+
+def test_at_most_four_cells_train_at_once_so_every_legend_names_at_most_four():
+    at = run_app("train", tr_cells=["rnn", "gru", "lstm", "mgu", "gru_type1"])
+    assert not exceptions(at)
+    assert at.session_state["_tr_settings"].cells == ("rnn", "gru", "lstm", "gru_type1")
+    assert any("At most 4 at once" in i.value for i in at.info)
