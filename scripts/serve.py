@@ -132,15 +132,16 @@ def wait_for_app_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_function(APP_IDLE_JS, timeout=timeout)
 
 
-def wait_for_charts(page, timeout: float = 60_000) -> int:
+def wait_for_charts(page, timeout: float = 60_000, at_least: int = 1) -> int:
     """Wait until the page shows at least one figure, a Plotly chart or a drawn picture (stImage: the step-through
     page's cell diagram), and every Plotly chart has drawn (.main-svg); returns how many Plotly charts.
-    (Every lab page has a figure; 'at least one' also waits out a run that ended in st.rerun before drawing.)"""
-    page.wait_for_function("""() => {
+    (Every lab page has a figure; 'at least one' also waits out a run that ended in st.rerun before drawing.
+    ``at_least=0``: a view that may hold none, such as a tab of equations.)"""
+    page.wait_for_function("""(least) => {
       const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
       const figures = charts.length + document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"]').length;
-      return figures > 0 && charts.every(c => c.querySelector('.main-svg'));
-    }""", timeout=timeout)
+      return figures >= least && charts.every(c => c.querySelector('.main-svg'));
+    }""", arg=at_least, timeout=timeout)
     return page.locator('[data-testid="stPlotlyChart"]').count()
 
 
