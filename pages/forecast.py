@@ -1,6 +1,4 @@
 """Forecast a real time series: RNN, GRU and LSTM trained live against seasonal naive and ETS; then the GRU's gates."""
-from __future__ import annotations
-
 import streamlit as st
 
 from gru_core.series import SeriesError
@@ -12,7 +10,6 @@ from lab.models import forecast as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
-RUN_KEY = "_fc_run"
 LIVE_REFRESH_S = 2.0
 
 ui.page_header(
@@ -71,23 +68,13 @@ def training_settings(data) -> M.Settings:
     return M.Settings(data.key, horizon, window, int(budget), steps, float(lr), int(seed))
 
 
-def current_run(settings: M.Settings, data):
-    """The session's run if it matches these settings, else the shipped checkpoint if it does, else None."""
-    key = M.run_key(settings, data)
-    run = st.session_state.get(RUN_KEY)
-    if run is not None and run.key == key:
-        return run
-    pre = M.pretrained(settings, data)
-    return bg.RUNS.finished(("pretrained",) + key, lambda: pre) if pre else None
-
-
 def train_buttons(settings: M.Settings, data, run) -> None:
     def start() -> None:
-        st.session_state[RUN_KEY] = bg.RUNS.start(M.run_key(settings, data), lambda: M.ForecastJob(data, settings),
+        st.session_state[M.RUN_KEY] = bg.RUNS.start(M.run_key(settings, data), lambda: M.ForecastJob(data, settings),
                                                   session=bg.session_id())
 
     def stop() -> None:
-        bg.RUNS.leave(st.session_state[RUN_KEY], bg.session_id())
+        bg.RUNS.leave(st.session_state[M.RUN_KEY], bg.session_id())
 
     live = run is not None and run.state != "finished"
     b1, b2, note = present.controls().columns([1, 1, 4], vertical_alignment="center")
@@ -97,19 +84,8 @@ def train_buttons(settings: M.Settings, data, run) -> None:
     note.caption(M.run_words(run, settings))
 
 
-def forecast_panel(data, settings: M.Settings, base: M.Baselines, run) -> dict:
-    """Progress, the forecast chart, the scores and the training curves; returns the networks shown."""
-    nets = run.view() if run is not None else {}
-    if run is not None and run.state != "finished":
-        bg.RUNS.touch(run, bg.session_id())
-        st.progress(run.progress(), text=M.progress_words(run, settings))
-    for v in nets.values():
-        if v.message:
-            st.warning(f"{M.MODEL_LABELS[v.kind]}: {v.message}", icon=":material/warning:")
-    nets = {k: v for k, v in nets.items() if v.history["step"].size}
-    res = M.assemble(data, settings, base, nets)
-    ax = M.axes(data, settings.horizon)
-    n = len(res.train)
+def forecast_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
+    res, ax, n = M.assemble(data, settings, base, nets), M.axes(data, settings.horizon, settings.window), len(base.train)
     ui.predict("Which forecast will come closest to the held-out truth?", M.guess_choices(res), key="fc_guess")
     ui.chart(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
                                  M.forecast_chart_data(res), unit=data.unit, x_title=ax.title),
@@ -118,35 +94,41 @@ def forecast_panel(data, settings: M.Settings, base: M.Baselines, run) -> dict:
                          "coloured line is one model's forecast of it, made from the data before the band. The "
                          "shaded band is the ETS model's 95% prediction interval.")
     ui.reveal(M.winner_words(res, data.step_name) + "\n\n" + M.metrics_markdown(res), key="fc_answer")
-    if nets:
-        ui.chart(FIG.curves_figure({k: v.history for k, v in nets.items()}, labels=M.MODEL_LABELS,
-                                   total_steps=settings.steps, **M.curve_baseline(res)),
-                 key="fc_curves_chart",
-                 how_to_read="The error of each network's forecast of the held-out part as it trains (log scale; "
-                             "lower is better). It is only watched here, never used to pick the weights.")
-    return nets
 
 
-def inside_panel(data, settings: M.Settings, nets: dict) -> None:
-    st.subheader("Inside: what the trained networks look at")
-    gated = {k: v for k, v in nets.items() if k in ("gru", "rnn")}
-    if "gru" not in gated:
-        st.info("Train (or keep the default settings for the pretrained run) to look inside the GRU.",
-                icon=":material/info:")
-        return
-    k = int(C.slider("Forecast step k to explain", "fc_k", 1, settings.horizon, 1, container=present.controls(),
-                     help="Which of the h forecast values the sensitivities below are taken for."))
-    views = {kind: M.inside(v.params, data, settings, min(k, settings.horizon)) for kind, v in gated.items()}
-    back = M.steps_back(settings.window)
-    ui.chart(FIG.gate_figure(M.sorted_units(views["gru"].gates["z"]), back, step_name=data.step_name),
+def series_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
+    ax = M.axes(data, settings.horizon)
+    ui.chart(FIG.series_figure(ax.x, data.values, len(base.train), unit=data.unit, x_title=ax.title),
+             key="fc_series_chart",
+             how_to_read=f"The whole series ({len(data.values)} values). The last {settings.horizon}, on the grey "
+                         "band, are held out: no model sees them until it is scored on them.")
+
+
+def training_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
+    ui.chart(FIG.curves_figure({k: v.history for k, v in nets.items()}, labels=M.MODEL_LABELS,
+                               total_steps=settings.steps, **M.curve_baseline(M.assemble(data, settings, base, nets))),
+             key="fc_curves_chart",
+             how_to_read="The error of each network's forecast of the held-out part as it trains (log scale; "
+                         "lower is better). It is only watched here, never used to pick the weights.")
+
+
+def gate_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
+    z = M.inside(nets["gru"].params, data, settings, 1).gates["z"]
+    ui.chart(FIG.gate_figure(M.sorted_units(z), M.steps_back(settings.window), step_name=data.step_name),
              key="fc_gate_chart",
              how_to_read="The GRU's update gate z for each hidden unit (rows, sorted by their mean) over the window "
                          "it reads for the held-out forecast. Bright (z near 1): the unit keeps its old state and "
                          "ignores that step; dark: it overwrites itself with the new value.")
+
+
+def reach_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
+    k = int(C.slider("Forecast step k to explain", "fc_k", 1, settings.horizon, 1, container=present.controls(),
+                     help="Which of the h forecast values the sensitivities below are taken for."))
+    views = {kind: M.inside(v.params, data, settings, k) for kind, v in nets.items() if kind in ("gru", "rnn")}
     ui.predict("Whose forecast depends on values further back in the window: the GRU's or the RNN's?",
                {"gru": "The GRU's", "rnn": "The RNN's", "same": "About the same"}, key="fc_reach_guess")
-    ui.chart(FIG.sensitivity_figure({kk: v.sensitivity for kk, v in views.items()}, back, labels=M.MODEL_LABELS,
-                                    step_name=data.step_name, forecast_step=k),
+    ui.chart(FIG.sensitivity_figure({kk: v.sensitivity for kk, v in views.items()}, M.steps_back(settings.window),
+                                    labels=M.MODEL_LABELS, step_name=data.step_name, forecast_step=k),
              key="fc_sens_chart",
              how_to_read="How much forecast value k moves when one input value moves (exact derivative, log "
                          "scale), against how far back that value is. The last value counts about 1 because the "
@@ -155,32 +137,58 @@ def inside_panel(data, settings: M.Settings, nets: dict) -> None:
               key="fc_reach_answer")
 
 
-series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls())
-data = upload_data() if series == "upload" else M.load_series(series)
-if data is None:
-    st.stop()
-if data.notes:
-    st.caption(data.notes)
-settings = training_settings(data)
-base = M.compute_baselines(data, settings.horizon)
-ax = M.axes(data, settings.horizon)
-ui.chart(FIG.series_figure(ax.x, data.values, len(base.train), unit=data.unit, x_title=ax.title), key="fc_series_chart",
-         how_to_read=f"The whole series ({len(data.values)} values). The last {settings.horizon}, on the grey band, "
-                     "are held out: no model sees them until it is scored on them.")
+# The page's views, one tab each (the URL word, the label, what draws it); only the open one runs.
+TABS = {"forecast": ("Forecast", forecast_tab), "series": ("Whole series", series_tab),
+        "training": ("Training", training_tab), "gate": ("Update gate", gate_tab), "reach": ("How far back", reach_tab)}
 
 
-run = current_run(settings, data)
-train_buttons(settings, data, run)
-live_now = run is not None and run.state != "finished"
+def networks(run, settings: M.Settings) -> dict:
+    """The run's progress and warnings; returns its networks that have a curve to show."""
+    nets = run.view() if run is not None else {}
+    if run is not None and run.state != "finished":
+        bg.RUNS.touch(run, bg.session_id())
+        st.progress(run.progress(), text=M.progress_words(run, settings))
+    for v in nets.values():
+        if v.message:
+            st.warning(f"{M.MODEL_LABELS[v.kind]}: {v.message}", icon=":material/warning:")
+    return {k: v for k, v in nets.items() if v.history["step"].size}
 
 
-@st.fragment(run_every=LIVE_REFRESH_S if live_now else None)
-def live() -> None:
-    r = current_run(settings, data)
-    nets = forecast_panel(data, settings, base, r)
-    inside_panel(data, settings, nets)
-    if live_now and r is not None and r.state == "finished":
-        st.rerun()          # training just ended: one full rerun so the page stops polling and Train is enabled
+def views(data, settings: M.Settings, base: M.Baselines, run) -> None:
+    """Only the open tab runs (lab.controls.tabs): a move redraws one chart."""
+    nets = networks(run, settings)
+    view, box = C.tabs("fc_view", {word: label for word, (label, _) in TABS.items()})
+    with box:
+        if view not in ("forecast", "series") and "gru" not in nets:
+            st.info("Train (or keep the default settings for the pretrained run) to see what the networks learned.",
+                    icon=":material/info:")
+        else:
+            TABS[view][1](data, settings, base, nets)
 
 
-live()
+@st.fragment
+def page() -> None:
+    """Everything under the header: a control's move reruns this, not the whole app (and only the open tab)."""
+    series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls())
+    data = upload_data() if series == "upload" else M.load_series(series)
+    if data is None:
+        return
+    if data.notes:
+        st.caption(data.notes)
+    settings = training_settings(data)
+    base = M.compute_baselines(data, settings.horizon)
+    run = M.shown_run(st.session_state, settings, data)
+    train_buttons(settings, data, run)
+    live_now = run is not None and run.state != "finished"
+
+    @st.fragment(run_every=LIVE_REFRESH_S if live_now else None)
+    def live() -> None:
+        r = M.shown_run(st.session_state, settings, data)
+        views(data, settings, base, r)
+        if live_now and r is not None and r.state == "finished":
+            st.rerun()      # training just ended: one full rerun so the page stops polling and Train is enabled
+
+    live()
+
+
+page()

@@ -54,21 +54,16 @@ base = M.baselines(text, M.SMOOTHING_OPTIONS[smooth])
 session = bg.session_id()
 run = M.shown_run(st.session_state, text, settings)
 
-st.subheader("1 · Does a GRU beat counting?")
 cols = present.controls().columns([1, 1, 3], vertical_alignment="center")
 cols[0].button("Train", key="tx_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
                args=(st.session_state, text, settings, session), disabled=run is not None and run.state != "finished")
 if run is not None and run.state != "finished":
     cols[1].button("Stop", key="tx_stop", icon=":material/stop:", on_click=bg.RUNS.leave, args=(run, session))
 
-guess = ui.predict("The trigram predicts each character from the two before it. Will the GRU, which can carry "
-                   "information over many characters, need fewer bits per character?",
-                   {"gru": "Yes, clearly fewer", "tie": "About the same", "tri": "No, the trigram wins"},
-                   key="tx_guess")
-
 
 @st.fragment(run_every=2.0 if run is not None and run.state != "finished" else None)
-def results() -> None:
+def results(view: str) -> None:
+    """The scores (view "score") or the training curves ("curves"), redrawn every 2 s while the run trains."""
     if run is None:
         st.info("These settings have not been trained yet: press **Train** (about a minute at the defaults).",
                 icon=":material/info:")
@@ -79,13 +74,9 @@ def results() -> None:
         st.caption(M.status_words(run, models))
         if run.state != "finished":
             st.progress(run.progress())
-    scores = M.scores(models, base) if models else M.Scores(tuple(f"{n}-gram" for n in base.orders), base.bpc)
-    ui.chart(F.bpc_bars(scores.names, scores.bpc), key="tx_bars",
-             how_to_read="Each bar is the average number of bits a model needs to encode one held-out character "
-                         "(log₂ of 1/probability it gave the true next character): shorter is better; 1 bit less "
-                         "means twice as likely.")
-    if models is not None:
-        ui.reveal(M.score_words(scores, base), key="tx_answer", ready=guess is not None)
+    if view == "score":
+        scores_view(models)
+    elif models is not None:
         ui.chart(F.bpc_curves(models.curve_step, models.curve_bpc, base.trigram), key="tx_curves",
                  how_to_read="Held-out bits per character (first 4,000 held-out characters) as training goes on; "
                              "the dashed line is the trigram, the best counting table.")
@@ -95,7 +86,20 @@ def results() -> None:
             st.rerun()
 
 
-results()
+def scores_view(models) -> None:
+    guess = ui.predict("The trigram predicts each character from the two before it. Will the GRU, which can carry "
+                       "information over many characters, need fewer bits per character?",
+                       {"gru": "Yes, clearly fewer", "tie": "About the same", "tri": "No, the trigram wins"},
+                       key="tx_guess")
+    scores = M.scores(models, base) if models else M.Scores(tuple(f"{n}-gram" for n in base.orders), base.bpc)
+    ui.chart(F.bpc_bars(scores.names, scores.bpc), key="tx_bars",
+             how_to_read="Each bar is the average number of bits a model needs to encode one held-out character "
+                         "(log₂ of 1/probability it gave the true next character): shorter is better; 1 bit less "
+                         "means twice as likely.")
+    if models is not None:
+        ui.reveal(M.score_words(scores, base), key="tx_answer", ready=guess is not None)
+
+
 models = run.view() if run is not None else None
 ready = models.ready if models is not None else ()
 
@@ -134,10 +138,20 @@ def gates() -> None:
         return
     split = M.corpus_split(text)
     g = M.gate_view(models.weights[kind], split.vocab.chars, passage, feature, M.probe_text(split))
-    ui.chart(F.gate_heatmap(g.chars, g.units, g.values, g.signal), key="tx_heat",
-             how_to_read=f"Each row is one unit (the {len(g.units)} that change most here), each column one "
-                         f"character of the passage; the colour is the {M.GATE_WORDS[kind]}. A bright column "
-                         "means the model holds on to what it read; a dark one means it takes in the new character.")
+    shown, box = C.tabs("tx_gate_view", {"gates": "Gates of the busiest units", "unit": "The unit for the feature"})
+    with box:
+        gate_charts(g, kind, feature, shown)
+
+
+def gate_charts(g: M.GateView, kind: str, feature: str, shown: str) -> None:
+    """The heatmap of the busiest units ("gates") or the one unit that follows the feature ("unit")."""
+    if shown == "gates":
+        ui.chart(F.gate_heatmap(g.chars, g.units, g.values, g.signal), key="tx_heat",
+                 how_to_read=f"Each row is one unit (the {len(g.units)} that change most here), each column one "
+                             f"character of the passage; the colour is the {M.GATE_WORDS[kind]}. A bright column "
+                             "means the model holds on to what it read; a dark one means it takes in the new "
+                             "character.")
+        return
     ui.chart(F.unit_trace(g.chars, g.trace, g.feature_values, unit=g.best_unit,
                           feature_label=T.FEATURE_LABELS[feature]), key="tx_unit",
              predict=f"Is there a single unit that knows when the text is {T.FEATURE_LABELS[feature]}?",
@@ -147,8 +161,15 @@ def gates() -> None:
     ui.reveal(M.gate_words(g), key="tx_unit_answer")
 
 
-if ready:
-    st.subheader("2 · Let it write")
-    generation()
-    st.subheader("3 · What the gates do on a passage")
-    gates()
+VIEWS = {"score": "Does a GRU beat counting?", "curves": "Training curves", "write": "Let it write",
+         "gates": "What the gates do"}
+view, box = C.tabs("tx_view", VIEWS)   # only the open tab runs: a move redraws one chart
+with box:
+    if view in ("score", "curves"):
+        results(view)
+    elif not ready:
+        st.info("The models for these settings are not trained yet: press **Train** first.", icon=":material/info:")
+    elif view == "write":
+        generation()
+    else:
+        gates()

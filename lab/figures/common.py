@@ -206,6 +206,28 @@ def log_line(x: np.ndarray, y: np.ndarray, *, name: str, color: str, floor: floa
     return traces
 
 
+def log_axis_layout(floor: float, ceil: float, traces: list[dict], *, xref: str = "x domain",
+                    yref: str = "y") -> tuple[dict, list[dict], list[dict]]:
+    """``finish_log_axis`` as plain layout parts for ``base_figure(..., layout=...)``: (y-axis keys: log type and
+    range [floor, ceil]; guide lines and their labels at the floor / ceiling when a trace of ``traces`` has meta
+    role "underflow" / "overflow")."""
+    roles = {(t.get("meta") or {}).get("role") for t in traces if isinstance(t.get("meta"), dict)}
+    shapes, notes = _log_guides(floor, ceil, "underflow" in roles, "overflow" in roles, xref, yref)
+    return dict(type="log", range=[math.log10(floor), math.log10(ceil)]), shapes, notes
+
+
+def _log_guides(floor: float, ceil: float, under: bool, over: bool, xref: str, yref: str) -> tuple[list, list]:
+    shapes, notes = [], []
+    for flag, level, text, yanchor in ((under, floor, "▼ exactly 0 (underflow)", "bottom"),
+                                       (over, ceil, "▲ inf/NaN (overflow)", "top")):
+        if flag:
+            shapes.append(dict(type="line", xref=xref, x0=0, x1=1, yref=yref, y0=level, y1=level,
+                               line=dict(dash="dot", width=1.5, color="#888888")))
+            notes.append(dict(xref=xref, x=0, xanchor="left", yref=yref, y=math.log10(level), yanchor=yanchor,
+                              text=text, showarrow=False, font=dict(size=TICK_SIZE)))
+    return shapes, notes
+
+
 def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, row: int | None = None, col: int | None = None,
                     has_underflow: bool | None = None, has_overflow: bool | None = None) -> None:
     """Fix the log y-range to [floor, ceil] and label the floor/ceiling lines when points sit there.
@@ -227,14 +249,7 @@ def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, row: int | Non
         sub.yaxis.range = [lo, hi]
         xref = sub.xaxis.plotly_name.replace("axis", "") + " domain"
         yref = sub.yaxis.plotly_name.replace("axis", "")
-    shapes, notes = [], []
-    for flag, level, text, yanchor in ((has_underflow, floor, "▼ exactly 0 (underflow)", "bottom"),
-                                       (has_overflow, ceil, "▲ inf/NaN (overflow)", "top")):
-        if flag:
-            shapes.append(dict(type="line", xref=xref, x0=0, x1=1, yref=yref, y0=level, y1=level,
-                               line=dict(dash="dot", width=1.5, color="#888888")))
-            notes.append(dict(xref=xref, x=0, xanchor="left", yref=yref, y=math.log10(level), yanchor=yanchor,
-                              text=text, showarrow=False, font=dict(size=TICK_SIZE)))
+    shapes, notes = _log_guides(floor, ceil, has_underflow, has_overflow, xref, yref)
     if shapes:
         # one update with plain dicts: fig.add_hline / add_annotation validate and cost 5-15 ms per call
         fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes,
@@ -390,13 +405,14 @@ def _panel_layout(n: int, along: str, titles: list[str | None] | None, height: i
 
 def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, height: int, gap: float = 0.25,
                    legend_titles: list[str] | None = None, margin: dict | None = None,
-                   y_axis: dict | None = None) -> go.Figure:
+                   y_axis: dict | None = None, extra: dict | None = None) -> go.Figure:
     """Panels stacked on one time axis and one value axis (panel 1 on top; x and y ranges matched), each with its
     own legend just above it, so a legend names only its panel's lines (the lab's rule: at most four legend entries
     per panel). ``panels``: trace dicts per panel (empty ones are left out); ``gap`` (paper units) leaves room for
     a lower panel's legend of four rows (on a phone each entry may take a row) at a plot height of ~480 px;
     ``legend_titles``: a short word before each legend's entries; ``y_axis``: more keys for every value axis (e.g.
-    a log type). Built as one layout dict (no validated updates)."""
+    a log type); ``extra``: more layout entries (e.g. ``shapes``). Built as one layout dict (no validated
+    updates)."""
     panels = [p for p in panels if p]
     n = max(len(panels), 1)
     data = [dict(t, legend="legend" if i == 1 else f"legend{i}", **panel_axes(i))
@@ -412,4 +428,4 @@ def stacked_panels(panels: list[list[dict]], *, x_title: str, y_title: str, heig
                                     yanchor="bottom", y=1.0 - a + (0.02 if i == 1 else 0.01), font=dict(font),
                                     **title)
     layout[f"xaxis{'' if n == 1 else n}"]["title"]["text"] = x_title
-    return go.Figure(data=data, layout=layout, _validate=False)   # unvalidated: see base_figure
+    return go.Figure(data=data, layout=merged(layout, extra or {}), _validate=False)   # unvalidated: see base_figure

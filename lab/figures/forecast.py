@@ -10,8 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import (base_figure, finish_log_axis, fixed_margins, log_limits, log_line, slim_colorbar,
-                                stacked_panels)
+from lab.figures.common import base_figure, log_axis_layout, log_limits, log_line, slim_colorbar, stacked_panels
 from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CHART_HEIGHT, LEGEND_ROW, LINE_WIDTH,
                        MARGIN_COLORBAR_SLIM, MARGIN_LEFT_SHORT, OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
@@ -26,20 +25,20 @@ def _line(x, y, name: str, role: str, color: str, dash: str = "solid", width: fl
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:.4g}}<extra></extra>")
 
 
-def _held_out_band(fig: go.Figure, x0, x1) -> None:
-    fig.update_layout(shapes=[dict(type="rect", xref="x", yref="paper", x0=x0, x1=x1, y0=0, y1=1, layer="below",
-                                   fillcolor=HELD_OUT_FILL, line=dict(width=0))],
-                      annotations=[dict(xref="x", yref="paper", x=x1, y=0.98, xanchor="right", yanchor="top",
-                                        text="held out", showarrow=False, font=dict(size=TICK_SIZE))])
+def _held_out_band(x0, x1) -> dict:
+    """Layout keys: the grey band over the held-out part, labelled "held out"."""
+    return dict(shapes=[dict(type="rect", xref="x", yref="paper", x0=x0, x1=x1, y0=0, y1=1, layer="below",
+                             fillcolor=HELD_OUT_FILL, line=dict(width=0))],
+                annotations=[dict(xref="x", yref="paper", x=x1, y=0.98, xanchor="right", yanchor="top",
+                                  text="held out", showarrow=False, font=dict(size=TICK_SIZE))])
 
 
 def series_figure(x: Sequence, values: np.ndarray, n_train: int, *, unit: str, x_title: str) -> go.Figure:
     """The whole series: training part solid, held-out part (the last values) on a grey band."""
-    fig = base_figure(None, x_title, unit or "value", legend=False, height=340, data=[
+    return base_figure(None, x_title, unit or "value", legend=False, height=340, data=[
         _line(x[:n_train], values[:n_train], "training part", "train", COLORS["truth"], width=2.5),
-        _line(x[n_train - 1:], values[n_train - 1:], "held out", "test", COLORS["truth"], width=2.5)])
-    _held_out_band(fig, x[n_train], x[-1])
-    return fixed_margins(fig, t=24)
+        _line(x[n_train - 1:], values[n_train - 1:], "held out", "test", COLORS["truth"], width=2.5)],
+        layout=dict(margin=dict(t=24), **_held_out_band(x[n_train], x[-1])))
 
 
 # The forecast chart's two panels (at most four legend entries each): the classical forecasts with the ETS
@@ -72,10 +71,9 @@ def forecast_figure(x_history: Sequence, history: np.ndarray, x_test: Sequence, 
     for key, f in forecasts.items():
         panels[key not in CLASSICAL].append(_line(x_test, f["mean"], str(f["label"]), f"forecast:{key}",
                                                   COLORS[key], DASH[key]))
-    fig = stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=CHART_HEIGHT + 200,
-                         legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW, l=MARGIN_LEFT_SHORT))
-    _held_out_band(fig, x_test[0], x_test[-1])
-    return fig
+    return stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=CHART_HEIGHT + 200,
+                          legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW, l=MARGIN_LEFT_SHORT),
+                          extra=_held_out_band(x_test[0], x_test[-1]))
 
 
 def _band(x, lower, upper, name: str, color: str) -> list[dict]:
@@ -92,28 +90,29 @@ def curves_figure(histories: Mapping[str, Mapping[str, np.ndarray]], *, labels: 
     histories: kind -> {"step", "loss", "test_mae"}."""
     data = [_line(h["step"], h["test_mae"], labels[k], f"test_mae:{k}", COLORS[k]) for k, h in histories.items()]
     values = [np.asarray(h["test_mae"], dtype=float) for h in histories.values()]
-    fig = base_figure(None, "training step", "held-out MAE (log scale)", log_y=True, data=data)
+    extra: dict = {}
     if baseline_mae is not None and np.isfinite(baseline_mae):
-        fig.add_hline(y=baseline_mae, line=dict(dash="dash", width=2, color=COLORS["ets"]),
-                      annotation_text=baseline_label, annotation_position="top right",
-                      annotation_font=dict(size=TICK_SIZE))
+        line = dict(dash="dash", width=2, color=COLORS["ets"])
+        extra = dict(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=baseline_mae,
+                                  y1=baseline_mae, line=line)],
+                     annotations=[dict(xref="x domain", x=1, xanchor="right", yref="y",
+                                       y=float(np.log10(baseline_mae)), yanchor="bottom", text=baseline_label,
+                                       showarrow=False, font=dict(size=TICK_SIZE))])
         values.append(np.array([baseline_mae]))
     floor, ceil = log_limits(*values, pad_decades=0.2, min_span_decades=1.0)
-    fig.update_xaxes(range=[0, max(int(total_steps), 1) * 1.02])
-    finish_log_axis(fig, floor, ceil)
-    fig.update_yaxes(dtick=1)
-    return fixed_margins(fig)
+    yaxis, _, _ = log_axis_layout(floor, ceil, data)
+    return base_figure(None, "training step", "held-out MAE (log scale)", log_y=True, data=data, layout=dict(
+        xaxis=dict(range=[0, max(int(total_steps), 1) * 1.02]), yaxis=dict(yaxis, dtick=1), **extra))
 
 
 def gate_figure(z: np.ndarray, steps_back: np.ndarray, *, step_name: str) -> go.Figure:
     """The GRU's update gate z over the input window: rows = units (ordered as given), columns = steps back."""
-    fig = base_figure(None, f"{step_name}s back from the last value", "hidden unit", legend=False, data=[dict(
+    return base_figure(None, f"{step_name}s back from the last value", "hidden unit", legend=False, data=[dict(
         type="heatmap", z=np.asarray(z, dtype=float).T, x=np.asarray(steps_back), zmin=0, zmax=1,
         colorscale=SEQUENTIAL_SCALE, colorbar=slim_colorbar("z"),
         meta={"role": "gate", "name": "z"},
-        hovertemplate="%{x} back, unit %{y}<br>z = %{z:.3f}<extra></extra>")])
-    fig.update_xaxes(autorange="reversed")
-    return fixed_margins(fig, l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM, t=24)
+        hovertemplate="%{x} back, unit %{y}<br>z = %{z:.3f}<extra></extra>")],
+        layout=dict(margin=dict(l=MARGIN_LEFT_SHORT, r=MARGIN_COLORBAR_SLIM, t=24), xaxis=dict(autorange="reversed")))
 
 
 def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.ndarray, *, labels: Mapping[str, str],
@@ -125,9 +124,8 @@ def sensitivity_figure(sensitivity: Mapping[str, np.ndarray], steps_back: np.nda
     for k, s in sensitivity.items():
         data += log_line(np.asarray(steps_back), s, name=labels[k], color=COLORS[k], floor=floor, ceil=ceil,
                          hover_x=f"{step_name}s back")
-    fig = base_figure(None, f"{step_name}s back from the last value",
-                      f"|∂ forecast<sub>{forecast_step}</sub> / ∂x<sub>t</sub>|", log_y=True, data=data)
-    fig.update_xaxes(autorange="reversed")
-    finish_log_axis(fig, floor, ceil)
-    fig.update_yaxes(dtick=1)
-    return fixed_margins(fig)
+    yaxis, shapes, notes = log_axis_layout(floor, ceil, data)
+    return base_figure(None, f"{step_name}s back from the last value",
+                       f"|∂ forecast<sub>{forecast_step}</sub> / ∂x<sub>t</sub>|", log_y=True, data=data,
+                       layout=dict(xaxis=dict(autorange="reversed"), yaxis=dict(yaxis, dtick=1), shapes=shapes,
+                                   annotations=notes))

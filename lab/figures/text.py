@@ -6,12 +6,14 @@ right as text.
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 
 from lab.figures.common import base_figure, fixed_margins, slim_colorbar
-from lab.theme import (CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN_COLORBAR_SLIM, OKABE_ITO,
-                       SEQUENTIAL_SCALE, TICK_SIZE)
+from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN, MARGIN_COLORBAR_SLIM,
+                       OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
 NGRAM_COLOR = OKABE_ITO["grey"]
 FEATURE_COLOR = OKABE_ITO["orange"]
@@ -30,10 +32,10 @@ def bpc_bars(names: tuple[str, ...], bpc: tuple[float, ...], *, title: str | Non
     trace = dict(type="bar", orientation="h", x=[bpc[i] for i in order], y=labels, marker=dict(color=colors),
                  text=[f"{bpc[i]:.3f}" for i in order], textposition="outside", textfont=dict(size=TICK_SIZE),
                  customdata=[bpc[i] for i in order], hovertemplate="%{y}: %{x:.4f} bits per character<extra></extra>")
-    fig = base_figure(title, "held-out bits per character (lower is better)", "", legend=False,
-                      height=110 + 48 * len(names), data=[trace])
-    fig.update_layout(xaxis=dict(range=[0, max(bpc) * 1.18]), yaxis=dict(type="category"))
-    return fixed_margins(fig, l=110, t=24 if not title else 64, b=70)
+    return base_figure(title, "held-out bits per character (lower is better)", "", legend=False,
+                       height=110 + 48 * len(names), data=[trace],
+                       layout=dict(margin=dict(MARGIN, l=110, t=24 if not title else 64, b=70),
+                                   xaxis=dict(range=[0, max(bpc) * 1.18]), yaxis=dict(type="category")))
 
 
 def bpc_curves(curve_step: dict, curve_bpc: dict, trigram: float, *, title: str | None = None) -> go.Figure:
@@ -44,26 +46,31 @@ def bpc_curves(curve_step: dict, curve_bpc: dict, trigram: float, *, title: str 
     xmax = max((float(np.max(s)) for s in curve_step.values() if len(s)), default=1.0)
     traces.append(dict(type="scatter", mode="lines", x=[0, xmax], y=[trigram, trigram], name="trigram",
                        line=dict(color=NGRAM_COLOR, dash="dash")))
-    fig = base_figure(title, "training step", "held-out bits per character", data=traces, height=400)
     top = max((float(np.max(v)) for v in curve_bpc.values() if len(v)), default=2 * trigram)
-    fig.update_layout(yaxis=dict(range=[0, min(top, 2 * trigram) * 1.05]))   # step 0 (~log2 V) would squash the rest
-    return fixed_margins(fig)
+    y_range = [0, min(top, 2 * trigram) * 1.05]   # step 0 (~log2 V) would squash the rest
+    return base_figure(title, "training step", "held-out bits per character", data=traces, height=400,
+                       layout=dict(margin=dict(MARGIN), yaxis=dict(range=y_range)))
 
 
 def next_char_bars(chars: tuple[str, ...], probs: tuple[float, ...], *, title: str | None = None) -> go.Figure:
     """The most likely next characters and their probabilities (most likely left)."""
     trace = dict(type="bar", x=list(chars), y=list(probs), marker=dict(color=CELL_COLORS["gru"]), customdata=list(probs),
                  hovertemplate="'%{x}': %{y:.1%}<extra></extra>")
-    fig = base_figure(title, "next character (␣ = space, ↵ = new line)", "probability", legend=False, data=[trace],
-                      height=360)
-    fig.update_layout(xaxis=dict(type="category", tickfont=dict(size=20)), yaxis=dict(tickformat=".0%"))
-    return fixed_margins(fig)
+    return base_figure(title, "next character (␣ = space, ↵ = new line)", "probability", legend=False, data=[trace],
+                       height=360, layout=dict(margin=dict(MARGIN), yaxis=dict(tickformat=".0%"), xaxis=dict(
+                           type="category", tickfont=dict(size=20, color=AXIS_TEXT_COLOR))))
 
 
 def _char_axis(labels: tuple[str, ...]) -> dict:
-    """A category x axis with one tick per character (positions 0..T-1 so repeated characters stay apart)."""
-    return dict(tickmode="array", tickvals=list(range(len(labels))), ticktext=list(labels),
-                tickfont=dict(size=18 if len(labels) <= 70 else 13, family="monospace"), tickangle=0)
+    """A category x axis of the positions 0..T-1 (so repeated characters stay apart), each labelled with its
+    character (``labelalias``). Plotly labels only as many categories as fit, one per 1.2 tick-font sizes: the
+    tick font is set small (that spacing) and each label drawn larger in its own span, so a laptop shows every
+    character of a passage and a phone every few, level and apart (the hover names each)."""
+    size, spacing = (15, 9) if len(labels) <= 70 else (13, 8)
+    alias = {str(i): f'<span style="font-size:{size}px">{html.escape(c, quote=False)}</span>'
+             for i, c in enumerate(labels)}
+    return dict(type="category", tickmode="auto", labelalias=alias, range=[-0.5, len(labels) - 0.5],
+                tickfont=dict(size=spacing, family="monospace", color=AXIS_TEXT_COLOR), tickangle=0)
 
 
 def gate_heatmap(chars: tuple[str, ...], units: tuple[int, ...], values: np.ndarray, signal: str, *,
@@ -75,9 +82,9 @@ def gate_heatmap(chars: tuple[str, ...], units: tuple[int, ...], values: np.ndar
                  colorbar=slim_colorbar(signal),
                  customdata=np.asarray(values), text=[list(chars)] * len(units),
                  hovertemplate="'%{text}' %{y}: " + signal + " = %{z:.3f}<extra></extra>")
-    fig = base_figure(title, "", "", legend=False, data=[trace], height=130 + 30 * len(units))
-    fig.update_layout(xaxis=_char_axis(chars), yaxis=dict(type="category", autorange="reversed"))
-    return fixed_margins(fig, l=90, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64, b=50)
+    return base_figure(title, "", "", legend=False, data=[trace], height=130 + 30 * len(units),
+                       layout=dict(margin=dict(MARGIN, l=90, r=MARGIN_COLORBAR_SLIM, t=24 if not title else 64, b=50),
+                                   xaxis=_char_axis(chars), yaxis=dict(type="category", autorange="reversed")))
 
 
 def unit_trace(chars: tuple[str, ...], trace: np.ndarray, feature: np.ndarray, *, unit: int, feature_label: str,
@@ -91,9 +98,8 @@ def unit_trace(chars: tuple[str, ...], trace: np.ndarray, feature: np.ndarray, *
             dict(type="scatter", mode="lines+markers", x=x, y=np.asarray(trace), name=f"unit {unit}",
                  line=dict(color=CELL_COLORS["gru"]), customdata=np.asarray(trace), text=list(chars),
                  hovertemplate="'%{text}': h = %{y:.3f}<extra></extra>")]
-    fig = base_figure(title, "", "state h of the unit", data=data, height=380)
-    fig.update_layout(xaxis=_char_axis(chars), yaxis=dict(range=[-1.05, 1.05]), bargap=0)
-    return fixed_margins(fig, b=50)
+    return base_figure(title, "", "state h of the unit", data=data, height=380, layout=dict(
+        margin=dict(MARGIN, b=50), xaxis=_char_axis(chars), yaxis=dict(range=[-1.05, 1.05]), bargap=0))
 
 
 def accuracy_curve(step: np.ndarray, accuracy: np.ndarray, *, title: str | None = None) -> go.Figure:

@@ -24,6 +24,7 @@ import numpy as np
 from gru_core import forecaster as F
 from gru_core import series as S
 from gru_core import training as T
+from lab import background as bg
 from lab.cache import engine_cache
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,7 @@ BASELINES = ("naive", "ets")
 MODEL_LABELS = {"naive": "Seasonal naive", "ets": "ETS (Holt-Winters)", "rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 TIE = 0.05            # MASEs within 5% of each other are "about the same"
 MIN_WINDOWS = 8       # at least this many training windows
+RUN_KEY = "_fc_run"   # session_state: the run this session started
 REACH_SHARE = 0.9     # "90% of the forecast's dependence on earlier values lies within the last N steps"
 
 
@@ -166,15 +168,30 @@ class Result:
 
 def assemble(data: S.Series, settings: Settings, base: Baselines, nets: dict[str, NetView]) -> Result:
     """Baselines + trained networks on the same held-out part -> one Result (networks' forecasts computed here)."""
-    problem = settings.problem(data)
     forecasts = dict(base.forecasts)
     for k, v in nets.items():
-        forecasts[k] = S.Forecast(MODEL_LABELS[k], F.forecast(v.params, problem))
+        forecasts[k] = S.Forecast(MODEL_LABELS[k], _net_forecast(v.params, *_problem_key(data, settings)))
     metrics = {k: S.metrics(base.test, f.mean, base.train, data.period) for k, f in forecasts.items()
                if np.all(np.isfinite(f.mean))}
     ranking = tuple(sorted(metrics, key=lambda k: metrics[k]["MASE"]))
     params = {k: F.parameter_count(k, v.hidden_size, settings.horizon) for k, v in nets.items()}
     return Result(base.train, base.test, forecasts, metrics, params, ranking)
+
+
+def _problem_key(data: S.Series, settings: Settings) -> tuple:
+    """The plain values a network's view of the held-out part is cached on: (values bytes, h, W, period)."""
+    values = np.ascontiguousarray(data.values, dtype=np.float64).tobytes()
+    return values, int(settings.horizon), int(settings.window), int(data.period)
+
+
+def _problem(values: bytes, horizon: int, window: int, period: int) -> F.Problem:
+    return F.Problem.make(np.frombuffer(values, dtype=np.float64), horizon, window, period)
+
+
+@engine_cache(max_entries=64)
+def _net_forecast(params: dict[str, np.ndarray], values: bytes, horizon: int, window: int, period: int) -> np.ndarray:
+    """One network's forecast of the held-out part (h,), cached on its weights and the data."""
+    return F.forecast(params, _problem(values, horizon, window, period))
 
 
 def metrics_rows(res: Result) -> list[dict[str, object]]:
@@ -209,16 +226,17 @@ def curve_baseline(res: Result) -> dict[str, object]:
 @dataclass(frozen=True)
 class Axes:
     """What the charts put on x: dates or step numbers, for the whole series, the history shown before the
-    held-out part (the last `shown` training values) and the held-out part."""
+    held-out part on the forecast chart (the last `shown` training values: the window the networks read, at least
+    h, so the held-out part keeps a third or more of the chart's width, also on a phone) and the held-out part."""
     x: tuple = field(repr=False)
     title: str
     shown: int
 
 
-def axes(data: S.Series, horizon: int) -> Axes:
+def axes(data: S.Series, horizon: int, window: int = 0) -> Axes:
     x = data.dates if data.dates else tuple(range(1, len(data.values) + 1))
     title = "year" if data.step_name == "year" else ("date" if data.dates else data.step_name)
-    return Axes(tuple(x), title, min(len(data.values) - horizon, max(4 * horizon, 3 * data.period)))
+    return Axes(tuple(x), title, min(len(data.values) - horizon, max(window, horizon)))
 
 
 def forecast_chart_data(res: Result) -> dict[str, dict[str, object]]:
@@ -267,7 +285,13 @@ def mase_words(naive_mase: float | None) -> str:
 
 def inside(params: dict[str, np.ndarray], data: S.Series, settings: Settings, step: int = 1) -> F.Inside:
     """The engine's view of a trained network on the window the held-out forecast reads (gru_core.forecaster)."""
-    return F.inside(params, settings.problem(data), step)
+    return _inside(params, *_problem_key(data, settings), int(step))
+
+
+@engine_cache(max_entries=64)
+def _inside(params: dict[str, np.ndarray], values: bytes, horizon: int, window: int, period: int,
+            step: int) -> F.Inside:
+    return F.inside(params, _problem(values, horizon, window, period), step)
 
 
 def steps_back(window: int) -> list[int]:
@@ -362,6 +386,16 @@ def pretrained(settings: Settings, data: S.Series) -> dict[str, NetView] | None:
     if got is None or got[0] != settings or got[1] != data_id(data):
         return None
     return got[2]
+
+
+def shown_run(state, settings: Settings, data: S.Series):
+    """The run to show: the session's run (``state[RUN_KEY]``) if it matches these settings, else the shipped
+    checkpoint as a finished run if it does, else None."""
+    key, run = run_key(settings, data), state.get(RUN_KEY)
+    if run is not None and run.key == key:
+        return run
+    pre = pretrained(settings, data)
+    return bg.RUNS.finished(("pretrained",) + key, lambda: pre) if pre else None
 
 
 def run_words(run, settings: Settings) -> str:

@@ -26,11 +26,11 @@ def roles(spec: dict) -> dict[str, np.ndarray]:
             if isinstance(t.get("meta"), dict) and "y" in t}
 
 
-def test_default_page_shows_pretrained_networks_baselines_and_inside_at_once():
+def test_default_page_shows_pretrained_networks_and_baselines_at_once_in_the_forecast_tab():
     at = run_app("forecast")
     assert not exceptions(at), exceptions(at)
     got = charts(at)
-    assert set(got) == {"fc_series_chart", "fc_forecast_chart", "fc_curves_chart", "fc_gate_chart", "fc_sens_chart"}
+    assert set(got) == {"fc_forecast_chart"}          # only the open tab's chart is built
     r = roles(got["fc_forecast_chart"])
     assert {"forecast:naive", "forecast:ets", "forecast:gru", "forecast:rnn", "forecast:lstm", "truth"} <= set(r)
     assert len(r["truth"]) == 24
@@ -38,11 +38,33 @@ def test_default_page_shows_pretrained_networks_baselines_and_inside_at_once():
     assert "trained in advance" in words and "most accurate forecast is" in words and "| GRU |" in words
 
 
+def test_each_tab_builds_only_its_own_chart_and_is_named_in_the_link():
+    for word, key in (("series", "fc_series_chart"), ("training", "fc_curves_chart"), ("gate", "fc_gate_chart"),
+                      ("reach", "fc_sens_chart")):
+        at = run_app("forecast", fc_view=word)
+        assert not exceptions(at), exceptions(at)
+        assert set(charts(at)) == {key}, (word, set(charts(at)))
+        assert at.query_params.get("fc_view") in (word, [word])
+    at.session_state["fc_view"] = "Forecast"           # the student clicks the first tab: back to the default view
+    at.run()
+    assert set(charts(at)) == {"fc_forecast_chart"} and at.query_params.get("fc_view") is None
+    at.session_state["fc_view"] = "Whole series"
+    at.run()
+    assert set(charts(at)) == {"fc_series_chart"}
+    assert len(roles(charts(at)["fc_series_chart"])["test"]) == 25      # the held-out part and the value before it
+
+
+def test_the_inside_tabs_ask_to_train_when_no_network_is_trained():
+    at = run_app("forecast", fc_series="Sunspots (yearly)", fc_view="reach")
+    assert not exceptions(at) and not charts(at)
+    assert "Train (or keep the default settings" in page_text(at)
+
+
 def test_another_series_shows_its_baselines_and_asks_to_train():
     at = run_app("forecast", fc_series="Sunspots (yearly)")
     assert not exceptions(at), exceptions(at)
     got = charts(at)
-    assert set(got) == {"fc_series_chart", "fc_forecast_chart"}
+    assert set(got) == {"fc_forecast_chart"}
     assert len(roles(got["fc_forecast_chart"])["truth"]) == 22
     assert "press Train" in page_text(at)
 
@@ -57,9 +79,12 @@ def test_train_runs_live_and_then_shows_every_network():
     at.run()
     assert not exceptions(at), exceptions(at)
     got = charts(at)
-    assert "fc_curves_chart" in got and "fc_sens_chart" in got
     assert {"forecast:gru", "forecast:rnn", "forecast:lstm"} <= set(roles(got["fc_forecast_chart"]))
     assert "Trained in" in page_text(at)
+    for label, key in (("Training", "fc_curves_chart"), ("How far back", "fc_sens_chart")):
+        at.session_state["fc_view"] = label
+        at.run()
+        assert not exceptions(at) and key in charts(at), (label, exceptions(at))
 
 
 def test_stop_ends_the_run_and_keeps_what_was_learned():
@@ -75,6 +100,8 @@ def test_stop_ends_the_run_and_keeps_what_was_learned():
         time.sleep(0.2)
     at.run()
     assert not exceptions(at), exceptions(at)
+    at.session_state["fc_view"] = "Training"
+    at.run()
     assert "stopped by request" in page_text(at) and "fc_curves_chart" in charts(at)
     assert 0 < max(v.history["step"][-1] for v in run.view().values()) < 2000
 

@@ -23,37 +23,54 @@ def test_text_page_shows_the_pretrained_models_against_the_ngrams():
     base = M.baselines(None, "kneser-ney")
     assert sorted(np.asarray(bars["customdata"])) == pytest.approx(sorted(base.bpc + tuple(pre.test_bpc.values())))
     assert any("fewer than the trigram" in s.value for s in at.success)
-    assert at.slider(key="tx_temp").value == 0.8
+    assert len(plotly_specs(at)) == 1                 # only the open tab's chart is built
+
+
+def test_each_tab_builds_only_its_own_charts_and_is_named_in_the_link():
+    for word, kinds in (("curves", ["scatter"]), ("write", ["bar"]), ("gates", ["heatmap"])):
+        at = run_app("text", tx_view=word)
+        assert not exceptions(at), exceptions(at)
+        assert [s["data"][0]["type"] for s in plotly_specs(at)] == kinds, word
+        assert at.query_params.get("tx_view") in (word, [word])
+    at = run_app("text", tx_view="gates", tx_gate_view="unit")
+    assert [s["data"][0]["type"] for s in plotly_specs(at)] == ["bar"]      # the feature's bars under the unit's line
+    assert plotly_specs(at)[0]["data"][1]["name"].startswith("unit")
+    at.session_state["tx_view"] = "Does a GRU beat counting?"               # back to the default tab
+    at.run()
+    assert len(plotly_specs(at)) == 1 and at.query_params.get("tx_view") is None
 
 
 def test_temperature_link_and_slider_change_the_next_character_bars():
-    at = run_app("text", tx_temp="0.3")
+    at = run_app("text", tx_temp="0.3", tx_view="write")
     assert not exceptions(at) and at.slider(key="tx_temp").value == 0.3
-    cold = plotly_specs(at)[2]["data"][0]
+    cold = plotly_specs(at)[0]["data"][0]
     at.slider(key="tx_temp").set_value(1.5).run()
-    warm = plotly_specs(at)[2]["data"][0]
+    warm = plotly_specs(at)[0]["data"][0]
     assert not exceptions(at)
     assert np.asarray(cold["customdata"])[0] > np.asarray(warm["customdata"])[0]
 
 
 def test_feature_and_passage_controls_change_the_unit_trace():
-    at = run_app("text")
-    before = plotly_specs(at)[4]["data"][1]["name"]
+    at = run_app("text", tx_view="gates", tx_gate_view="unit")
+    before = plotly_specs(at)[0]["data"][1]["name"]
     at.selectbox(key="tx_feature").set_value("line_pos").run()
     assert not exceptions(at)
-    after = plotly_specs(at)[4]["data"][0]["name"]
+    after = plotly_specs(at)[0]["data"][0]["name"]
     assert after == "position in the line" and before.startswith("unit")
+    at.session_state["tx_gate_view"] = "Gates of the busiest units"
     at.selectbox(key="tx_passage").set_value("own").run()
     at.text_input(key="tx_own_passage").set_value('say "yes" (or no)').run()
     assert not exceptions(at)
-    assert len(_chart(at, "heatmap")["layout"]["xaxis"]["ticktext"]) == len('say "yes" (or no)')
+    assert len(_chart(at, "heatmap")["layout"]["xaxis"]["labelalias"]) == len('say "yes" (or no)')
 
 
 def test_bad_url_values_fall_back_with_a_note():
-    at = run_app("text", tx_temp="abc", tx_feature="nonsense")
+    at = run_app("text", tx_temp="abc", tx_view="write")
     assert not exceptions(at)
-    assert at.slider(key="tx_temp").value == 0.8 and at.selectbox(key="tx_feature").value == "quote"
-    assert len(warnings_text(at)) == 2
+    assert at.slider(key="tx_temp").value == 0.8 and len(warnings_text(at)) == 1
+    at = run_app("text", tx_feature="nonsense", tx_view="gates")
+    assert not exceptions(at)
+    assert at.selectbox(key="tx_feature").value == "quote" and len(warnings_text(at)) == 1
     at = run_app("text", tx_hidden="9999", tx_seed="99999")
     assert not exceptions(at)
     assert at.slider(key="tx_hidden").value == 128 and at.number_input(key="tx_seed").value == 9999
@@ -117,4 +134,7 @@ def test_train_button_trains_live_and_the_page_then_shows_the_new_models():
     at.run()
     assert not exceptions(at) and run.state == "finished" and not run.note
     names = plotly_specs(at)[0]["data"][0]["y"]
-    assert len(names) == 6 and at.slider(key="tx_temp").value == 0.8      # models ready: generation is shown
+    assert len(names) == 6
+    at.session_state["tx_view"] = "Let it write"
+    at.run()
+    assert not exceptions(at) and at.slider(key="tx_temp").value == 0.8      # models ready: generation is shown

@@ -32,18 +32,29 @@ def truth_length(page, chart: int = 1) -> int:
     return 0
 
 
-def test_default_view_has_every_chart_and_a_horizon_move_changes_the_held_out_part(page, app_server):
+def test_default_view_has_one_chart_and_a_horizon_move_changes_the_held_out_part(page, app_server):
     open_forecast(page, app_server)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 5
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1          # only the open tab's chart
     assert "trained in advance" in main_text(page) and not page.locator('[data-testid="stException"]').count()
-    assert truth_length(page) == 24
+    assert truth_length(page, 0) == 24
     move_slider(page, "Forecast horizon", 2)
     page.wait_for_function("""() => {
-      const gd = document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')[1];
+      const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
       const t = gd && gd._fullData && gd._fullData.find(t => t.meta && t.meta.role === 'truth');
       return t && t.y.length === 26;
     }""")
     assert "fc_h=26" in location(page) and "press Train" in main_text(page)
+
+
+def test_a_tab_click_shows_its_chart_and_names_the_tab_in_the_link(page, app_server):
+    open_forecast(page, app_server)
+    page.get_by_role("tab", name="How far back").click()
+    page.wait_for_function("() => location.search.includes('fc_view=reach')")
+    wait_for_app_idle(page)
+    wait_for_charts(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+    assert {(t.get("meta") or {}).get("name") for t in chart_data(page, 0) or []} >= {"GRU", "RNN"}
+    assert not page.locator('[data-testid="stException"]').count()
 
 
 def test_train_shows_progress_then_every_network(page, app_server):
@@ -51,9 +62,8 @@ def test_train_shows_progress_then_every_network(page, app_server):
     page.locator('[data-testid="stButton"] button').filter(has_text=re.compile("Train$")).first.click()
     page.wait_for_function("() => document.body.innerText.includes('Trained in')", timeout=120_000)
     wait_for_charts(page)
-    kinds = {(t.get("meta") or {}).get("role") for t in chart_data(page, 1) or []}
+    kinds = {(t.get("meta") or {}).get("role") for t in chart_data(page, 0) or []}
     assert {"forecast:gru", "forecast:rnn", "forecast:lstm"} <= kinds
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 5
     assert not page.locator('[data-testid="stException"]').count()
 
 
@@ -71,7 +81,7 @@ def test_upload_a_csv_in_the_browser_and_forecast_it(page, app_server, tmp_path)
     _upload(page, tmp_path, "years.csv", "year,rainfall\n" + rows)
     page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 2")
     wait_for_app_idle(page)
-    truth = next(t for t in chart_data(page, 1) if (t.get("meta") or {}).get("role") == "truth")
+    truth = next(t for t in chart_data(page, 0) if (t.get("meta") or {}).get("role") == "truth")
     assert truth["y"] == pytest.approx([(i % 7) * 1.5 + i / 10 for i in range(68, 80)], abs=1e-3)
     assert truth["x"][0] == "1968-01-01"
     assert not page.locator('[data-testid="stException"]').count()

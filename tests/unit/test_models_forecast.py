@@ -85,3 +85,11 @@ def test_job_trains_and_its_view_feeds_the_result():
     res = M.assemble(data, s, M.compute_baselines(data, s.horizon), views)
     assert res.parameters["gru"] <= 1000 and len(M.metrics_rows(res)) == 5
     assert M.metrics_markdown(res).count("\n") == 6
+
+
+def test_the_forecast_chart_shows_the_window_the_networks_read_so_the_held_out_part_keeps_a_third_of_it():
+    data = M.load_series("co2")
+    ax = M.axes(data, 24, 36)
+    assert ax.shown == 36 and 24 / (ax.shown + 24) >= 1 / 3            # on a phone's 250 px plot: 100 px
+    assert M.axes(data, 24, 4).shown == 24                              # a short window: still h values of history
+    assert M.axes(M.load_series("nile"), 25, 200).shown == len(M.load_series("nile").values) - 25

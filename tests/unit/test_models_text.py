@@ -2,6 +2,9 @@
 (from the engine), the words chosen from the numbers (thresholds pinned) and the figures holding those numbers."""
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pytest
 
@@ -99,7 +102,9 @@ def test_gate_view_shows_the_engines_keep_gate_and_the_best_unit(pre, split):
                                                                                           "quote")))
     heat = validate_figure(F.gate_heatmap(g.chars, g.units, g.values, g.signal))
     np.testing.assert_array_equal(_arr(heat.data[0].customdata), g.values)
-    assert list(heat.layout.xaxis.ticktext) == list(g.chars)
+    aliases = heat.layout.xaxis.labelalias          # one category per position, labelled with its character
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", aliases[str(i)])) for i in range(len(g.chars))]
+    assert heat.layout.xaxis.type == "category" and shown == list(g.chars)
     line = validate_figure(F.unit_trace(g.chars, g.trace, g.feature_values, unit=g.best_unit, feature_label="q"))
     np.testing.assert_array_equal(_arr(line.data[1].customdata), g.trace)
 
