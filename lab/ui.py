@@ -145,17 +145,18 @@ def _option_keys(choices: Sequence[str] | Mapping[str, str]) -> tuple[list[str],
 
 
 def predict(question: str, choices: Sequence[str] | Mapping[str, str], key: str, *, container=None,
-            disabled: bool = False) -> str | None:
+            disabled: bool = False, horizontal: bool = False) -> str | None:
     """A "predict first" question with choices, nothing chosen at first; returns the chosen choice (its key when
     ``choices`` maps short keys to labels), or None while unanswered.
 
-    The answer lives in this session only (never in the link: the teacher's link must not carry a student's guess)."""
+    The answer lives in this session only (never in the link: the teacher's link must not carry a student's guess).
+    horizontal: the choices in a row (short choices above a key chart: it starts higher on the screen)."""
     keys, labels = _option_keys(choices)
     if not keys:
         raise ValueError("choices: a prediction needs at least one choice")
     box = container if container is not None else st
     return box.radio(f":material/psychology_alt: **Predict first.** {question}", keys, index=None, key=key,
-                     format_func=lambda k: labels[k], disabled=disabled)
+                     format_func=lambda k: labels[k], disabled=disabled, horizontal=horizontal)
 
 
 def answers_hidden(hidden: bool | None = None) -> bool:

@@ -85,8 +85,10 @@ def train_buttons(settings: M.Settings, data, run) -> None:
 
 
 def forecast_tab(data, settings: M.Settings, base: M.Baselines, nets: dict) -> None:
-    res, ax, n = M.assemble(data, settings, base, nets), M.axes(data, settings.horizon, settings.window), len(base.train)
-    ui.predict("Which forecast will come closest to the held-out truth?", M.guess_choices(res), key="fc_guess")
+    res, n = M.assemble(data, settings, base, nets), len(base.train)
+    ax = M.axes(data, settings.horizon, settings.window)
+    ui.predict("Which forecast will come closest to the held-out truth?", M.guess_choices(res), key="fc_guess",
+               horizontal=True)
     ui.chart(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
                                  M.forecast_chart_data(res), unit=data.unit, x_title=ax.title),
              key="fc_forecast_chart",

@@ -90,7 +90,7 @@ def scores_view(models) -> None:
     guess = ui.predict("The trigram predicts each character from the two before it. Will the GRU, which can carry "
                        "information over many characters, need fewer bits per character?",
                        {"gru": "Yes, clearly fewer", "tie": "About the same", "tri": "No, the trigram wins"},
-                       key="tx_guess")
+                       key="tx_guess", horizontal=True)
     scores = M.scores(models, base) if models else M.Scores(tuple(f"{n}-gram" for n in base.orders), base.bpc)
     ui.chart(F.bpc_bars(scores.names, scores.bpc), key="tx_bars",
              how_to_read="Each bar is the average number of bits a model needs to encode one held-out character "

@@ -71,7 +71,8 @@ def lengths() -> None:
     r = M.length_accuracy(weights, settings.seed, settings.max_digits)
     ui.chart(F.accuracy_by_length(r.lengths, r.accuracy, r.counts, trained_max=r.trained_words), key="tl_lengths",
              how_to_read="Each bar is the share of 2,000 held-out numbers of that many words translated exactly; "
-                         "the dashed line marks the longest input the training pairs could have.")
+                         "the dashed line marks the longest input the training pairs could have (none: no "
+                         "held-out number has that many words).")
     ui.reveal(M.length_words(r), key="tl_answer")
 
 

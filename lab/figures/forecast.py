@@ -59,20 +59,22 @@ def forecast_figure(x_history: Sequence, history: np.ndarray, x_test: Sequence, 
                     forecasts: Mapping[str, Mapping[str, object]], *, unit: str, x_title: str) -> go.Figure:
     """Two stacked panels on one time axis and one value axis: on top the classical forecasts (a model's 95%
     prediction interval as a band), below the networks'; each with the end of the training part and the held-out
-    truth (thick) and its own legend of at most four entries. forecasts: key -> {"label", "mean" (h,),
-    "lower"/"upper" (h,) or None}."""
+    truth (thick) and its own legend of at most four entries; no networks' panel while no network is trained.
+    forecasts: key -> {"label", "mean" (h,), "lower"/"upper" (h,) or None}."""
     panels: list[list[dict]] = [[], []]
     for key, f in forecasts.items():
         if f.get("lower") is not None:
             band = _band(x_test, f["lower"], f["upper"], f"{f['label']} 95% interval", COLORS[key])
             panels[key not in CLASSICAL].extend(band)
-    for panel in panels:
-        panel += _actual(x_history, history, x_test, truth)
+    used = {int(key not in CLASSICAL) for key in forecasts} or {0}
+    for i in used:
+        panels[i] += _actual(x_history, history, x_test, truth)
     for key, f in forecasts.items():
         panels[key not in CLASSICAL].append(_line(x_test, f["mean"], str(f["label"]), f"forecast:{key}",
                                                   COLORS[key], DASH[key]))
-    return stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=CHART_HEIGHT + 200,
-                          legend_titles=PANEL_LEGENDS, margin=dict(t=64 + LEGEND_ROW, l=MARGIN_LEFT_SHORT),
+    height = CHART_HEIGHT + (200 if len(used) > 1 else 0)
+    return stacked_panels(panels, x_title=x_title, y_title=unit or "value", height=height,
+                          legend_titles=[PANEL_LEGENDS[i] for i in sorted(used)], margin=dict(t=64 + LEGEND_ROW, l=MARGIN_LEFT_SHORT),
                           extra=_held_out_band(x_test[0], x_test[-1]))
 
 

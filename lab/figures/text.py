@@ -11,7 +11,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import base_figure, fixed_margins, slim_colorbar
+from lab.figures.common import base_figure, fixed_margins, slim_colorbar, vline
 from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN, MARGIN_COLORBAR_SLIM,
                        OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
@@ -113,16 +113,21 @@ def accuracy_curve(step: np.ndarray, accuracy: np.ndarray, *, title: str | None 
 
 def accuracy_by_length(lengths: np.ndarray, accuracy: np.ndarray, counts: np.ndarray, *,
                        trained_max: int | None = None, title: str | None = None) -> go.Figure:
-    """Bars: share of held-out sentences translated exactly, by sentence length in words (count in the hover)."""
-    trace = dict(type="bar", x=np.asarray(lengths), y=np.asarray(accuracy), marker=dict(color=CELL_COLORS["gru"]),
+    """Bars: share of held-out sentences translated exactly, by sentence length in words (count in the hover). A
+    length between the shortest and the longest with no held-out sentence is marked "none" (not an empty slot)."""
+    lengths = np.asarray(lengths)
+    trace = dict(type="bar", x=lengths, y=np.asarray(accuracy), marker=dict(color=CELL_COLORS["gru"]),
                  customdata=np.asarray(counts), text=[f"{a:.0%}" for a in accuracy], textposition="outside",
                  textfont=dict(size=TICK_SIZE),
                  hovertemplate="%{x} words: %{y:.1%} right (%{customdata} sentences)<extra></extra>")
-    fig = base_figure(title, "input length (words)", "translated exactly", legend=False, data=[trace], height=380)
-    fig.update_layout(yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(dtick=1))
-    if trained_max is not None:
-        fig.add_vline(x=trained_max + 0.5, line=dict(color=NGRAM_COLOR, dash="dash"))
-    return fixed_margins(fig)
+    span = range(int(lengths.min()), int(lengths.max()) + 1) if len(lengths) else range(0)
+    gaps = sorted(set(span) - set(lengths.tolist()))
+    notes = [dict(x=n, y=0, yanchor="bottom", text="none", showarrow=False, font=dict(size=TICK_SIZE,
+                  color=AXIS_TEXT_COLOR)) for n in gaps]
+    shapes = [] if trained_max is None else [vline(trained_max + 0.5, color=NGRAM_COLOR, dash="dash")]
+    return base_figure(title, "input length (words)", "translated exactly", legend=False, data=[trace], height=380,
+                       layout=dict(yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(dtick=1),
+                                   annotations=notes, shapes=shapes))
 
 
 def summary_scatter(xy: np.ndarray, groups: np.ndarray, hover: list[str], group_label: str, *,

@@ -289,8 +289,8 @@ def look_inside(view: TrainView, percent: float, seq: int) -> Inside:
 
 def inside_views(view: TrainView) -> dict[str, str]:
     """The tabs of "Inside the trained models", URL word -> label (the replay needs a gated cell)."""
-    return {"keep": "What the gates keep", "grad": "Gradient through the sequence",
-            **({"replay": "Replay of training"} if view.gated else {}), "gates": "Every gate of one model"}
+    return {"keep": "What is kept", "grad": "Gradient", **({"replay": "Replay"} if view.gated else {}),
+            "gates": "Every gate"}      # short: a phone shows the tab bar in one line
 
 
 def marks(cfg: TT.TrainConfig) -> list[tuple[int, str]]:

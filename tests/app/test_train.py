@@ -240,7 +240,7 @@ def test_accuracy_over_all_held_out_sequences_sits_beside_the_single_test_sequen
 def test_with_chrono_init_the_untrained_gate_already_keeps_and_the_gradient_chart_is_a_share():
     at = run_app("train", tr_replay="0", tr_view="replay")
     assert "already keeps" in page_text(at)
-    at.session_state["tr_view"] = "Gradient through the sequence"
+    at.session_state["tr_view"] = "Gradient"
     at.run()
     grad = next(s for s in plotly_specs(at) if s["layout"]["yaxis"].get("title", {}).get("text", "")
                 == "share of the end gradient")
@@ -274,8 +274,8 @@ def test_only_the_open_tab_of_inside_the_models_is_drawn_and_the_tab_is_in_the_l
     at = run_app("train")
     roles = lambda: {(t.get("meta") or {}).get("role") for s in plotly_specs(at) for t in s["data"]}  # noqa: E731
     assert not exceptions(at) and "keep" in roles() and not roles() & {"gate", "best", "line"}
-    for label, word, role in (("Every gate of one model", "gates", "gate"), ("Replay of training", "replay", "best"),
-                              ("Gradient through the sequence", "grad", "line")):
+    for label, word, role in (("Every gate", "gates", "gate"), ("Replay", "replay", "best"),
+                              ("Gradient", "grad", "line")):
         at.session_state["tr_view"] = label
         at.run()
         assert not exceptions(at) and role in roles() and at.query_params["tr_view"] in (word, [word])

@@ -21,7 +21,9 @@ IDS = [f"{w}x{h}" for w, h in SIZES]
 VANISHING_VIEWS = ["none", "units", "phase", "clip"]
 # Views of a page that a choice switches to, beyond what each page shows at its defaults.
 EXTRA_VIEWS = [("vanishing", {"vg_view": v}) for v in VANISHING_VIEWS[1:]] + [("gate_explorer", {"ge_mode": "multi"}),
-                                                                              ("gate_explorer", {"ge_force": "z"})]
+                                                                              ("gate_explorer", {"ge_force": "z"}),
+                                                                              ("text", {"tx_view": "gates",
+                                                                                        "tx_gate_view": "unit"})]
 
 # Per visible chart: the margins it asked for and the ones Plotly used, axes whose automargin is on, text lying
 # outside the figure, and text over other text (axis title on tick labels, a label on the legend, legend on a title).

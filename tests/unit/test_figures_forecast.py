@@ -90,3 +90,14 @@ def test_curves_figure_draws_each_networks_held_out_error_and_the_baseline(shown
                                             total_steps=s.steps, **M.curve_baseline(res)))
     np.testing.assert_allclose(_by_role(fig, "test_mae:gru")[0].y, views["gru"].history["test_mae"])
     assert fig.layout.shapes[0].y0 == pytest.approx(res.metrics["ets"]["MAE"])
+
+
+def test_without_trained_networks_the_forecast_chart_is_one_panel_of_the_classical_forecasts(shown):
+    data, s, res = shown
+    ax = M.axes(data, s.horizon, s.window)
+    n = len(res.train)
+    classical = {k: v for k, v in M.forecast_chart_data(res).items() if k in M.BASELINES}
+    fig = validate_figure(FIG.forecast_figure(ax.x[n - ax.shown:n], res.train[-ax.shown:], ax.x[n:], res.test,
+                                              classical, unit=data.unit, x_title=ax.title))
+    assert {t.xaxis for t in fig.data} == {"x"} and fig.layout.legend.title.text == "classical:"
+    assert [t.meta["role"] for t in fig.data].count("truth") == 1 and fig.layout.height < 600

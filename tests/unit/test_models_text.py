@@ -170,6 +170,13 @@ def test_accuracy_by_length_is_the_engines_greedy_translation(translator):
     np.testing.assert_array_equal(_arr(fig.data[0].y), r.accuracy)
 
 
+def test_a_length_with_no_held_out_number_is_marked_none_not_left_as_an_empty_slot():
+    fig = validate_figure(F.accuracy_by_length(np.array([1, 2, 4, 5]), np.array([1.0, 1.0, 0.9, 0.8]),
+                                               np.array([3, 9, 40, 50]), trained_max=5))
+    assert [(a.x, a.text) for a in fig.layout.annotations] == [(3, "none")]
+    assert [s.x0 for s in fig.layout.shapes] == [5.5]
+
+
 def test_length_words_say_where_it_breaks():
     L = np.arange(1, 6)
     fine = TL.LengthResult(L, np.array([1, 1, 1, 0.99, 0.97]), np.ones(5), 0.99, 11)
