@@ -26,14 +26,17 @@ def _line(page, name: str, i: int = 0) -> dict:
 
 @pytest.mark.parametrize("stem", app_pages())
 def test_page_renders_charts_without_exception(open_page, stem):
+    """Every page shows a figure at once: a Plotly chart, or a drawn picture (the step-through's cell diagram)."""
     page = open_page(stem)
     assert page.locator('[data-testid="stException"]').count() == 0
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    assert charts.count() >= 1
+    pictures = page.locator('[data-testid="stMain"] [data-testid="stImage"] img')
+    assert charts.count() + pictures.count() >= 1
     for i in range(charts.count()):
         # drawn; a chart inside a collapsed expander is drawn but not visible
         expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
-    expect(charts.first.locator(".main-svg").first).to_be_visible()
+    first = charts.first.locator(".main-svg").first if charts.count() else pictures.first
+    expect(first).to_be_visible()
 
 
 def test_shared_link_parameters_are_applied(open_page):
