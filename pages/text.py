@@ -34,12 +34,12 @@ text = None
 if corpus == "own":
     with st.expander("Your text", expanded=M.OWN_TEXT not in st.session_state and not present.presenting(),
                      icon=":material/upload_file:"):
-        pasted = st.text_area("Paste plain text", key="tx_paste", height=150,
+        st.text_area("Paste plain text", key="tx_paste", height=150,
                               help=f"{T.MIN_CHARS:,} characters to 1 MB; the last tenth is held out.")
-        upload = st.file_uploader("or upload a UTF-8 .txt file (up to 1 MB)", type=["txt", "md", "py", "csv"],
+        st.file_uploader("or upload a UTF-8 .txt file (up to 1 MB)", type=["txt", "md", "py", "csv"],
                                   key="tx_upload")
         st.button("Use this text", key="tx_use", icon=":material/check:", on_click=M.use_own,
-                  args=(st.session_state, pasted, upload.getvalue() if upload is not None else None))
+                  args=(st.session_state, "tx_paste", "tx_upload"))
         if st.session_state.get(M.OWN_ERROR):
             st.error(st.session_state[M.OWN_ERROR], icon=":material/error:")
     text = st.session_state.get(M.OWN_TEXT)

@@ -310,9 +310,12 @@ def read_own(pasted: str, upload: bytes | None) -> tuple[str | None, str | None]
         return None, str(e)
 
 
-def use_own(state, pasted: str, upload: bytes | None) -> None:
-    """The "Use this text" button: keep the checked text, or the message saying what is wrong."""
-    own, problem = read_own(pasted, upload)
+def use_own(state, paste_key: str, upload_key: str) -> None:
+    """The "Use this text" button: the text box and the uploaded file as they stand at the press (read from the
+    widgets' state then: a press right after an upload can come before the rerun that shows the file), checked;
+    keep the text, or the message saying what is wrong."""
+    upload = state.get(upload_key)
+    own, problem = read_own(state.get(paste_key) or "", upload.getvalue() if upload is not None else None)
     state[OWN_ERROR] = problem
     if own is not None:
         state[OWN_TEXT] = own
