@@ -106,13 +106,7 @@ def result_of(step: L.Step, number: int, value: float | None) -> L.Result:
     return L.trained(view) if step.slug == "train" else L.learned(view)
 
 
-def live() -> bool:
-    """A training run this session follows is still going: refresh the step every second and a half."""
-    run = st.session_state.get(RUN)
-    return run is not None and run.state != "finished"
-
-
-LIVE = live()   # as of this full run: the step refreshes itself only while a run it follows goes on
+LIVE = bg.running(RUN)   # as of this full run: the step refreshes itself only while a run it follows goes on
 
 
 @st.fragment(run_every=1.5 if LIVE else None)
@@ -140,7 +134,7 @@ def show_step(number: int) -> None:
     with chart_col:
         ui.chart(lesson_figure(result, chance=1 / L.TRAIN.n_symbols), key=f"lesson_chart_{step.slug}",
                  how_to_read=step.how_to_read)
-    if live() != LIVE:
+    if bg.running(RUN) != LIVE:
         st.rerun()     # Train pressed (in this fragment) or the run just ended: one full rerun turns the refresh on/off
 
 
