@@ -14,7 +14,9 @@ from lab.models.compare import start_warm_up
 if torch.get_num_threads() != 1:
     torch.set_num_threads(1)
 
-st.set_page_config(page_title="GRU Lab", page_icon=":material/memory:", layout="wide",
+# The tab's icon is an emoji: Streamlit draws it in the page itself, where a ":material/..." icon is fetched from
+# Google's font server on every script run (a class's school network, or none, need not reach it).
+st.set_page_config(page_title="GRU Lab", page_icon="🔁", layout="wide",
                    initial_sidebar_state=present.sidebar_state())
 lab.theme.page_style()   # projector-sized text on wide screens; on phones no Plotly toolbar over the legend
 present.apply()   # ?present=1: projector layout (lab.present); ?section=NAME: open at that section

@@ -278,12 +278,13 @@ while True:
 """
 
 
-def _cpu_probe():
-    """A process at the server's niceness that burns 10 ms of CPU four times a second and prints wall / CPU time:
-    1.0 means a core was free for it, 5 means it waited four times as long as it ran (the machine is busy)."""
+def _cpu_probe(cpus: set[int] | None = None):
+    """A process at the server's niceness (and on its cores) that burns 10 ms of CPU four times a second and prints
+    wall / CPU time: 1.0 means a core was free for it, 5 means it waited four times as long as it ran (busy)."""
     import subprocess
 
-    return subprocess.Popen([sys.executable, "-c", PROBE], stdout=subprocess.PIPE, text=True)
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    return subprocess.Popen([sys.executable, "-c", PROBE], stdout=subprocess.PIPE, text=True, preexec_fn=pin)
 
 
 def _stretch(probe) -> list[float]:
@@ -302,12 +303,12 @@ class Meters:
     """What is measured around the class: the server's RSS (peak sampled each second), its CPU time, the load
     average, the CPU-contention probe, the benchmark's own CPU time and (``profile``) py-spy of the server."""
 
-    def __init__(self, pid: int, profile: Path | None):
+    def __init__(self, pid: int, profile: Path | None, cpus: set[int] | None = None):
         self.pid, self.peak = pid, [0.0]
         self.rss_first, self.cpu0, self.load0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()
         self.sampler = asyncio.ensure_future(_sample(pid, self.peak))
         self.spy = _py_spy(pid, profile) if profile else None
-        self.probe = _cpu_probe()
+        self.probe = _cpu_probe(cpus)
         self.t0, self.c0 = time.perf_counter(), time.process_time()
 
     def stop(self) -> dict:
@@ -337,7 +338,7 @@ async def classroom(base: str, port: int, a: argparse.Namespace, budget: float) 
                                          protocol_student(base, i, trains, delay, s))
 
         await student(0, 0.0, bool(real))            # the warm-up: one session alone (a browser if any is in the run)
-        first, meters = sessions.pop(0), Meters(pid, a.profile)
+        first, meters = sessions.pop(0), Meters(pid, a.profile, a.server_cpus)
         tasks = [student(i, a.arrive * i / a.sessions, i in real) for i in range(1, a.sessions + 1)]
         done, pending = await asyncio.wait(tasks, timeout=max(budget - (time.perf_counter() - START), 30))
         for t in pending:
@@ -392,6 +393,9 @@ def report(r: dict, log: Path, a: argparse.Namespace) -> int:
     print(f"sessions: {a.sessions} concurrent ({a.sessions - n_real} protocol clients, {n_real} real Chromium "
           f"{r['browsers'] if 0 < n_real < a.sessions else ''}) + 1 warm-up ({r['first'].kind}), "
           f"{r['unfinished']} unfinished, wall {r['wall']:.0f} s")
+    if a.server_cpus:
+        print(f"cores: the server on {sorted(a.server_cpus)}, the benchmark and its clients on "
+              f"{sorted(os.sched_getaffinity(0))}")
     print(f"load average (1 min) {r['load'][0][0]:.1f} at the start, {r['load'][1][0]:.1f} at the end; server CPU "
           f"{r['server_cpu']:.0f} s ({r['server_cpu'] / r['wall']:.2f} cores), benchmark process CPU "
           f"{r['client_cpu']:.1f} s")
@@ -417,6 +421,14 @@ def report(r: dict, log: Path, a: argparse.Namespace) -> int:
     ok = not errors and not tracebacks and not r["unfinished"] and fast and ratio <= 1.5 and runs == 1
     print("targets met" if ok else "targets NOT met")
     return 0 if ok else 1
+
+
+def _cpus(text: str) -> set[int]:
+    """'0' or '0,1': a set of this machine's cores, leaving at least one for the clients."""
+    cores = {int(c) for c in text.split(",")}
+    if not cores < os.sched_getaffinity(0):
+        raise argparse.ArgumentTypeError(f"{text}: not a proper subset of the cores {sorted(os.sched_getaffinity(0))}")
+    return cores
 
 
 def time_lesson_training(repeats: int = 1) -> list[float]:
@@ -449,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arrive", type=float, default=15.0, help="seconds over which the sessions arrive")
     ap.add_argument("--timeout", type=float, default=360.0, help="stop the whole benchmark after this many seconds")
     ap.add_argument("--train-repeats", type=int, default=1, help="first time the lesson's training alone this often")
+    ap.add_argument("--server-cpus", type=_cpus, metavar="0[,1]",
+                    help="run the server (and its training process) on these cores only, and this benchmark, its "
+                         "browsers and protocol clients on the others: the students' devices are not the server")
     ap.add_argument("--profile", type=Path, help="py-spy the server during the class (GIL-holding stacks) into this "
                                                  "file and print where its time went (needs py-spy)")
     args = ap.parse_args(argv)
@@ -457,7 +472,9 @@ def main(argv: list[str] | None = None) -> int:
     from scripts.serve import free_port
 
     port = free_port()
-    with running_server("app.py", port=port, log=log) as base:
+    if args.server_cpus:
+        os.sched_setaffinity(0, os.sched_getaffinity(0) - args.server_cpus)   # browsers and clients inherit it
+    with running_server("app.py", port=port, log=log, cpus=args.server_cpus) as base:
         r = asyncio.run(classroom(base, port, args, args.timeout - 20))   # 20 s: the server's start and stop
     print(f"server log: {log}")
     if args.profile:

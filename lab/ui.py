@@ -116,13 +116,18 @@ def headline(text: str, *, container=None) -> None:
     (container or st).info(text, icon=":material/lightbulb:")
 
 
-def arrays_to_csv(columns: Mapping[str, np.ndarray]) -> str:
-    """1-D arrays of equal length -> CSV text with a header row (full float precision)."""
+def _csv_columns(columns: Mapping[str, np.ndarray]) -> tuple[list[str], list[np.ndarray]]:
+    """The names and the 1-D arrays of ``columns``; ValueError unless all have the same length."""
     names = list(columns)
     cols = [np.asarray(columns[n]).ravel() for n in names]
-    n = {c.shape[0] for c in cols}
-    if len(n) > 1:
+    if len({c.shape[0] for c in cols}) > 1:
         raise ValueError(f"columns: all must have the same length, got {dict(zip(names, [c.shape[0] for c in cols]))}")
+    return names, cols
+
+
+def arrays_to_csv(columns: Mapping[str, np.ndarray]) -> str:
+    """1-D arrays of equal length -> CSV text with a header row (full float precision)."""
+    names, cols = _csv_columns(columns)
     buf = io.StringIO()
     buf.write(",".join(names) + "\n")
     for row in zip(*cols):
@@ -132,9 +137,12 @@ def arrays_to_csv(columns: Mapping[str, np.ndarray]) -> str:
 
 def download_arrays(label: str, columns: Mapping[str, np.ndarray], file_name: str, *, key: str,
                     container=None) -> None:
-    """A download button for the numbers behind a chart (CSV, one column per array)."""
+    """A download button for the numbers behind a chart (CSV, one column per array). The CSV is written when the
+    button is pressed (Streamlit calls ``data`` then): given as text, it was built on every rerun and the browser
+    fetched it again after every slider move."""
+    _csv_columns(columns)                                    # a bad table fails here, in the page, not at the press
     box = container or present.controls(label="Download")   # presenter mode: collapsed, out of the projector's way
-    box.download_button(label, arrays_to_csv(columns), file_name=file_name, mime="text/csv", key=key,
+    box.download_button(label, lambda: arrays_to_csv(columns), file_name=file_name, mime="text/csv", key=key,
                         icon=":material/download:", on_click="ignore")
 
 

@@ -75,14 +75,18 @@ def wait_healthy(base_url: str, timeout: float = 90.0, proc: subprocess.Popen | 
 
 @contextlib.contextmanager
 def running_server(app: str = "app.py", port: int | None = None, *, cwd: Path = ROOT,
-                   log: Path | None = None, extra_args: list[str] | None = None) -> Iterator[str]:
-    """Run ``streamlit run app`` headless on a free port; yields the base URL; stops the server (by its pid)."""
+                   log: Path | None = None, extra_args: list[str] | None = None,
+                   cpus: set[int] | None = None) -> Iterator[str]:
+    """Run ``streamlit run app`` headless on a free port; yields the base URL; stops the server (by its pid).
+    cpus: the CPU cores the server (and every process it starts) may run on; None = any."""
     port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
            "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
            *(extra_args or [])]
     out = open(log, "w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+                            preexec_fn=pin)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc=proc)
