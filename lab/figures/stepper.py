@@ -319,7 +319,8 @@ def _title(s: StepTerms, size: int) -> str:
             f'step t = {s.t}</text>')
 
 
-_BUS_NOTE = f"[h{_SUB[0]}t−1{_SUB[1]}, x{_SUB[0]}t{_SUB[1]}] to every gate"
+_NOTE_SUB = _SUB[0].replace("72%", "80%")         # the note is the smallest text: its subscripts a little larger
+_BUS_NOTE = f"[h{_NOTE_SUB}t−1{_SUB[1]}, x{_NOTE_SUB}t{_SUB[1]}] to every gate"
 
 
 def cell_diagram(s: StepTerms, *, narrow: bool = False) -> str:
@@ -360,7 +361,7 @@ def _narrow_diagram(s: StepTerms) -> str:
     body += "".join(_narrow_label(n, torch) for n in nodes if n.label)
     body += _colorbar_across("state", _STATE_STOPS, (-1, 0, 1), -1, 1, 672)
     body += _colorbar_across("gate", _GATE_STOPS, (0, 0.5, 1), 0, 1, 732)
-    body += f'<text x="4" y="{h - 12}" font-size="16" fill="{NEUTRAL}">{_BUS_NOTE.replace("72%", _NARROW_SUB)}</text>'
+    body += f'<text x="4" y="{h - 12}" font-size="17" fill="{NEUTRAL}">{_BUS_NOTE}</text>'
     return _svg(w, h, _title(s, 20), body)
 
 
