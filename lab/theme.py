@@ -148,8 +148,15 @@ def _build_template() -> go.layout.Template:
 #   360 px wide chart. Plotly still lays the chart out for the figure's sizes; this only shrinks the painted text
 #   around its anchor (centred titles stay centred, tick labels stay at their axis), so nothing moves onto
 #   anything else. Long titles are kept short in the figure builders (or wrapped with <br>) to fit as well.
+# * a picture drawn twice (lab.ui.picture(narrow=...)): its box is a CSS container; narrower than
+#   NARROW_PICTURE_PX it shows the narrow drawing, otherwise the wide one (the wide step-through diagram's text
+#   would fall below ~11 px in a phone's 360 px column);
+# * a markdown table or a display formula wider than the column scrolls inside its own box instead of widening
+#   the page (a phone could otherwise pan the whole page sideways).
 WIDE_MIN_PX = 1600
 WIDE_ROOT_PX = 19
+NARROW_PICTURE_PX = 700
+PICTURE_KEYS = ("pic_box_", "pic_wide_", "pic_narrow_")   # key prefixes of lab.ui.picture's containers
 PHONE_MAX_PX = 640
 PHONE_TITLE_PX = 16
 PHONE_AXIS_TITLE_PX = 14
@@ -164,6 +171,10 @@ PAGE_CSS = f"""<style>
   .js-plotly-plot g[class$="tick"] > text, .js-plotly-plot .cbaxis text {{
     font-size: {PHONE_TICK_PX}px !important; }}
 }}
+[class*="st-key-{PICTURE_KEYS[0]}"] {{ container-type: inline-size; }}
+@container (max-width: {NARROW_PICTURE_PX - 0.5}px) {{ [class*="st-key-{PICTURE_KEYS[1]}"] {{ display: none; }} }}
+@container (min-width: {NARROW_PICTURE_PX}px) {{ [class*="st-key-{PICTURE_KEYS[2]}"] {{ display: none; }} }}
+[data-testid="stMarkdownContainer"]:has(> table) {{ overflow-x: auto; }}
 </style>"""
 
 

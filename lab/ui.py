@@ -41,6 +41,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lab import present
+from lab.theme import PICTURE_KEYS
 
 HIDE_ANSWERS = "_lab_hide_answers"  # session_state: True = every reveal() waits for its button
 
@@ -80,14 +81,26 @@ def chart(fig: go.Figure, key: str, how_to_read: str, predict: str | None = None
         st.markdown(f":material/visibility: **How to read this.** {how_to_read}")
 
 
-def picture(svg: str, how_to_read: str, *, alt: str, width: int | str = "content", container=None) -> None:
+def picture(svg: str, how_to_read: str, *, alt: str, width: int | str = "content", container=None,
+            narrow: str | None = None, key: str | None = None) -> None:
     """A drawn figure (an SVG document; "content": its own width, narrower in a narrow column) with its reading
     guide under it. A picture, not a chart: when it changes the browser only swaps an image (a changed Plotly
-    chart costs it ~70-100 ms per rerun)."""
+    chart costs it ~70-100 ms per rerun).
+
+    narrow: the same figure drawn for a column narrower than ``lab.theme.NARROW_PICTURE_PX`` (a phone), where the
+    wide one's text would shrink below readable; both are sent and the page's CSS shows the one that fits
+    (``key`` names them)."""
     if not how_to_read or not how_to_read.strip():
         raise ValueError("how_to_read: every figure needs a 1-2 sentence reading guide")
     box = container if container is not None else st.container()
-    box.image(svg, width=width, alt=alt)
+    if narrow is None:
+        box.image(svg, width=width, alt=alt)
+    else:
+        if not key:
+            raise ValueError("picture: a narrow drawing needs a key")
+        both = box.container(key=f"{PICTURE_KEYS[0]}{key}")
+        both.container(key=f"{PICTURE_KEYS[1]}{key}").image(svg, width=width, alt=alt)
+        both.container(key=f"{PICTURE_KEYS[2]}{key}").image(narrow, width=width, alt=alt)
     box.markdown(f":material/visibility: **How to read this.** {how_to_read}")
 
 

@@ -164,7 +164,8 @@ def shipped_table() -> None:
 # Fixed text (headings, the formula) is written by the full run, outside the fragments, so a control's move redraws
 # only what it changes.
 st.subheader("1. Parameters")
-st.latex(r"P = G_x\,H I + G_h\,H^2 + 2\,G_b\,H \quad\text{(GRU: } G = 3\text{, LSTM: } 4\text{, RNN: } 1)")
+st.latex(r"P = G_x\,H I + G_h\,H^2 + 2\,G_b\,H")   # short enough for a phone's column; the G's in words:
+st.markdown("with $G = 3$ for a GRU, $4$ for an LSTM and $1$ for an RNN.")
 parameters_and_cost()
 equations()
 st.subheader("4. Gradient flow at initialisation")

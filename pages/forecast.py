@@ -14,11 +14,12 @@ LIVE_REFRESH_S = 2.0
 
 ui.page_header(
     "Forecast a real time series",
-    "A GRU, an LSTM and a plain RNN learn to forecast a **real** series from its past, trained live on the same "
-    "windows with the same number of weights. They are scored on the last part of the series, which none of them "
-    "saw, against two classical forecasts. Then look inside: what the GRU's update gate does over the window it "
-    "reads, and how far back its forecast really looks.",
+    "A GRU, an LSTM and a plain RNN learn to forecast a **real** series from its past; they are scored on the last "
+    "part of the series, which none of them saw, against two classical forecasts.",
 )
+# Under the views (the forecast chart starts on a laptop's first screen): the data notes and the way inside.
+LOOK_INSIDE = ("Then look inside: what the GRU's update gate does over the window it reads (**Update gate**), and "
+               "how far back its forecast really looks (**How far back**).")
 
 
 def upload_data():
@@ -49,11 +50,14 @@ def upload_data():
         return None
 
 
-def training_settings(data) -> M.Settings:
-    """The URL-bound sliders; their ranges follow the series' length."""
+def training_settings(data, parent) -> M.Settings:
+    """The URL-bound sliders, in a collapsed expander (the chart starts on a laptop's first screen)."""
     d = M.defaults_for(data.key)
     lim = M.limits_for(len(data.values))
-    c1, c2, c3, c4 = present.controls().columns(4, gap="large")
+    box = parent.expander("Training settings: horizon, window, size, learning rate, steps, seed",
+                          icon=":material/tune:", key="fc_settings")
+    box.caption("The three networks train live on the same windows with the same number of weights.")
+    (c1, c2), (c3, c4) = box.columns(2, gap="large"), box.columns(2, gap="large")
     horizon = int(C.slider("Forecast horizon h (steps ahead, held out)", "fc_h", *lim["horizon"],
                            min(max(d.horizon, lim["horizon"][0]), lim["horizon"][1]), container=c1,
                            help="The last h values are held out; every model forecasts all of them at once."))
@@ -171,13 +175,12 @@ def views(data, settings: M.Settings, base: M.Baselines, run) -> None:
 @st.fragment
 def page() -> None:
     """Everything under the header: a control's move reruns this, not the whole app (and only the open tab)."""
-    series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls())
+    left, right = st.columns(2, vertical_alignment="bottom")
+    series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls(left))
     data = upload_data() if series == "upload" else M.load_series(series)
     if data is None:
         return
-    if data.notes:
-        st.caption(data.notes)
-    settings = training_settings(data)
+    settings = training_settings(data, right)
     base = M.compute_baselines(data, settings.horizon)
     run = M.shown_run(st.session_state, settings, data)
     train_buttons(settings, data, run)
@@ -191,6 +194,7 @@ def page() -> None:
             st.rerun()      # training just ended: one full rerun so the page stops polling and Train is enabled
 
     live()
+    st.caption(f"{data.notes} {LOOK_INSIDE}" if data.notes else LOOK_INSIDE)
 
 
 page()

@@ -118,12 +118,13 @@ def conventions(res: M.Result, unit: int) -> None:
 
 def cell_view(v: M.StepView) -> None:
     """The cell diagram of this step and what its gates did, in words."""
-    ui.question("Before you press Next: will the memory line along the top keep its colour through the × "
+    ui.question("Before you press Next: will the memory line from h_t−1 to h_t keep its colour through the × "
                 "node, or take the colour of the candidate n?")
-    ui.picture(cell_diagram(v.terms), alt="Diagram of the GRU cell coloured by the current values", how_to_read=
-               "One unit at step t: the memory h_t−1 runs along the top to h_t; the gates (σ) and the candidate "
-               "(tanh) below read [h_t−1, x_t]. Gates are coloured from dark (0, closed) to yellow (1, open), "
-               "states from blue (−1) to red (+1).")
+    ui.picture(cell_diagram(v.terms), narrow=cell_diagram(v.terms, narrow=True), key="st_cell",
+               alt="Diagram of the GRU cell coloured by the current values", how_to_read=
+               "One unit at step t: the memory line runs from h_t−1 to h_t (along the top; on a phone, down the "
+               "right edge); the gates (σ) and the candidate (tanh) read [h_t−1, x_t]. Gates are coloured from "
+               "dark (0, closed) to yellow (1, open), states from blue (−1) to red (+1).")
     ui.reveal(f"{M.mix_sentence(v.terms)} {M.reset_sentence(v.terms)}", key="st_reveal_step")
 
 

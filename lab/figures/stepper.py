@@ -189,22 +189,58 @@ _SUB = ('<tspan baseline-shift="sub" font-size="72%">', "</tspan>")
 _ANCHOR = {"top center": ("middle", 0, -1), "bottom center": ("middle", 0, 1), "middle left": ("end", -1, 0),
            "middle right": ("start", 1, 0), "top right": ("start", 0.6, -1), "bottom left": ("end", -0.3, 1)}
 
+# The narrow layout (a phone): the same parts and wires a quarter turn round, so its text stays readable in a
+# ~360 px column: the memory line runs down the right edge (h_t-1 at the top, h_t at the bottom), the input bus
+# [h_t-1, x_t] down the left. Positions in px; each part's label: (text-anchor, x, y of its first line).
+NARROW_SIZE = (425, 815)   # the page shows it in a column narrower than lab.theme.NARROW_PICTURE_PX
+_NARROW_FONT, _NARROW_SUB = 18, "80%"
+# columns: the bus, the gates, the write x, 1 - z, the reset x, 1 - z of the Chung / Wikipedia mix, the memory line
+_B, _G, _NW, _OM, _R, _WK, _M = 28, 118, 66, 190, 205, 290, 385
+_NARROW_PARTS = {
+    "h_prev": ((_M, 110), ("end", _M - 29, 116)), "x": ((_B, 110), ("start", _B + 29, 116)),
+    "r": ((_G, 250), ("middle", _G, 214)), "reset": ((_R, 250), ("start", _R - 22, 190)),
+    "n": ((_G, 350), ("start", _G + 30, 388)), "z": ((_G, 470), ("middle", _G, 519)),
+    "one_minus": ((_OM, 560), ("start", _OM + 25, 566)), "one_minus_wiki": ((_WK, 470), ("middle", _WK, 514)),
+    "keep": ((_M, 470), ("end", _M - 26, 440)), "write": ((_NW, 560), ("start", _NW + 25, 606)),
+    "plus": ((_M, 640), ("end", 0, 0)), "h": ((_M, 720), ("end", _M - 31, 726)),
+}
+_NARROW_WIRES = {
+    "h_prev→keep": ((_M, 110), (_M, 470)), "keep→plus": ((_M, 470), (_M, 640)), "plus→h": ((_M, 640), (_M, 720)),
+    "h_prev→bus": ((_M, 150), (_B, 150)), "bus": ((_B, 110), (_B, 470)), "bus→r": ((_B, 250), (_G, 250)),
+    "bus→n": ((_B, 350), (_G, 350)), "bus→z": ((_B, 470), (_G, 470)), "r→reset": ((_G, 250), (_R, 250)),
+    "h_prev→reset": ((_M, 250), (_R, 250)), "reset→n": ((_R, 250), (_R, 350), (_G, 350)),
+    "n→write": ((_G, 350), (_G, 400), (_NW, 400), (_NW, 560)), "write→plus": ((_NW, 560), (_NW, 640), (_M, 640)),
+    # PyTorch mix: z multiplies h_t-1, 1-z multiplies n; Chung / Wikipedia: the other way round
+    "z→keep": ((_G, 470), (_M, 470)), "z→one_minus": ((_OM, 470), (_OM, 560)),
+    "one_minus→write": ((_OM, 560), (_NW, 560)),
+    "z→one_minus (wiki)": ((_G, 470), (_WK, 470)), "one_minus→keep": ((_WK, 470), (_M, 470)),
+    "z→write": ((_OM, 470), (_OM, 560), (_NW, 560)),
+}
+
 
 def _px(x: float, y: float) -> tuple[float, float]:
     return round((x - _X0) * _U, 1), round(_TOP + (_Y1 - y) * _U, 1)
 
 
-def _svg_text(label: str) -> str:
+def _svg_text(label: str, sub: str = "72%") -> str:
     """A label's HTML (<sub>, <b>) as SVG tspans (text escaped otherwise)."""
     out = label.replace("&", "&amp;").replace("<sub>", "\0").replace("</sub>", "\1").replace("<b>", "\2")
     out = out.replace("</b>", "\3").replace("<", "&lt;").replace(">", "&gt;")
-    for code, tag in zip("\0\1\2\3", (*_SUB, '<tspan font-weight="bold">', "</tspan>")):
+    for code, tag in zip("\0\1\2\3", (_SUB[0].replace("72%", sub), _SUB[1], '<tspan font-weight="bold">',
+                                      "</tspan>")):
         out = out.replace(code, tag)
     return out
 
 
+def _text(lines: list[str], anchor: str, x: float, y0: float, size: int, sub: str = "72%") -> str:
+    """Lines of text from (x, y0) down, 4/3 of the font size apart."""
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else round(size * 1.2)}">{_svg_text(t, sub)}</tspan>'
+                    for i, t in enumerate(lines))
+    return f'<text y="{y0:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{AXIS_TEXT_COLOR}">{spans}</text>'
+
+
 def _label(n: Node) -> str:
-    """The node's "name = value" text beside it (several lines at <br>)."""
+    """The node's "name = value" text beside it (several lines at <br>), wide layout."""
     anchor, dx, dy = _ANCHOR[n.label_pos]
     x, y = _px(n.x, n.y)
     rad = n.size / 2 + 6
@@ -212,25 +248,33 @@ def _label(n: Node) -> str:
         anchor, x = "start", x - n.size / 2
     lines = n.label.split("<br>")
     y0 = y + dy * (rad + 14) + (6 if dy == 0 else 0) - (len(lines) - 1) * 24 * (dy < 0)
-    spans = "".join(f'<tspan x="{x + dx * rad:.1f}" dy="{0 if i == 0 else 24}">{_svg_text(t)}</tspan>'
-                    for i, t in enumerate(lines))
-    return f'<text y="{y0:.1f}" text-anchor="{anchor}" font-size="20" fill="{AXIS_TEXT_COLOR}">{spans}</text>'
+    return _text(lines, anchor, x + dx * rad, y0, 20)
 
 
-def _node(n: Node) -> str:
+def _narrow_label(n: Node, torch: bool) -> str:
+    """The node's label in the narrow layout: a vector input above its node, a long reset label on two lines."""
+    anchor, x, y0 = _NARROW_PARTS[n.key if torch or n.key != "one_minus" else "one_minus_wiki"][1]
+    lines = n.label.split("<br>")
+    if n.key == "x" and len(lines) > 1:                # a vector input: on one line above its node
+        anchor, x, y0, lines = "start", 4, 70, [" ".join(lines)]
+    if n.key == "reset" and "W<sub>" in n.label:
+        head, value = n.label.split(" = ", 1)
+        lines = [head, "= " + value]
+    return _text(lines, anchor, x, y0, _NARROW_FONT, _NARROW_SUB)
+
+
+def _node(n: Node, x: float, y: float, size: int = 20) -> str:
     """One part: a circle coloured by its value with its symbol; data-* attributes hold the exact value."""
-    x, y = _px(n.x, n.y)
     fill = _color(n.scale, n.value)
     return (f'<g class="part" data-key="{n.key}" data-value="{float(n.value)!r}" data-fill="{fill}">'
             f'<circle cx="{x}" cy="{y}" r="{n.size / 2}" fill="{fill}" stroke="#333333" stroke-width="2"/>'
-            f'<text x="{x}" y="{y}" dy="0.35em" text-anchor="middle" font-size="20" font-weight="bold" '
+            f'<text x="{x}" y="{y}" dy="0.35em" text-anchor="middle" font-size="{size}" font-weight="bold" '
             f'fill="{_text_on(n)}">{n.symbol}</text></g>')
 
 
-def _wire(w: Wire) -> str:
-    """A wire (outlined when it carries a value, so pale wires stay visible) with an arrow half-way along its
-    last segment."""
-    pts = [_px(x, y) for x, y in w.points]
+def _wire(w: Wire, pts: list[tuple[float, float]]) -> str:
+    """A wire through ``pts`` (px; outlined when it carries a value, so pale wires stay visible) with an arrow
+    half-way along its last segment."""
     d = "M " + " L ".join(f"{x},{y}" for x, y in pts)
     if w.scale == "neutral":
         return f'<path d="{d}" fill="none" stroke="{NEUTRAL}" stroke-width="3"/>'
@@ -253,25 +297,72 @@ def _colorbar(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, 
             f'<rect x="{x}" y="{top}" width="16" height="{h}" fill="url(#cb_{name})" stroke="#999999"/>{labels}')
 
 
-def cell_diagram(s: StepTerms) -> str:
-    """The GRU cell at step ``s.t`` for unit ``s.unit`` as an SVG document (DIAGRAM_SIZE px), parts coloured by their
-    values (gates 0..1, states -1..1, with a colour bar each) and labelled "name = value".
+def _colorbar_across(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, top: float) -> str:
+    """A horizontal colour bar (left = lo) with its title on the left and tick labels under it (narrow layout)."""
+    x, w = 75, 140
+    grad = "".join(f'<stop offset="{p:.3f}" stop-color="{c}"/>' for p, c in stops)
+    labels = "".join(f'<text x="{x + w * (v - lo) / (hi - lo):.1f}" y="{top + 38}" text-anchor="middle" '
+                     f'font-size="16" fill="{AXIS_TEXT_COLOR}">{f"{v:g}".replace("-", "−")}</text>' for v in ticks)
+    return (f'<defs><linearGradient id="cbn_{name}" x1="0" y1="0" x2="1" y2="0">{grad}</linearGradient></defs>'
+            f'<text x="4" y="{top + 14}" font-size="16" fill="{AXIS_TEXT_COLOR}">{name}</text>'
+            f'<rect x="{x}" y="{top}" width="{w}" height="16" fill="url(#cbn_{name})" stroke="#999999"/>{labels}')
 
-    Each part is a ``<g class="part" data-key=... data-value=...>`` holding its exact value (``diagram_values``)."""
-    nodes = list(diagram_nodes(s).values())
-    w, h = DIAGRAM_SIZE
-    body = "".join(_wire(wire) for wire in diagram_wires(s)) + "".join(_node(n) for n in nodes)
-    body += "".join(_label(n) for n in nodes if n.label)
-    nx, ny = _px(2.2, 0.45)
-    body += (f'<text x="{nx}" y="{ny}" font-size="17" fill="{NEUTRAL}">[h{_SUB[0]}t−1{_SUB[1]}, x{_SUB[0]}t'
-             f'{_SUB[1]}] to every gate</text>')
-    body += _colorbar("state", _STATE_STOPS, (-1, 0, 1), -1, 1, 86)
-    body += _colorbar("gate", _GATE_STOPS, (0, 0.5, 1), 0, 1, 322)
-    title = (f'<text x="8" y="30" font-size="22" fill="{AXIS_TEXT_COLOR}">GRU cell, unit {s.unit + 1}, '
-             f'step t = {s.t}</text>')
+
+def _svg(w: int, h: int, title: str, body: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
             f'font-family="Source Sans Pro, Helvetica, Arial, sans-serif"><rect width="{w}" height="{h}" '
             f'fill="white"/>{title}{body}</svg>')
+
+
+def _title(s: StepTerms, size: int) -> str:
+    return (f'<text x="8" y="30" font-size="{size}" fill="{AXIS_TEXT_COLOR}">GRU cell, unit {s.unit + 1}, '
+            f'step t = {s.t}</text>')
+
+
+_NOTE_SUB = _SUB[0].replace("72%", "80%")         # the note is the smallest text: its subscripts a little larger
+_BUS_NOTE = f"[h{_NOTE_SUB}t−1{_SUB[1]}, x{_NOTE_SUB}t{_SUB[1]}] to every gate"
+
+
+def cell_diagram(s: StepTerms, *, narrow: bool = False) -> str:
+    """The GRU cell at step ``s.t`` for unit ``s.unit`` as an SVG document (DIAGRAM_SIZE px; ``narrow``: the same
+    parts and wires turned a quarter turn, NARROW_SIZE px, for a phone), parts coloured by their values (gates
+    0..1, states -1..1, with a colour bar each) and labelled "name = value".
+
+    Each part is a ``<g class="part" data-key=... data-value=...>`` holding its exact value (``diagram_values``)."""
+    if narrow:
+        return _narrow_diagram(s)
+    nodes = list(diagram_nodes(s).values())
+    w, h = DIAGRAM_SIZE
+    body = "".join(_wire(wire, [_px(x, y) for x, y in wire.points]) for wire in diagram_wires(s))
+    body += "".join(_node(n, *_px(n.x, n.y)) for n in nodes)
+    body += "".join(_label(n) for n in nodes if n.label)
+    nx, ny = _px(2.2, 0.45)
+    body += f'<text x="{nx}" y="{ny}" font-size="17" fill="{NEUTRAL}">{_BUS_NOTE}</text>'
+    body += _colorbar("state", _STATE_STOPS, (-1, 0, 1), -1, 1, 86)
+    body += _colorbar("gate", _GATE_STOPS, (0, 0.5, 1), 0, 1, 322)
+    return _svg(w, h, _title(s, 22), body)
+
+
+def _narrow_diagram(s: StepTerms) -> str:
+    """``cell_diagram(s, narrow=True)``: the parts at _NARROW_PARTS, the wires along _NARROW_WIRES."""
+    torch = s.mix == "torch"
+    nodes = list(diagram_nodes(s).values())
+    w, h = NARROW_SIZE
+
+    def where(key: str) -> tuple[float, float]:
+        return _NARROW_PARTS[key if torch or key != "one_minus" else "one_minus_wiki"][0]
+
+    def path(wire: Wire) -> list[tuple[float, float]]:
+        name = wire.name if torch or wire.name != "z→one_minus" else "z→one_minus (wiki)"
+        return list(_NARROW_WIRES[name])
+
+    body = "".join(_wire(wire, path(wire)) for wire in diagram_wires(s))
+    body += "".join(_node(n, *where(n.key), size=_NARROW_FONT) for n in nodes)
+    body += "".join(_narrow_label(n, torch) for n in nodes if n.label)
+    body += _colorbar_across("state", _STATE_STOPS, (-1, 0, 1), -1, 1, 672)
+    body += _colorbar_across("gate", _GATE_STOPS, (0, 0.5, 1), 0, 1, 732)
+    body += f'<text x="4" y="{h - 12}" font-size="17" fill="{NEUTRAL}">{_BUS_NOTE}</text>'
+    return _svg(w, h, _title(s, 20), body)
 
 
 def diagram_values(svg: str) -> tuple[dict[str, float], dict[str, str]]:

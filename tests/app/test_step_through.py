@@ -182,7 +182,7 @@ def test_typed_sequence_drives_the_run_and_bad_input_gets_a_clear_message():
     at.text_input(key="st_seq").input("1, two, 3").run()
     assert not exceptions(at)
     assert len(at.error) == 1 and "`two` is not a number" in at.error[0].value
-    assert len(at.get("image")) == 1                         # the page still works on the default sequence
+    assert len(at.get("image")) == 2           # the page still works on the default sequence (wide + narrow drawing)
     at.slider(key="st_input").set_value(2).run()             # a 2-channel input needs ';' between steps
     at.text_input(key="st_seq").input("1, 0; 0").run()
     assert "input size is 2" in at.error[0].value
@@ -210,7 +210,7 @@ def test_the_run_can_be_downloaded():
 
 def test_only_the_open_tab_is_drawn_and_the_tab_is_in_the_link():
     at = run_app(PAGE)
-    assert len(at.get("image")) == 1 and not at.get("plotly_chart")       # the cell: one picture, no chart
+    assert len(at.get("image")) == 2 and not at.get("plotly_chart")  # the cell: one picture (wide, narrow), no chart
     assert "st_view" not in at.query_params                                # the default tab: nothing in the link
     at.session_state["st_view"] = "The four equations"
     at.run()

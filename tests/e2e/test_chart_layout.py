@@ -10,6 +10,10 @@ Plus what the back row and a phone need (lab.theme.PAGE_CSS): text above 16 px a
 Plotly toolbar over the legend at 390 px. One server for the whole session, one browser page reused."""
 from __future__ import annotations
 
+import base64
+import re
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from scripts.serve import app_pages, wait_for_app_idle, wait_for_charts
@@ -127,6 +131,7 @@ TEXT_JS = """() => {
           ticks: [...document.querySelectorAll('.xtick text, .ytick text')].map(px),
           axis_lum: [...document.querySelectorAll('.xtick text, .ytick text, .xtitle, .ytitle')].map(lum),
           pictures: [...document.querySelectorAll(main + '[data-testid="stImage"] img')]
+                    .filter(i => i.getBoundingClientRect().width)          // the drawing this column shows
                     .map(i => i.getBoundingClientRect().width / i.naturalWidth)};
 }"""
 
@@ -151,3 +156,63 @@ def test_no_plotly_toolbar_on_a_phone_but_one_on_a_laptop(open_page):
     assert set(page.evaluate(shown)) == {"none"}
     page.set_viewport_size({"width": 1280, "height": 800})
     assert "none" not in set(page.evaluate(shown))
+
+
+# The pictures the page shows (visible <img>: lab.ui.picture may send a wide and a narrow drawing) as (rendered
+# width, SVG source).
+PICTURES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"] img')]
+  .filter(i => i.getBoundingClientRect().width).map(i => [i.getBoundingClientRect().width, i.getAttribute('src')])"""
+
+
+def _smallest_text_px(svg: str) -> float:
+    """The smallest font size in an SVG at its own size (px): every <text>, and every <tspan> that scales it."""
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    sizes = []
+    for t in root.iter(f"{ns}text"):
+        base = float(t.get("font-size"))
+        sizes.append(base)
+        sizes += [base * float(sp.get("font-size").rstrip("%")) / 100 for sp in t.iter(f"{ns}tspan")
+                  if (sp.get("font-size") or "").endswith("%")]
+    return min(sizes)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_step_through_diagram_text_is_readable_on_screen(open_page, size):
+    """The cell diagram's smallest text (subscripts included) is at least 11 px as drawn on the screen: on a phone
+    the page shows the narrow layout (the wide one there came out at 0.39x, its text 6-8 px)."""
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    shown = open_page("step_through").evaluate(PICTURES_JS)
+    assert len(shown) == 1, f"{len(shown)} diagrams visible"
+    width, src = shown[0]
+    svg = base64.b64decode(src.removeprefix("data:image/svg+xml;base64,")).decode()
+    view_w = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+    px = _smallest_text_px(svg) * width / view_w
+    assert px >= 11, f"smallest diagram text {px:.1f} px on screen (drawn {width:.0f} px wide of {view_w:.0f})"
+
+
+# At a phone's width: the page is no wider than the screen (nothing to pan sideways), and every display formula
+# fits its own box (KaTeX scrolls a wider one inside it, which shows only its first part).
+FITS_JS = """() => { const main = document.querySelector('[data-testid="stMain"]');
+  return {page: [main.scrollWidth, main.clientWidth],
+          formulas: [...main.querySelectorAll('.katex-display')].filter(k => k.getBoundingClientRect().width)
+                    .filter(k => k.scrollWidth > k.clientWidth + 1).map(k => k.textContent.slice(0, 40))}; }"""
+
+
+def test_nothing_sticks_out_of_a_phone_screen(open_page):
+    open_page("home").set_viewport_size({"width": 390, "height": 844})
+    problems = []
+    for stem in app_pages():
+        fit = open_page(stem).evaluate(FITS_JS)
+        if fit["page"][0] > fit["page"][1]:
+            problems.append(f"{stem}: the page is {fit['page'][0]} px wide on a {fit['page'][1]} px screen")
+        problems += [f"{stem}: formula wider than its box: {f}" for f in fit["formulas"]]
+    assert not problems, "\n".join(problems)
+
+
+def test_forecast_chart_starts_on_a_laptops_first_screen(open_page):
+    """At 1280x800 the forecast chart's plot (not only its legend) starts on the first screen."""
+    open_page("home").set_viewport_size({"width": 1280, "height": 800})
+    top = open_page("forecast").evaluate("""() => document.querySelector(
+      '[data-testid="stPlotlyChart"] .nsewdrag').getBoundingClientRect().top""")
+    assert top < 800 - 60, f"the forecast chart's plot starts at {top:.0f} px on an 800 px screen"

@@ -37,6 +37,7 @@ def test_default_view_has_one_chart_and_a_horizon_move_changes_the_held_out_part
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 1          # only the open tab's chart
     assert "trained in advance" in main_text(page) and not page.locator('[data-testid="stException"]').count()
     assert truth_length(page, 0) == 24
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Training settings").click()   # collapsed
     move_slider(page, "Forecast horizon", 2)
     page.wait_for_function("""() => {
       const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');

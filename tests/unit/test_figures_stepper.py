@@ -153,3 +153,30 @@ def test_diagram_is_well_formed_svg_with_every_label_inside_and_readable(mix, re
                 assert 0 <= float(el.get("x")) <= w, ET.tostring(t)
         assert 0 < float(t.get("y")) < h, ET.tostring(t)
     assert "<sub>" not in svg and "tspan" in svg                  # subscripts typeset, not raw HTML
+
+
+@pytest.mark.parametrize("mix,reset,inputs", [("torch", "after", 1), ("wiki", "before", 4), ("wiki", "after", 2)])
+def test_narrow_diagram_holds_the_same_parts_inside_its_box_with_larger_text(mix, reset, inputs):
+    """The phone layout: every part with the same value and colour as the wide one, every text anchor inside its
+    NARROW_SIZE box, and its text at least 14 px at its own 425 px width (>= 11 px at a phone's ~354 px)."""
+    cell = gru_core.make_cell("gru", inputs, 2, seed=1)
+    if mix == "wiki":
+        cell = G.relabel_mix(cell, "wiki")
+    r = G.run(cell, gru_core.signal("noise", 5, inputs, seed=2))
+    s = E.step_terms(r.params, r.x[1], r.h_prev(2), 0, t=2, mix=mix, reset=reset)
+    wide, narrow = S.cell_diagram(s), S.cell_diagram(s, narrow=True)
+    np.testing.assert_equal(_parts(narrow), _parts(wide))     # (NaN: a vector input has no one value)
+    root = ET.fromstring(narrow)
+    w, h = S.NARROW_SIZE
+    assert root.get("viewBox") == f"0 0 {w} {h}"
+    for t in root.iter(f"{SVG}text"):
+        size = float(t.get("font-size"))
+        subs = [float(sp.get("font-size").rstrip("%")) / 100 for sp in t.iter(f"{SVG}tspan") if sp.get("font-size")]
+        assert size * min(subs, default=1.0) >= 12.8 and size >= 16, ET.tostring(t)
+        for el in [t, *t.iter(f"{SVG}tspan")]:
+            if el.get("x") is not None:
+                assert 0 <= float(el.get("x")) <= w, ET.tostring(t)
+        assert 0 < float(t.get("y")) < h, ET.tostring(t)
+    for c in root.iter(f"{SVG}circle"):                      # every part's circle inside the box
+        rad = float(c.get("r"))
+        assert rad <= float(c.get("cx")) <= w - rad and rad <= float(c.get("cy")) <= h - rad
