@@ -184,7 +184,10 @@ def axis(title: str | None = None, **kw) -> dict:
 # chart costs ~70-100 ms of browser time each move; this picture a few ms). Data coordinates -> SVG px:
 _U, _X0, _Y1, _TOP = 52.0, -0.6, 7.9, 66.0          # px per unit, left and top data edges, title band (px)
 DIAGRAM_SIZE = (900, 510)                             # viewBox width, height (px at 100%)
-_SUB = ('<tspan baseline-shift="sub" font-size="72%">', "</tspan>")
+def _sub(size: str = "72%") -> str:
+    """The opening tag of a subscript at ``size`` of the text (closed by ``</tspan>``)."""
+    return f'<tspan baseline-shift="sub" font-size="{size}">'
+
 # plotly-style label positions -> (text-anchor, dx in radii, dy in radii)
 _ANCHOR = {"top center": ("middle", 0, -1), "bottom center": ("middle", 0, 1), "middle left": ("end", -1, 0),
            "middle right": ("start", 1, 0), "top right": ("start", 0.6, -1), "bottom left": ("end", -0.3, 1)}
@@ -226,8 +229,7 @@ def _svg_text(label: str, sub: str = "72%") -> str:
     """A label's HTML (<sub>, <b>) as SVG tspans (text escaped otherwise)."""
     out = label.replace("&", "&amp;").replace("<sub>", "\0").replace("</sub>", "\1").replace("<b>", "\2")
     out = out.replace("</b>", "\3").replace("<", "&lt;").replace(">", "&gt;")
-    for code, tag in zip("\0\1\2\3", (_SUB[0].replace("72%", sub), _SUB[1], '<tspan font-weight="bold">',
-                                      "</tspan>")):
+    for code, tag in zip("\0\1\2\3", (_sub(sub), "</tspan>", '<tspan font-weight="bold">', "</tspan>")):
         out = out.replace(code, tag)
     return out
 
@@ -251,9 +253,14 @@ def _label(n: Node) -> str:
     return _text(lines, anchor, x + dx * rad, y0, 20)
 
 
+def _narrow_part(key: str, torch: bool) -> tuple[tuple[float, float], tuple[str, float, float]]:
+    """(position, label place) of a part in the narrow layout; 1 - z sits elsewhere in the Chung / Wikipedia mix."""
+    return _NARROW_PARTS[key if torch or key != "one_minus" else "one_minus_wiki"]
+
+
 def _narrow_label(n: Node, torch: bool) -> str:
     """The node's label in the narrow layout: a vector input above its node, a long reset label on two lines."""
-    anchor, x, y0 = _NARROW_PARTS[n.key if torch or n.key != "one_minus" else "one_minus_wiki"][1]
+    anchor, x, y0 = _narrow_part(n.key, torch)[1]
     lines = n.label.split("<br>")
     if n.key == "x" and len(lines) > 1:                # a vector input: on one line above its node
         anchor, x, y0, lines = "start", 4, 70, [" ".join(lines)]
@@ -286,13 +293,22 @@ def _wire(w: Wire, pts: list[tuple[float, float]]) -> str:
             f'{(y0 + y1) / 2:.1f}) rotate({angle:.0f})"/>')
 
 
+def _gradient(gid: str, stops, direction: str) -> str:
+    """A colour bar's gradient definition (``direction``: the x1 y1 x2 y2 attributes, from low to high)."""
+    grad = "".join(f'<stop offset="{p:.3f}" stop-color="{c}"/>' for p, c in stops)
+    return f'<defs><linearGradient id="{gid}" {direction}>{grad}</linearGradient></defs>'
+
+
+def _tick(v: float) -> str:
+    return f"{v:g}".replace("-", "−")
+
+
 def _colorbar(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, top: float) -> str:
     """A vertical colour bar (bottom = lo) with its title above and tick labels on the right."""
     x, h = 836, 150
-    grad = "".join(f'<stop offset="{p:.3f}" stop-color="{c}"/>' for p, c in stops)
     labels = "".join(f'<text x="{x + 24}" y="{top + h * (hi - v) / (hi - lo) + 6:.1f}" font-size="17" '
-                     f'fill="{AXIS_TEXT_COLOR}">{f"{v:g}".replace("-", "−")}</text>' for v in ticks)
-    return (f'<defs><linearGradient id="cb_{name}" x1="0" y1="1" x2="0" y2="0">{grad}</linearGradient></defs>'
+                     f'fill="{AXIS_TEXT_COLOR}">{_tick(v)}</text>' for v in ticks)
+    return (_gradient(f"cb_{name}", stops, 'x1="0" y1="1" x2="0" y2="0"') +
             f'<text x="{x}" y="{top - 10}" font-size="17" fill="{AXIS_TEXT_COLOR}">{name}</text>'
             f'<rect x="{x}" y="{top}" width="16" height="{h}" fill="url(#cb_{name})" stroke="#999999"/>{labels}')
 
@@ -300,10 +316,9 @@ def _colorbar(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, 
 def _colorbar_across(name: str, stops, ticks: tuple[float, ...], lo: float, hi: float, top: float) -> str:
     """A horizontal colour bar (left = lo) with its title on the left and tick labels under it (narrow layout)."""
     x, w = 75, 140
-    grad = "".join(f'<stop offset="{p:.3f}" stop-color="{c}"/>' for p, c in stops)
     labels = "".join(f'<text x="{x + w * (v - lo) / (hi - lo):.1f}" y="{top + 38}" text-anchor="middle" '
-                     f'font-size="16" fill="{AXIS_TEXT_COLOR}">{f"{v:g}".replace("-", "−")}</text>' for v in ticks)
-    return (f'<defs><linearGradient id="cbn_{name}" x1="0" y1="0" x2="1" y2="0">{grad}</linearGradient></defs>'
+                     f'font-size="16" fill="{AXIS_TEXT_COLOR}">{_tick(v)}</text>' for v in ticks)
+    return (_gradient(f"cbn_{name}", stops, 'x1="0" y1="0" x2="1" y2="0"') +
             f'<text x="4" y="{top + 14}" font-size="16" fill="{AXIS_TEXT_COLOR}">{name}</text>'
             f'<rect x="{x}" y="{top}" width="{w}" height="16" fill="url(#cbn_{name})" stroke="#999999"/>{labels}')
 
@@ -319,8 +334,8 @@ def _title(s: StepTerms, size: int) -> str:
             f'step t = {s.t}</text>')
 
 
-_NOTE_SUB = _SUB[0].replace("72%", "80%")         # the note is the smallest text: its subscripts a little larger
-_BUS_NOTE = f"[h{_NOTE_SUB}t−1{_SUB[1]}, x{_NOTE_SUB}t{_SUB[1]}] to every gate"
+_NOTE_SUB = _sub("80%")         # the note is the smallest text: its subscripts a little larger
+_BUS_NOTE = f"[h{_NOTE_SUB}t−1</tspan>, x{_NOTE_SUB}t</tspan>] to every gate"
 
 
 def cell_diagram(s: StepTerms, *, narrow: bool = False) -> str:
@@ -349,15 +364,12 @@ def _narrow_diagram(s: StepTerms) -> str:
     nodes = list(diagram_nodes(s).values())
     w, h = NARROW_SIZE
 
-    def where(key: str) -> tuple[float, float]:
-        return _NARROW_PARTS[key if torch or key != "one_minus" else "one_minus_wiki"][0]
-
     def path(wire: Wire) -> list[tuple[float, float]]:
         name = wire.name if torch or wire.name != "z→one_minus" else "z→one_minus (wiki)"
         return list(_NARROW_WIRES[name])
 
     body = "".join(_wire(wire, path(wire)) for wire in diagram_wires(s))
-    body += "".join(_node(n, *where(n.key), size=_NARROW_FONT) for n in nodes)
+    body += "".join(_node(n, *_narrow_part(n.key, torch)[0], size=_NARROW_FONT) for n in nodes)
     body += "".join(_narrow_label(n, torch) for n in nodes if n.label)
     body += _colorbar_across("state", _STATE_STOPS, (-1, 0, 1), -1, 1, 672)
     body += _colorbar_across("gate", _GATE_STOPS, (0, 0.5, 1), 0, 1, 732)
