@@ -228,28 +228,31 @@ def _log_guides(floor: float, ceil: float, under: bool, over: bool, xref: str, y
     return shapes, notes
 
 
-def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, row: int | None = None, col: int | None = None,
-                    has_underflow: bool | None = None, has_overflow: bool | None = None) -> None:
-    """Fix the log y-range to [floor, ceil] and label the floor/ceiling lines when points sit there.
+def _roles(traces) -> set:
+    """The meta roles of ``traces`` (trace dicts or Plotly trace objects)."""
+    metas = (t.get("meta") if isinstance(t, dict) else t.meta for t in traces)
+    return {m.get("role") for m in metas if isinstance(m, dict)}
 
-    By default the labels appear when any trace has meta role "underflow" / "overflow"."""
-    roles = {(t.meta or {}).get("role") for t in fig.data if isinstance(t.meta, dict)}
-    if has_underflow is None:
-        has_underflow = "underflow" in roles
-    if has_overflow is None:
-        has_overflow = "overflow" in roles
-    lo, hi = math.log10(floor), math.log10(ceil)
-    if row is None and col is None:
-        fig.layout.yaxis.type = "log"
-        fig.layout.yaxis.range = [lo, hi]
-        xref, yref = "x domain", "y"
-    else:
-        sub = fig.get_subplot(row, col)
-        sub.yaxis.type = "log"
-        sub.yaxis.range = [lo, hi]
-        xref = sub.xaxis.plotly_name.replace("axis", "") + " domain"
-        yref = sub.yaxis.plotly_name.replace("axis", "")
-    shapes, notes = _log_guides(floor, ceil, has_underflow, has_overflow, xref, yref)
+
+def log_axis(floor: float, ceil: float, traces, *, axis: str = "", has_underflow: bool | None = None,
+             has_overflow: bool | None = None) -> tuple[dict, list[dict], list[dict]]:
+    """A log y-axis fixed to [floor, ceil], as plain layout entries: the axis's keys, and the floor/ceiling guide
+    lines (shapes) and their labels (annotations) when points sit there; by default when a trace of ``traces`` has
+    meta role "underflow" / "overflow". ``axis``: "" or "2", ... (the panel's y-axis). For a figure being built as
+    one layout dict (``fig.update_layout`` afterwards costs 5-15 ms)."""
+    roles = _roles(traces)
+    under = "underflow" in roles if has_underflow is None else has_underflow
+    over = "overflow" in roles if has_overflow is None else has_overflow
+    keys = dict(type="log", range=[math.log10(floor), math.log10(ceil)])
+    shapes, notes = _log_guides(floor, ceil, under, over, f"x{axis} domain", f"y{axis}")
+    return keys, shapes, notes
+
+
+def finish_log_axis(fig: go.Figure, floor: float, ceil: float, *, has_underflow: bool | None = None,
+                    has_overflow: bool | None = None) -> None:
+    """``log_axis`` applied to a built figure's main y-axis."""
+    keys, shapes, notes = log_axis(floor, ceil, fig.data, has_underflow=has_underflow, has_overflow=has_overflow)
+    fig.layout.yaxis.update(keys)
     if shapes:
         # one update with plain dicts: fig.add_hline / add_annotation validate and cost 5-15 ms per call
         fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes,
@@ -368,12 +371,16 @@ def _spans(sizes: list[float], spacing: float) -> list[tuple[float, float]]:
 
 def panel_figure(n: int, *, along: str = "cols", titles: list[str | None] | None = None, height: int = CHART_HEIGHT,
                  spacing: float = 0.05, sizes: list[float] | None = None, legend: bool = True,
-                 margin: dict | None = None, data: list[dict] | None = None) -> go.Figure:
+                 margin: dict | None = None, data: list[dict] | None = None, axis_titles: dict[str, str] | None = None,
+                 layout: dict | None = None) -> go.Figure:
     """``n`` panels side by side (``along="cols"``, one shared y-axis) or stacked (``"rows"``, one shared x-axis,
     panel 1 on top), in the lab's look (fixed margins, automargin off); panel titles centred above each panel.
-    Place traces with ``panel_axes(i)``. One layout dict: ``make_subplots`` plus per-axis updates cost ~10x more."""
-    layout = _panel_layout(n, along, titles, height, spacing, sizes, legend, margin)
-    return go.Figure(data=data or [], layout=layout, _validate=False)   # unvalidated: see base_figure
+    Place traces with ``panel_axes(i)``. ``axis_titles``: e.g. ``{"yaxis2": "z"}``; ``layout``: more entries, merged
+    as in ``base_figure``. One layout dict: ``make_subplots`` plus per-axis updates cost ~10x more."""
+    base = _panel_layout(n, along, titles, height, spacing, sizes, legend, margin)
+    for key, text in (axis_titles or {}).items():
+        base[key]["title"]["text"] = text
+    return go.Figure(data=data or [], layout=merged(base, layout or {}), _validate=False)   # unvalidated: see base_figure
 
 
 def _panel_layout(n: int, along: str, titles: list[str | None] | None, height: int, spacing: float,

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from lab.figures.common import (base_figure, finish_log_axis, log_heatmap, log_limits, log_line, panel_axes,
-                                panel_figure, sci, steps_back)
+from lab.figures.common import (base_figure, finish_log_axis, log_axis, log_heatmap, log_limits, log_line,
+                                panel_axes, panel_figure, sci, steps_back)
 from lab.models.vanishing import CellCurves, Clipping, PhaseData, Result
 from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, GATE_COLORS, LEGEND_ROW,
                        LEGEND_SIZE, LINE_WIDTH, MARGIN_COLORBAR, TICK_SIZE)
@@ -34,15 +34,20 @@ GRAD_TITLE = "‖∂L/∂h<sub>t</sub>‖ (log scale)"
 DIRECT_ONLY = "GRU through diag(z) alone"
 
 
-def _message(fig: go.Figure, text: str, y: float = 0.86) -> None:
-    """A clear message written on the chart (e.g. overflow)."""
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=y, xanchor="center", yanchor="top",
-                       showarrow=False, font=dict(size=TICK_SIZE), bgcolor="rgba(213,94,0,0.15)",
-                       bordercolor="#D55E00", borderwidth=1.5, borderpad=6, name="message")
+def _message_note(text: str, y: float = 0.86) -> dict:
+    """A clear message written on the chart (e.g. overflow), as an annotation dict."""
+    return dict(text=text, xref="paper", yref="paper", x=0.5, y=y, xanchor="center", yanchor="top", showarrow=False,
+                font=dict(size=TICK_SIZE), bgcolor="rgba(213,94,0,0.15)", bordercolor="#D55E00", borderwidth=1.5,
+                borderpad=6, name="message")
+
+
+def _message(fig: go.Figure, text: str) -> None:
+    fig.add_annotation(_message_note(text))
 
 
 def _decades(axis, floor: float, ceil: float) -> None:
-    """One tick per decade on a short log axis (Plotly would add 2 and 5 in between and crowd the labels)."""
+    """One tick per decade on a short log axis (Plotly would add 2 and 5 in between and crowd the labels); ``axis``:
+    a layout axis or its dict."""
     if math.log10(ceil / floor) <= 8:
         axis.update(dtick=1)
 
@@ -118,19 +123,18 @@ def _gate_range(gru: CellCurves) -> list[float]:
     return [max(0.0, math.floor(lo * 20) / 20 - 0.05), 1.005]
 
 
-def _two_panels(gru: CellCurves, traces: list[dict]) -> go.Figure:
+def _two_panels(gru: CellCurves, traces: list[dict], layout: dict) -> go.Figure:
     height, top, bottom = CHART_HEIGHT + 320, 64 + 2 * LEGEND_ROW, 84 + 3 * LEGEND_ROW
-    fig = panel_figure(2, along="rows", spacing=0.13, sizes=[0.6, 0.4], height=height,
-                       data=traces + _gate_traces(gru), margin=dict(t=top, b=bottom))
-    fig.add_annotation(text="GRU: gate z, direct share", x=0, xref="paper", xanchor="left", y=0.4 * 0.87,
-                       yref="paper", yanchor="bottom", showarrow=False, font=dict(size=TICK_SIZE), name="panel_title")
-    fig.layout.yaxis.title.text = GRAD_TITLE
-    fig.layout.yaxis2.update(type="linear", range=_gate_range(gru), title_text="z, share")
-    fig.layout.xaxis2.title.text = K_TITLE
     below_x_title = -72 / (height - top - bottom)   # paper units: 72 px under the plot area, past the axis title
-    fig.update_layout(legend2=dict(orientation="h", x=0, xanchor="left", y=below_x_title, yanchor="top",
-                                   font=dict(size=LEGEND_SIZE)))
-    return fig
+    title = dict(text="GRU: gate z, direct share", x=0, xref="paper", xanchor="left", y=0.4 * 0.87, yref="paper",
+                 yanchor="bottom", showarrow=False, font=dict(size=TICK_SIZE), name="panel_title")
+    layout = dict(layout, annotations=[title, *layout["annotations"]],
+                  yaxis2=dict(type="linear", range=_gate_range(gru)),
+                  legend2=dict(orientation="h", x=0, xanchor="left", y=below_x_title, yanchor="top",
+                               font=dict(size=LEGEND_SIZE)))
+    return panel_figure(2, along="rows", spacing=0.13, sizes=[0.6, 0.4], height=height,
+                        data=traces + _gate_traces(gru), margin=dict(t=top, b=bottom), layout=layout,
+                        axis_titles={"yaxis": GRAD_TITLE, "yaxis2": "z, share", "xaxis2": K_TITLE})
 
 
 def gradient_norm_figure(res: Result, message: str | None = None) -> go.Figure:
@@ -140,18 +144,20 @@ def gradient_norm_figure(res: Result, message: str | None = None) -> go.Figure:
     per-step factor; dotted: the RNN's ceiling sigma_max^k (Pascanu bound); dashed: the GRU's gradient through
     diag(z_t) alone. Bottom (GRU): its update gate z_t (mean, 10-90% band) and the direct path's share of the step
     Jacobian, on the same k. Two legends of at most four entries: the cells and the ceiling above the chart, the
-    GRU's explanation (gate, share, dashed line) below it. ``message``: a sentence written on the chart."""
+    GRU's explanation (gate, share, dashed line) below it. ``message``: a sentence written on the chart.
+    Built as one layout dict (no updates afterwards)."""
     floor, ceil = _limits(res)
     traces = _gradient_traces(res, floor, ceil)
     gru = res.get("gru")
-    fig = base_figure(None, K_TITLE, GRAD_TITLE, log_y=True, legend_rows=2, data=traces) if gru is None \
-        else _two_panels(gru, traces)
-    finish_log_axis(fig, floor, ceil)
-    fig.layout.yaxis.exponentformat = "power"
-    _decades(fig.layout.yaxis, floor, ceil)
+    yaxis, shapes, notes = log_axis(floor, ceil, traces)
+    yaxis.update(exponentformat="power")
+    _decades(yaxis, floor, ceil)
     if message:
-        _message(fig, message, y=0.98 if gru is not None else 0.86)
-    return fig
+        notes.append(_message_note(message, y=0.98 if gru is not None else 0.86))
+    layout = dict(yaxis=yaxis, shapes=shapes, annotations=notes)
+    if gru is None:
+        return base_figure(None, K_TITLE, GRAD_TITLE, log_y=True, legend_rows=2, data=traces, layout=layout)
+    return _two_panels(gru, traces, layout)
 
 
 def unit_heatmap_figure(res: Result, message: str | None = None) -> go.Figure:

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from lab.figures.common import (base_figure, decode, finish_log_axis, log10_safe, log_display, log_line,
-                                log_heatmap, log_limits, sci, steps_back, validate_figure)
+from lab.figures.common import (base_figure, decode, finish_log_axis, log10_safe, log_axis, log_display, log_line,
+                                log_heatmap, log_limits, panel_axes, panel_figure, sci, steps_back, validate_figure)
 from lab.theme import CELL_COLORS, FONT_SIZE, TEMPLATE_NAME, TICK_SIZE
 
 
@@ -104,15 +104,20 @@ def test_validate_figure_catches_a_misspelt_property():
         validate_figure(fig)
 
 
-def test_log_line_on_a_subplot_marks_that_subplot():
-    from plotly.subplots import make_subplots
-    fig = make_subplots(rows=1, cols=2)
-    fig.add_traces(log_line(np.arange(3), np.array([1.0, 0.0, np.inf]), name="a", color="#000000", floor=1e-3,
-                            ceil=10.0), rows=1, cols=2)
-    finish_log_axis(fig, 1e-3, 10.0, row=1, col=2)
+def test_log_axis_on_a_panel_marks_that_panel():
+    traces = log_line(np.arange(3), np.array([1.0, 0.0, np.inf]), name="a", color="#000000", floor=1e-3, ceil=10.0,
+                      **panel_axes(2))
+    keys, shapes, notes = log_axis(1e-3, 10.0, traces, axis="2")
+    fig = panel_figure(2, data=traces, layout=dict(yaxis2=keys, shapes=shapes, annotations=notes))
     validate_figure(fig)
     assert fig.layout.yaxis2.type == "log" and fig.layout.yaxis.type != "log"
-    assert {s.yref for s in fig.layout.shapes} == {"y2"}
+    assert list(fig.layout.yaxis2.range) == [-3.0, 1.0]
+    assert {s.yref for s in fig.layout.shapes} == {"y2"} and len(notes) == 2   # floor and ceiling both labelled
+
+
+def test_log_axis_adds_no_guides_when_nothing_underflows_or_overflows():
+    traces = log_line(np.arange(3), np.array([1.0, 0.5, 2.0]), name="a", color="#000000", floor=1e-3, ceil=10.0)
+    assert log_axis(1e-3, 10.0, traces)[1:] == ([], [])
 
 
 def test_projector_style_enlarges_every_legend_of_a_stacked_figure():
