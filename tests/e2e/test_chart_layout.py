@@ -216,3 +216,40 @@ def test_forecast_chart_starts_on_a_laptops_first_screen(open_page):
     top = open_page("forecast").evaluate("""() => document.querySelector(
       '[data-testid="stPlotlyChart"] .nsewdrag').getBoundingClientRect().top""")
     assert top < 800 - 60, f"the forecast chart's plot starts at {top:.0f} px on an 800 px screen"
+
+
+# The lab's toolbar (lab.share.toolbar: the lesson link and "Share with the class") and Streamlit's header buttons
+# (the sidebar's open button, the main menu), before and after scrolling the page.
+TOOLBAR_JS = """() => {
+  const r = e => { const b = e.getBoundingClientRect(); return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
+  const bar = document.querySelector('.st-key-lab_toolbar');
+  return {bar: r(bar), header: r(document.querySelector('[data-testid="stHeader"]')),
+          buttons: [...document.querySelectorAll('[data-testid="stHeader"] button')]
+                   .filter(b => b.getBoundingClientRect().width).map(b => [b.getAttribute('aria-label'), r(b)]),
+          clipped: [...bar.querySelectorAll('p')].filter(p => p.scrollWidth > p.clientWidth + 1 ||
+                                                              p.scrollHeight > p.clientHeight + 1)
+                   .map(p => p.textContent)}; }"""
+
+
+def _meets(a: dict, b: dict) -> bool:
+    return a["r"] > b["l"] + 1 and a["l"] < b["r"] - 1 and a["b"] > b["t"] + 1 and a["t"] < b["b"] - 1
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_toolbar_covers_no_header_button_and_no_page_text(open_page, size):
+    """The toolbar sits in the header bar where it has room (laptop, projector) and in the page above the title on
+    a phone: it never covers the sidebar's open button or the menu, never reaches below the header over the page
+    text scrolling under it, and its labels are not cut."""
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("train")
+    for scroll in (0, 300):
+        page.evaluate("(y) => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, y)", scroll)
+        page.wait_for_timeout(200)
+        t = page.evaluate(TOOLBAR_JS)
+        bar, header = t["bar"], t["header"]
+        assert not [name for name, b in t["buttons"] if _meets(bar, b)], (scroll, "toolbar covers", t["buttons"], bar)
+        in_header = bar["b"] <= header["b"] + 1
+        below_header = bar["t"] >= header["b"] - 1 or bar["b"] <= header["b"] + 1
+        assert in_header or (scroll == 0 and below_header), (scroll, "toolbar over the page", bar, header)
+        assert not t["clipped"], ("cut toolbar text", t["clipped"])
+
