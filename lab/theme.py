@@ -152,7 +152,10 @@ def _build_template() -> go.layout.Template:
 #   NARROW_PICTURE_PX it shows the narrow drawing, otherwise the wide one (the wide step-through diagram's text
 #   would fall below ~11 px in a phone's 360 px column);
 # * a markdown table or a display formula wider than the column scrolls inside its own box instead of widening
-#   the page (a phone could otherwise pan the whole page sideways).
+#   the page (a phone could otherwise pan the whole page sideways);
+# * a button group (pills, a segmented control) wraps its choices onto more lines instead of scrolling them
+#   sideways inside its box, where the last ones were hidden with no hint (train's seven cells in a third of a
+#   laptop's width showed three).
 WIDE_MIN_PX = 1600
 WIDE_ROOT_PX = 19
 NARROW_PICTURE_PX = 700
@@ -175,6 +178,7 @@ PAGE_CSS = f"""<style>
 @container (max-width: {NARROW_PICTURE_PX - 0.5}px) {{ [class*="st-key-{PICTURE_KEYS[1]}"] {{ display: none; }} }}
 @container (min-width: {NARROW_PICTURE_PX}px) {{ [class*="st-key-{PICTURE_KEYS[2]}"] {{ display: none; }} }}
 [data-testid="stMarkdownContainer"]:has(> table) {{ overflow-x: auto; }}
+[data-testid="stButtonGroup"] [role="toolbar"] {{ flex-wrap: wrap; row-gap: 0.5rem; }}
 </style>"""
 
 

@@ -253,3 +253,27 @@ def test_toolbar_covers_no_header_button_and_no_page_text(open_page, size):
         assert in_header or (scroll == 0 and below_header), (scroll, "toolbar over the page", bar, header)
         assert not t["clipped"], ("cut toolbar text", t["clipped"])
 
+
+# Every choice of every button group (pills, segmented controls) lies inside its group's box and on the screen:
+# a group that scrolls sideways hides its last choices with no hint that there are more.
+GROUPS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stButtonGroup"]')]
+  .filter(g => g.getBoundingClientRect().width).map(g => {
+    const bar = g.querySelector('[role="toolbar"], [role="radiogroup"]') || g, box = bar.getBoundingClientRect();
+    const hidden = [...bar.querySelectorAll('button')].filter(b => { const r = b.getBoundingClientRect();
+      return r.left < box.left - 1 || r.right > box.right + 1 || r.right > innerWidth || r.left < 0; })
+      .map(b => b.textContent);
+    return {label: (g.querySelector('[data-testid="stWidgetLabel"]')?.textContent || '').slice(0, 30),
+            scroll: [bar.scrollWidth, bar.clientWidth], hidden}; })"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_every_choice_of_a_button_group_is_on_screen(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    problems, seen = [], 0
+    for stem in app_pages():
+        for g in open_page(stem).evaluate(GROUPS_JS):
+            seen += 1
+            if g["hidden"] or g["scroll"][0] > g["scroll"][1] + 1:
+                problems.append(f"{stem} '{g['label']}': {g['hidden']} out of view (scroll {g['scroll']})")
+    assert seen, "no button group found"
+    assert not problems, "\n".join(problems)
