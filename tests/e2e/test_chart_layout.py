@@ -277,3 +277,26 @@ def test_every_choice_of_a_button_group_is_on_screen(open_page, size):
                 problems.append(f"{stem} '{g['label']}': {g['hidden']} out of view (scroll {g['scroll']})")
     assert seen, "no button group found"
     assert not problems, "\n".join(problems)
+
+
+# The "held out" label of the forecast page's grey band, against the plot areas (where the lines are drawn: a
+# line cannot leave its plot area) and against the axis text, of the chart on screen.
+HELD_OUT_JS = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.getBoundingClientRect().width);
+  const r = e => { const b = e.getBoundingClientRect(); return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
+  const label = [...gd.querySelectorAll('.annotation-text')].find(t => t.textContent === 'held out');
+  return {label: label && r(label), plots: [...gd.querySelectorAll('.nsewdrag')].map(r),
+          text: [...gd.querySelectorAll('g[class$="tick"] > text, g[class^="g-x"][class$="title"] text, ' +
+                                       'g[class^="g-y"][class$="title"] text')].map(t => [t.textContent, r(t)])}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize("view", ["forecast", "series"])
+def test_held_out_label_is_on_no_line_and_no_axis_text(open_page, size, view):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("forecast", fc_view=view)
+    page.wait_for_timeout(400)
+    t = page.evaluate(HELD_OUT_JS)
+    assert t["label"], "no 'held out' label"
+    assert not [p for p in t["plots"] if _meets(t["label"], p)], ("label inside a plot area", t["label"], t["plots"])
+    assert not [s for s, b in t["text"] if _meets(t["label"], b)], ("label on axis text", t["label"])
