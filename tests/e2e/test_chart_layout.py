@@ -300,3 +300,27 @@ def test_held_out_label_is_on_no_line_and_no_axis_text(open_page, size, view):
     assert t["label"], "no 'held out' label"
     assert not [p for p in t["plots"] if _meets(t["label"], p)], ("label inside a plot area", t["label"], t["plots"])
     assert not [s for s, b in t["text"] if _meets(t["label"], b)], ("label on axis text", t["label"])
+
+
+# Each bar chart of the compare page names every bar under it (Plotly skips every other category name when they
+# do not fit, which left half the bars of the speed chart unnamed on a phone) and its y-axis title is whole.
+BAR_NAMES_JS = """(key) => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+  const title = gd.querySelector('g[class^="g-y"][class$="title"] text').getBoundingClientRect();
+  return {bars: gd._fullData.filter(t => t.type === 'bar').map(t => t.x.length)[0],
+          names: [...gd.querySelectorAll('g.xtick > text')].filter(t => t.getBoundingClientRect().width)
+                 .map(t => t.textContent),
+          title_inside: title.left >= svg.left && title.top >= svg.top && title.bottom <= svg.bottom}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_compare_bar_charts_name_every_bar(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("compare")
+    page.locator(".st-key-cmp_measure button").click()
+    page.locator(".st-key-cmp_speed_chart .main-svg").first.wait_for(timeout=180_000)
+    page.wait_for_timeout(400)
+    for key in ("cmp_params_chart", "cmp_speed_chart"):
+        t = page.evaluate(BAR_NAMES_JS, key)
+        assert len(t["names"]) == t["bars"], (key, f"{t['bars']} bars, names shown: {t['names']}")
+        assert t["title_inside"], (key, "y-axis title cut")
