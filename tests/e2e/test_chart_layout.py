@@ -324,3 +324,28 @@ def test_compare_bar_charts_name_every_bar(open_page, size):
         t = page.evaluate(BAR_NAMES_JS, key)
         assert len(t["names"]) == t["bars"], (key, f"{t['bars']} bars, names shown: {t['names']}")
         assert t["title_inside"], (key, "y-axis title cut")
+
+
+# The step-through diagram's labels of several lines (both drawings, the page sends each): the font box of each line,
+# its subscripts included, against the next line's, drawn in the browser.
+LINE_GAPS_JS = """() => [...document.querySelectorAll('text')].filter(t => t.children.length > 1 &&
+      [...t.children].every(c => c.tagName === 'tspan' && c.hasAttribute('x'))).map(t => {
+    const box = el => [el, ...el.querySelectorAll('tspan')].map(e => e.getBoundingClientRect())
+      .reduce((a, r) => ({t: Math.min(a.t, r.top), b: Math.max(a.b, r.bottom)}), {t: 1e9, b: -1e9});
+    const lines = [...t.children].map(box);
+    return [t.textContent.slice(0, 40), Math.min(...lines.slice(1).map((r, i) => r.t - lines[i].b))]; })"""
+
+
+def test_step_through_diagram_label_lines_do_not_overlap(open_page, browser):
+    srcs = open_page("step_through").evaluate(
+        "() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stImage\"] img')]"
+        ".map(i => i.getAttribute('src'))")
+    assert len(srcs) == 2, f"{len(srcs)} drawings (wide and narrow expected)"
+    blank = browser.new_page()
+    try:
+        for src in srcs:
+            blank.set_content(base64.b64decode(src.removeprefix("data:image/svg+xml;base64,")).decode())
+            hits = [(text, round(gap, 1)) for text, gap in blank.evaluate(LINE_GAPS_JS) if gap < -1]
+            assert not hits, f"label lines overlap (px between font boxes): {hits}"
+    finally:
+        blank.close()
