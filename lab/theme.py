@@ -152,7 +152,9 @@ def _build_template() -> go.layout.Template:
 #   NARROW_PICTURE_PX it shows the narrow drawing, otherwise the wide one (the wide step-through diagram's text
 #   would fall below ~11 px in a phone's 360 px column);
 # * a markdown table or a display formula wider than the column scrolls inside its own box instead of widening
-#   the page (a phone could otherwise pan the whole page sideways);
+#   the page (a phone could otherwise pan the whole page sideways); on a phone its text is PHONE_TABLE_PX with
+#   narrow cell padding, so the lab's tables fit a 390 px screen whole (at 18 px the last columns were scrolled
+#   out of sight: compare's parameter and equation tables, forecast's scores);
 # * a button group (pills, a segmented control) wraps its choices onto more lines instead of scrolling them
 #   sideways inside its box, where the last ones were hidden with no hint (train's seven cells in a third of a
 #   laptop's width showed three).
@@ -164,6 +166,7 @@ PHONE_MAX_PX = 640
 PHONE_TITLE_PX = 16
 PHONE_AXIS_TITLE_PX = 14
 PHONE_TICK_PX = 13
+PHONE_TABLE_PX = 14
 _PHONE_AXIS_TITLES = ", ".join(f'.js-plotly-plot g[class^="g-{a}"][class$="title"] text' for a in "xy")
 PAGE_CSS = f"""<style>
 @media (min-width: {WIDE_MIN_PX}px) {{ html {{ font-size: {WIDE_ROOT_PX}px; }} }}
@@ -173,6 +176,7 @@ PAGE_CSS = f"""<style>
   {_PHONE_AXIS_TITLES}, .js-plotly-plot .cbtitle text {{ font-size: {PHONE_AXIS_TITLE_PX}px !important; }}
   .js-plotly-plot g[class$="tick"] > text, .js-plotly-plot .cbaxis text {{
     font-size: {PHONE_TICK_PX}px !important; }}
+  [data-testid="stMarkdownContainer"] table :is(th, td) {{ font-size: {PHONE_TABLE_PX}px; padding: 4px 5px; }}
 }}
 [class*="st-key-{PICTURE_KEYS[0]}"] {{ container-type: inline-size; }}
 @container (max-width: {NARROW_PICTURE_PX - 0.5}px) {{ [class*="st-key-{PICTURE_KEYS[1]}"] {{ display: none; }} }}

@@ -349,3 +349,27 @@ def test_step_through_diagram_label_lines_do_not_overlap(open_page, browser):
             assert not hits, f"label lines overlap (px between font boxes): {hits}"
     finally:
         blank.close()
+
+
+# A markdown table on a phone: every column within its box (the box scrolls a wider table sideways, which hid the
+# last columns, "parameters", "MASE", "sees h", with no hint that they were there), its text still >= 13 px.
+TABLES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
+  .filter(b => b.getBoundingClientRect().width).map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
+    width: [b.scrollWidth, b.clientWidth], px: Math.min(...[...b.querySelectorAll('td, th')]
+      .map(c => parseFloat(getComputedStyle(c).fontSize)))}))"""
+
+
+def test_tables_fit_a_phone_screen(open_page):
+    open_page("home").set_viewport_size({"width": 390, "height": 844})
+    problems, seen = [], 0
+    for stem in app_pages():
+        page = open_page(stem)
+        page.evaluate(OPEN_EXPANDERS_JS)
+        page.wait_for_timeout(400)
+        for t in page.evaluate(TABLES_JS):
+            seen += 1
+            if t["width"][0] > t["width"][1] + 1 or t["px"] < 13:
+                problems.append(f"{stem} table '{t['head']}': {t['width'][0]} px in a {t['width'][1]} px box, "
+                                f"text {t['px']} px")
+    assert seen, "no table found"
+    assert not problems, "\n".join(problems)
