@@ -110,6 +110,9 @@ MARGIN_COLORBAR = 140  # right margin of a chart with a colour bar (bar, 18 px t
 MARGIN_COLORBAR_SLIM = 80  # right margin for lab.figures.common.slim_colorbar (title above a narrow bar)
 MARGIN_LEFT_SHORT = 80    # left margin when the y tick labels are short (unit numbers, "375"; no "10⁻³⁰⁰")
 LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
+# Value labels on bars (layout.uniformtext): Plotly shrinks a label to its bar's width, which on a phone painted
+# them at 6-11 px; a label that would be smaller than this is left out (the axis and the hover give the value).
+BAR_TEXT = dict(minsize=12, mode="hide")
 
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
 # figure with colours of the active theme (streamlit/elements/lib/streamlit_plotly_theme.py: GRAY_90 = "#000037"

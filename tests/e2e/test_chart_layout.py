@@ -353,7 +353,8 @@ def test_step_through_diagram_label_lines_do_not_overlap(open_page, browser):
 
 # A markdown table on a phone: every column within its box (the box scrolls a wider table sideways, which hid the
 # last columns, "parameters", "MASE", "sees h", with no hint that they were there), its text still >= 13 px.
-TABLES_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
+TABLES_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
   .filter(b => b.getBoundingClientRect().width).map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
     width: [b.scrollWidth, b.clientWidth], px: Math.min(...[...b.querySelectorAll('td, th')]
       .map(c => parseFloat(getComputedStyle(c).fontSize)))}))"""
@@ -373,3 +374,28 @@ def test_tables_fit_a_phone_screen(open_page):
                                 f"text {t['px']} px")
     assert seen, "no table found"
     assert not problems, "\n".join(problems)
+
+
+# Value labels on bars (compare's parameter and speed charts, translate's accuracy by length): Plotly shrinks a
+# label to its bar's width, which on a phone painted them at 6-9 px. A label is shown at >= 12 px or not at all
+# (the axis and the hover still give the value); where the bars are wide enough every bar keeps its label.
+BAR_TEXT_JS = """(key) => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const scale = t => +(((t.getAttribute('transform') || '').match(/scale\\(([\\d.]+)/) || [0, 1])[1]);
+  return {bars: gd._fullData.filter(t => t.type === 'bar').map(t => t.x.length).reduce((a, b) => a + b, 0),
+          px: [...gd.querySelectorAll('.bartext')].filter(t => t.getBoundingClientRect().width)
+              .map(t => +(parseFloat(getComputedStyle(t).fontSize) * scale(t)).toFixed(1))}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_bar_value_labels_are_readable_or_left_out(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("compare")
+    page.locator(".st-key-cmp_measure button").click()
+    page.locator(".st-key-cmp_speed_chart .main-svg").first.wait_for(timeout=180_000)
+    charts = [page.evaluate(BAR_TEXT_JS, k) for k in ("cmp_params_chart", "cmp_speed_chart")]
+    page = open_page("translate")
+    charts.append(page.evaluate(BAR_TEXT_JS, "tl_lengths"))
+    for key, c in zip(("parameters", "speed", "translate lengths"), charts):
+        assert not [px for px in c["px"] if px < 12], (key, "bar labels below 12 px", c["px"])
+        if size[0] > 640:
+            assert len(c["px"]) == c["bars"], (key, f"{len(c['px'])} labels for {c['bars']} bars")
