@@ -60,7 +60,8 @@ def _share_dialog() -> None:
     st.code(url, language=None, wrap_lines=True)
     if len(url) > LINK_TOO_LONG:
         st.caption(f"This link is {len(url)} characters long: the QR code still works.")
-    st.image(qr_png(url), width=QR_SHOWN_PX, caption="Scan with a phone camera")
+    with st.container(key="lab_share_qr"):   # at most the dialog's width (_TOOLBAR_CSS): a cut code does not scan
+        st.image(qr_png(url), width=QR_SHOWN_PX, caption="Scan with a phone camera")
 
 
 def share_button() -> None:
@@ -77,6 +78,8 @@ def share_button() -> None:
 _TOOLBAR_CSS = f"""<style>
 .st-key-lab_toolbar {{ position: fixed; top: 0.6rem; right: 3.8rem; z-index: 999991; width: auto !important; }}
 .st-key-lab_toolbar button, .st-key-lab_toolbar a {{ background: var(--st-background-color, #fff); }}
+.st-key-lab_share_qr [data-testid="stImage"] * {{ max-width: 100%; }}
+.st-key-lab_share_qr img {{ height: auto; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   .st-key-lab_toolbar {{ position: static; flex-wrap: wrap; row-gap: 0.25rem; }}
 }}

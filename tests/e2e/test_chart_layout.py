@@ -399,3 +399,23 @@ def test_bar_value_labels_are_readable_or_left_out(open_page, size):
         assert not [px for px in c["px"] if px < 12], (key, "bar labels below 12 px", c["px"])
         if size[0] > 640:
             assert len(c["px"]) == c["bars"], (key, f"{len(c['px'])} labels for {c['bars']} bars")
+
+
+SHARE_JS = """() => { const d = document.querySelector('[role="dialog"]'), r = d.getBoundingClientRect();
+  const img = [...d.querySelectorAll('img')].map(i => i.getBoundingClientRect())[0];
+  return {dialog: [r.left, r.right], img: img && [img.left, img.right, img.width, img.height]}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_share_dialogs_qr_code_is_whole_on_the_screen(open_page, size):
+    """A QR code with a part cut off does not scan: it fits the dialog (on a phone 560 px did not: its right third
+    was past the screen's edge), square, and keeps its projector size where there is room."""
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("vanishing", vg_len=300)
+    page.get_by_role("button", name="Share with the class").click()
+    page.locator('[role="dialog"] img').first.wait_for()
+    page.wait_for_timeout(400)
+    t = page.evaluate(SHARE_JS)
+    (d0, d1), (left, right, w, h) = t["dialog"], t["img"]
+    assert d0 - 1 <= left and right <= d1 + 1 and right <= size[0], (t, "QR code cut off")
+    assert abs(w - h) < 2 and w >= min(560, 0.6 * size[0]), (t, "QR code squashed or too small")
