@@ -157,7 +157,8 @@ def _build_template() -> go.layout.Template:
 # * a markdown table or a display formula wider than the column scrolls inside its own box instead of widening
 #   the page (a phone could otherwise pan the whole page sideways); on a phone its text is PHONE_TABLE_PX with
 #   narrow cell padding, so the lab's tables fit a 390 px screen whole (at 18 px the last columns were scrolled
-#   out of sight: compare's parameter and equation tables, forecast's scores);
+#   out of sight: compare's parameter and equation tables, forecast's scores); a display formula is drawn at the
+#   text's size (KaTeX's own is 1.21 em: the step-through's r_t, z_t and n_t were 23-29 px wider than their box);
 # * a button group (pills, a segmented control) wraps its choices onto more lines instead of scrolling them
 #   sideways inside its box, where the last ones were hidden with no hint (train's seven cells in a third of a
 #   laptop's width showed three).
@@ -180,6 +181,7 @@ PAGE_CSS = f"""<style>
   .js-plotly-plot g[class$="tick"] > text, .js-plotly-plot .cbaxis text {{
     font-size: {PHONE_TICK_PX}px !important; }}
   [data-testid="stMarkdownContainer"] table :is(th, td) {{ font-size: {PHONE_TABLE_PX}px; padding: 4px 5px; }}
+  .katex-display > .katex {{ font-size: 1em; }}
 }}
 [class*="st-key-{PICTURE_KEYS[0]}"] {{ container-type: inline-size; }}
 @container (max-width: {NARROW_PICTURE_PX - 0.5}px) {{ [class*="st-key-{PICTURE_KEYS[1]}"] {{ display: none; }} }}

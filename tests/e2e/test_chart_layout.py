@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from scripts.serve import app_pages, wait_for_app_idle, wait_for_charts
+from scripts.serve import app_pages, page_url, wait_for_app_idle, wait_for_charts
 
 pytestmark = pytest.mark.e2e
 
@@ -419,3 +419,19 @@ def test_share_dialogs_qr_code_is_whole_on_the_screen(open_page, size):
     (d0, d1), (left, right, w, h) = t["dialog"], t["img"]
     assert d0 - 1 <= left and right <= d1 + 1 and right <= size[0], (t, "QR code cut off")
     assert abs(w - h) < 2 and w >= min(560, 0.6 * size[0]), (t, "QR code squashed or too small")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_step_through_equations_fit_their_box(open_page, app_server, size):
+    """The four equations tab: no display formula scrolls inside its box (on a phone r_t's and z_t's ended
+    '... + b' with the rest scrolled out of sight)."""
+    page = open_page("home")
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(page_url(app_server, "step_through", st_view="equations"))   # a tab with no chart
+    wait_for_app_idle(page)
+    page.locator(".katex-display").first.wait_for()
+    page.wait_for_timeout(400)
+    wide = page.evaluate("""() => [...document.querySelectorAll('.katex-display')].filter(k => k.clientWidth)
+      .map(k => [k.textContent.slice(0, 30), k.scrollWidth - k.clientWidth])""")
+    # 2 px over is KaTeX's last glyph's italic correction at every width, nothing visibly cut
+    assert not [w for w in wide if w[1] > 3], f"formulas wider than their box (px over): {wide}"
