@@ -20,6 +20,7 @@ import segno
 import streamlit as st
 
 from lab import present
+from lab.theme import PHONE_MAX_PX
 
 QR_SCALE = 14        # px per QR module: a 41-module code (a typical lab link) is ~690 px with its border
 QR_SHOWN_PX = 560    # drawn size in the dialog: on a 3 m wide projected 1920 px screen a module is ~2 cm
@@ -59,7 +60,8 @@ def _share_dialog() -> None:
     st.code(url, language=None, wrap_lines=True)
     if len(url) > LINK_TOO_LONG:
         st.caption(f"This link is {len(url)} characters long: the QR code still works.")
-    st.image(qr_png(url), width=QR_SHOWN_PX, caption="Scan with a phone camera")
+    with st.container(key="lab_share_qr"):   # at most the dialog's width (_TOOLBAR_CSS): a cut code does not scan
+        st.image(qr_png(url), width=QR_SHOWN_PX, caption="Scan with a phone camera")
 
 
 def share_button() -> None:
@@ -70,9 +72,17 @@ def share_button() -> None:
 
 
 # The toolbar floats in the app's header bar (fixed, top right), so it takes no room above a page's key chart.
-_TOOLBAR_CSS = """<style>
-.st-key-lab_toolbar { position: fixed; top: 0.6rem; right: 3.8rem; z-index: 999991; width: auto !important; }
-.st-key-lab_toolbar button, .st-key-lab_toolbar a { background: var(--st-background-color, #fff); }
+# On a phone the header has no room for it (it would cover the sidebar's open button, wrap to two lines below the
+# header and sit on the text scrolling under it): there it is an ordinary row at the top of the page, which
+# scrolls away with the page.
+_TOOLBAR_CSS = f"""<style>
+.st-key-lab_toolbar {{ position: fixed; top: 0.6rem; right: 3.8rem; z-index: 999991; width: auto !important; }}
+.st-key-lab_toolbar button, .st-key-lab_toolbar a {{ background: var(--st-background-color, #fff); }}
+.st-key-lab_share_qr [data-testid="stImage"] * {{ max-width: 100%; }}
+.st-key-lab_share_qr img {{ height: auto; }}
+@media (max-width: {PHONE_MAX_PX}px) {{
+  .st-key-lab_toolbar {{ position: static; flex-wrap: wrap; row-gap: 0.25rem; }}
+}}
 </style>"""
 
 

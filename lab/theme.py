@@ -110,6 +110,9 @@ MARGIN_COLORBAR = 140  # right margin of a chart with a colour bar (bar, 18 px t
 MARGIN_COLORBAR_SLIM = 80  # right margin for lab.figures.common.slim_colorbar (title above a narrow bar)
 MARGIN_LEFT_SHORT = 80    # left margin when the y tick labels are short (unit numbers, "375"; no "10⁻³⁰⁰")
 LEGEND_ROW = 26        # height of one more line of legend (LEGEND_SIZE text)
+# Value labels on bars (layout.uniformtext): Plotly shrinks a label to its bar's width, which on a phone painted
+# them at 6-11 px; a label that would be smaller than this is left out (the axis and the hover give the value).
+BAR_TEXT = dict(minsize=12, mode="hide")
 
 # Axis text colour that follows the app theme. Streamlit's chart theme replaces a few placeholder colours in the
 # figure with colours of the active theme (streamlit/elements/lib/streamlit_plotly_theme.py: GRAY_90 = "#000037"
@@ -152,7 +155,13 @@ def _build_template() -> go.layout.Template:
 #   NARROW_PICTURE_PX it shows the narrow drawing, otherwise the wide one (the wide step-through diagram's text
 #   would fall below ~11 px in a phone's 360 px column);
 # * a markdown table or a display formula wider than the column scrolls inside its own box instead of widening
-#   the page (a phone could otherwise pan the whole page sideways).
+#   the page (a phone could otherwise pan the whole page sideways); on a phone its text is PHONE_TABLE_PX with
+#   narrow cell padding, so the lab's tables fit a 390 px screen whole (at 18 px the last columns were scrolled
+#   out of sight: compare's parameter and equation tables, forecast's scores); a display formula is drawn at the
+#   text's size (KaTeX's own is 1.21 em: the step-through's r_t, z_t and n_t were 23-29 px wider than their box);
+# * a button group (pills, a segmented control) wraps its choices onto more lines instead of scrolling them
+#   sideways inside its box, where the last ones were hidden with no hint (train's seven cells in a third of a
+#   laptop's width showed three).
 WIDE_MIN_PX = 1600
 WIDE_ROOT_PX = 19
 NARROW_PICTURE_PX = 700
@@ -161,6 +170,7 @@ PHONE_MAX_PX = 640
 PHONE_TITLE_PX = 16
 PHONE_AXIS_TITLE_PX = 14
 PHONE_TICK_PX = 13
+PHONE_TABLE_PX = 14
 _PHONE_AXIS_TITLES = ", ".join(f'.js-plotly-plot g[class^="g-{a}"][class$="title"] text' for a in "xy")
 PAGE_CSS = f"""<style>
 @media (min-width: {WIDE_MIN_PX}px) {{ html {{ font-size: {WIDE_ROOT_PX}px; }} }}
@@ -170,11 +180,14 @@ PAGE_CSS = f"""<style>
   {_PHONE_AXIS_TITLES}, .js-plotly-plot .cbtitle text {{ font-size: {PHONE_AXIS_TITLE_PX}px !important; }}
   .js-plotly-plot g[class$="tick"] > text, .js-plotly-plot .cbaxis text {{
     font-size: {PHONE_TICK_PX}px !important; }}
+  [data-testid="stMarkdownContainer"] table :is(th, td) {{ font-size: {PHONE_TABLE_PX}px; padding: 4px 5px; }}
+  .katex-display > .katex {{ font-size: 1em; }}
 }}
 [class*="st-key-{PICTURE_KEYS[0]}"] {{ container-type: inline-size; }}
 @container (max-width: {NARROW_PICTURE_PX - 0.5}px) {{ [class*="st-key-{PICTURE_KEYS[1]}"] {{ display: none; }} }}
 @container (min-width: {NARROW_PICTURE_PX}px) {{ [class*="st-key-{PICTURE_KEYS[2]}"] {{ display: none; }} }}
 [data-testid="stMarkdownContainer"]:has(> table) {{ overflow-x: auto; }}
+[data-testid="stButtonGroup"] [role="toolbar"] {{ flex-wrap: wrap; row-gap: 0.5rem; }}
 </style>"""
 
 

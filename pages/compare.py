@@ -98,7 +98,7 @@ def gradient_flow() -> None:
 def accuracy() -> None:
     c1, c2, c3, c4, c5 = present.controls().columns(5)
     budget = int(C.slider("Parameter budget", "cmp_budget", *LIM["budget"], D.budget, 1000, container=c1))
-    task = C.select("Task", "cmp_task", M.Settings.TASKS, D.task, container=c2)
+    task = C.select("Task", "cmp_task", M.Settings.TASKS, D.task, labels=M.TASK_TITLES, container=c2)
     delay = int(C.slider("Delay D", "cmp_delay", *LIM["delay"], D.delay, container=c3))
     steps = int(C.slider("Training steps", "cmp_steps", *LIM["steps"], D.steps, 20, container=c4))
     chrono = C.toggle("Chrono init", "cmp_tchrono", D.train_chrono, container=c5)

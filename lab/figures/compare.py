@@ -5,7 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lab.figures.common import base_figure, finish_log_axis, log_limits, log_line, stacked_panels, style_figure
-from lab.theme import CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARKER_SIZE, OKABE_ITO
+from lab.theme import (BAR_TEXT, CELL_COLORS, CELL_DASH, CELL_LABELS, CHART_HEIGHT, LEGEND_ROW, MARKER_SIZE,
+                       OKABE_ITO)
 
 MODULE_COLOR = OKABE_ITO["grey"]
 # Line charts of every kind: two stacked panels on the same axes, at most four legend entries each (issue 12).
@@ -32,7 +33,14 @@ def parameters_figure(rows) -> go.Figure:
         kinds, counts, text=[f"{c:,}" for c in counts], colors=[CELL_COLORS[k] for k in kinds], name="parameters",
         hover="%{x}: %{y:,} parameters")])
     fig.update_yaxes(range=[0, max(counts) * 1.18])
+    fig.update_xaxes(dtick=1)   # every bar's name (Plotly skips every other one when they do not fit)
+    fig.update_layout(uniformtext=BAR_TEXT)
     return style_figure(fig, annotations=False, t=30, b=BARS_BOTTOM)
+
+
+def _ms(v: float) -> str:
+    """A bar's value label: 3 characters at most ("8.7", "26"), so it fits a phone's narrow bar at a readable size."""
+    return f"{v:.1f}" if v < 9.95 else f"{v:.0f}"
 
 
 def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
@@ -40,7 +48,7 @@ def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
     if time were proportional to its multiply-adds (scaled to the lab's GRU)."""
     names = list(ms)
     colors = [CELL_COLORS.get(n, MODULE_COLOR) for n in names]
-    data = [_bars(names, [ms[n] for n in names], text=[f"{ms[n]:.1f}" for n in names], colors=colors,
+    data = [_bars(names, [ms[n] for n in names], text=[_ms(ms[n]) for n in names], colors=colors,
                   name="measured", hover="%{x}: %{y:.2f} ms measured")]
     if expected:
         data.append(dict(type="scatter", mode="markers", x=[_label(n) for n in names],
@@ -50,6 +58,8 @@ def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
     fig = base_figure(None, "", "ms per training step (forward + backward)", data=data)
     top = max(list(ms.values()) + [v for v in expected.values() if v is not None])
     fig.update_yaxes(range=[0, top * 1.2])
+    fig.update_xaxes(dtick=1)   # every module's name: on a phone Plotly showed 5 of the 10
+    fig.update_layout(uniformtext=BAR_TEXT)
     return style_figure(fig, annotations=False, b=BARS_BOTTOM)
 
 
@@ -93,6 +103,8 @@ def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_
     finite = [v for v in vals if np.isfinite(v)]
     top = 1.12 if percent else max(finite + [1e-9]) * 1.2
     fig.update_yaxes(range=[0, top], tickformat=".0%" if percent else None)
+    fig.update_xaxes(dtick=1)
+    fig.update_layout(uniformtext=BAR_TEXT)
     if chance is not None:
         fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
                                        line=dict(dash="dot", width=2, color="#666666"))],

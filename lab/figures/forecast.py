@@ -25,12 +25,18 @@ def _line(x, y, name: str, role: str, color: str, dash: str = "solid", width: fl
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:.4g}}<extra></extra>")
 
 
+# The band's "held out" label sits under the plot, right-aligned at the band's end on the axis title's line (below
+# the tick labels, beside the centred axis title): inside the plot it lay on the lines and the ETS interval.
+HELD_OUT_LABEL_SHIFT = 40   # px below the plot's bottom edge: under the tick labels, within MARGIN["b"]
+
+
 def _held_out_band(x0, x1) -> dict:
-    """Layout keys: the grey band over the held-out part, labelled "held out"."""
+    """Layout keys: the grey band over the held-out part, labelled "held out" under the time axis."""
     return dict(shapes=[dict(type="rect", xref="x", yref="paper", x0=x0, x1=x1, y0=0, y1=1, layer="below",
                              fillcolor=HELD_OUT_FILL, line=dict(width=0))],
-                annotations=[dict(xref="x", yref="paper", x=x1, y=0.98, xanchor="right", yanchor="top",
-                                  text="held out", showarrow=False, font=dict(size=TICK_SIZE))])
+                annotations=[dict(xref="x", yref="paper", x=x1, y=0, xanchor="right", yanchor="top",
+                                  yshift=-HELD_OUT_LABEL_SHIFT, text="held out", showarrow=False,
+                                  font=dict(size=TICK_SIZE))])
 
 
 def series_figure(x: Sequence, values: np.ndarray, n_train: int, *, unit: str, x_title: str) -> go.Figure:

@@ -197,6 +197,7 @@ _ANCHOR = {"top center": ("middle", 0, -1), "bottom center": ("middle", 0, 1), "
 # [h_t-1, x_t] down the left. Positions in px; each part's label: (text-anchor, x, y of its first line).
 NARROW_SIZE = (425, 815)   # the page shows it in a column narrower than lab.theme.NARROW_PICTURE_PX
 _NARROW_FONT, _NARROW_SUB = 18, "80%"
+_SUB_LEAD = 1.56   # line spacing under a line with subscripts (at 1.2 the value's line hit them: -6 px at 18 px)
 # columns: the bus, the gates, the write x, 1 - z, the reset x, 1 - z of the Chung / Wikipedia mix, the memory line
 _B, _G, _NW, _OM, _R, _WK, _M = 28, 118, 66, 190, 205, 290, 385
 _NARROW_PARTS = {
@@ -234,9 +235,10 @@ def _svg_text(label: str, sub: str = "72%") -> str:
     return out
 
 
-def _text(lines: list[str], anchor: str, x: float, y0: float, size: int, sub: str = "72%") -> str:
-    """Lines of text from (x, y0) down, 4/3 of the font size apart."""
-    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else round(size * 1.2)}">{_svg_text(t, sub)}</tspan>'
+def _text(lines: list[str], anchor: str, x: float, y0: float, size: int, sub: str = "72%",
+          lead: float = 1.2) -> str:
+    """Lines of text from (x, y0) down, ``lead`` times the font size apart."""
+    spans = "".join(f'<tspan x="{x:.1f}" dy="{0 if i == 0 else round(size * lead)}">{_svg_text(t, sub)}</tspan>'
                     for i, t in enumerate(lines))
     return f'<text y="{y0:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{AXIS_TEXT_COLOR}">{spans}</text>'
 
@@ -264,10 +266,11 @@ def _narrow_label(n: Node, torch: bool) -> str:
     lines = n.label.split("<br>")
     if n.key == "x" and len(lines) > 1:                # a vector input: on one line above its node
         anchor, x, y0, lines = "start", 4, 70, [" ".join(lines)]
-    if n.key == "reset" and "W<sub>" in n.label:
+    lead = 1.2
+    if n.key == "reset" and "W<sub>" in n.label:   # the value's line clears the subscripts above it
         head, value = n.label.split(" = ", 1)
-        lines = [head, "= " + value]
-    return _text(lines, anchor, x, y0, _NARROW_FONT, _NARROW_SUB)
+        lines, lead = [head, "= " + value], _SUB_LEAD
+    return _text(lines, anchor, x, y0, _NARROW_FONT, _NARROW_SUB, lead)
 
 
 def _node(n: Node, x: float, y: float, size: int = 20) -> str:

@@ -12,8 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lab.figures.common import base_figure, fixed_margins, slim_colorbar, vline
-from lab.theme import (AXIS_TEXT_COLOR, CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN, MARGIN_COLORBAR_SLIM,
-                       OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
+from lab.theme import (AXIS_TEXT_COLOR, BAR_TEXT, CELL_COLORS, CELL_LABELS, DIVERGING_SCALE, MARGIN,
+                       MARGIN_COLORBAR_SLIM, OKABE_ITO, SEQUENTIAL_SCALE, TICK_SIZE)
 
 NGRAM_COLOR = OKABE_ITO["grey"]
 FEATURE_COLOR = OKABE_ITO["orange"]
@@ -127,7 +127,7 @@ def accuracy_by_length(lengths: np.ndarray, accuracy: np.ndarray, counts: np.nda
     shapes = [] if trained_max is None else [vline(trained_max + 0.5, color=NGRAM_COLOR, dash="dash")]
     return base_figure(title, "input length (words)", "translated exactly", legend=False, data=[trace], height=380,
                        layout=dict(yaxis=dict(range=[0, 1.15], tickformat=".0%"), xaxis=dict(dtick=1),
-                                   annotations=notes, shapes=shapes))
+                                   annotations=notes, shapes=shapes, uniformtext=BAR_TEXT))
 
 
 def summary_scatter(xy: np.ndarray, groups: np.ndarray, hover: list[str], group_label: str, *,

@@ -22,6 +22,7 @@ from gru_core import task_training as TT
 from gru_core.analysis import gradient_share
 from gru_core import training as TR
 from gru_core.cells import REGISTRY
+from gru_core.tasks import TASK_TITLES  # noqa: F401  (the page's task menu names them)
 from lab.cache import SignalSpec, cached_record, engine_cache
 
 KINDS = ("rnn", "gru", "lstm", "gru_type1", "gru_type2", "gru_type3", "mgu")

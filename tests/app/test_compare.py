@@ -71,3 +71,11 @@ def test_measure_button_times_every_module_on_this_server():
     spec = charts(at)["cmp_speed_chart"]
     assert len(decode(spec["data"][0]["y"])) == 10
     assert "the server that runs this page" in " ".join(c.value for c in at.caption)
+
+
+def test_the_task_menu_names_each_task_as_the_train_page_does_and_the_link_keeps_its_short_word():
+    at = run_app("compare", cmp_task="adding")
+    assert not exceptions(at), exceptions(at)
+    box = at.selectbox(key="cmp_task")
+    assert box.options == ["Delayed recall", "Adding problem", "Copy task"]   # was the link words: recall, ...
+    assert box.value == "adding"

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from scripts.serve import app_pages, wait_for_app_idle, wait_for_charts
+from scripts.serve import app_pages, page_url, wait_for_app_idle, wait_for_charts
 
 pytestmark = pytest.mark.e2e
 
@@ -216,3 +216,222 @@ def test_forecast_chart_starts_on_a_laptops_first_screen(open_page):
     top = open_page("forecast").evaluate("""() => document.querySelector(
       '[data-testid="stPlotlyChart"] .nsewdrag').getBoundingClientRect().top""")
     assert top < 800 - 60, f"the forecast chart's plot starts at {top:.0f} px on an 800 px screen"
+
+
+# The lab's toolbar (lab.share.toolbar: the lesson link and "Share with the class") and Streamlit's header buttons
+# (the sidebar's open button, the main menu), before and after scrolling the page.
+TOOLBAR_JS = """() => {
+  const r = e => { const b = e.getBoundingClientRect(); return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
+  const bar = document.querySelector('.st-key-lab_toolbar');
+  return {bar: r(bar), header: r(document.querySelector('[data-testid="stHeader"]')),
+          buttons: [...document.querySelectorAll('[data-testid="stHeader"] button')]
+                   .filter(b => b.getBoundingClientRect().width).map(b => [b.getAttribute('aria-label'), r(b)]),
+          clipped: [...bar.querySelectorAll('p')].filter(p => p.scrollWidth > p.clientWidth + 1 ||
+                                                              p.scrollHeight > p.clientHeight + 1)
+                   .map(p => p.textContent)}; }"""
+
+
+def _meets(a: dict, b: dict) -> bool:
+    return a["r"] > b["l"] + 1 and a["l"] < b["r"] - 1 and a["b"] > b["t"] + 1 and a["t"] < b["b"] - 1
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_toolbar_covers_no_header_button_and_no_page_text(open_page, size):
+    """The toolbar sits in the header bar where it has room (laptop, projector) and in the page above the title on
+    a phone: it never covers the sidebar's open button or the menu, never reaches below the header over the page
+    text scrolling under it, and its labels are not cut."""
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("train")
+    for scroll in (0, 300):
+        page.evaluate("(y) => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, y)", scroll)
+        page.wait_for_timeout(200)
+        t = page.evaluate(TOOLBAR_JS)
+        bar, header = t["bar"], t["header"]
+        assert not [name for name, b in t["buttons"] if _meets(bar, b)], (scroll, "toolbar covers", t["buttons"], bar)
+        in_header = bar["b"] <= header["b"] + 1
+        below_header = bar["t"] >= header["b"] - 1 or bar["b"] <= header["b"] + 1
+        assert in_header or (scroll == 0 and below_header), (scroll, "toolbar over the page", bar, header)
+        assert not t["clipped"], ("cut toolbar text", t["clipped"])
+
+
+# Every choice of every button group (pills, segmented controls) lies inside its group's box and on the screen:
+# a group that scrolls sideways hides its last choices with no hint that there are more.
+GROUPS_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stButtonGroup"]')]
+  .filter(g => g.getBoundingClientRect().width).map(g => {
+    const bar = g.querySelector('[role="toolbar"], [role="radiogroup"]') || g, box = bar.getBoundingClientRect();
+    const hidden = [...bar.querySelectorAll('button')].filter(b => { const r = b.getBoundingClientRect();
+      return r.left < box.left - 1 || r.right > box.right + 1 || r.right > innerWidth || r.left < 0; })
+      .map(b => b.textContent);
+    return {label: (g.querySelector('[data-testid="stWidgetLabel"]')?.textContent || '').slice(0, 30),
+            scroll: [bar.scrollWidth, bar.clientWidth], hidden}; })"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_every_choice_of_a_button_group_is_on_screen(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    problems, seen = [], 0
+    for stem in app_pages():
+        for g in open_page(stem).evaluate(GROUPS_JS):
+            seen += 1
+            if g["hidden"] or g["scroll"][0] > g["scroll"][1] + 1:
+                problems.append(f"{stem} '{g['label']}': {g['hidden']} out of view (scroll {g['scroll']})")
+    assert seen, "no button group found"
+    assert not problems, "\n".join(problems)
+
+
+# The "held out" label of the forecast page's grey band, against the plot areas (where the lines are drawn: a
+# line cannot leave its plot area) and against the axis text, of the chart on screen.
+HELD_OUT_JS = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.getBoundingClientRect().width);
+  const r = e => { const b = e.getBoundingClientRect(); return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
+  const label = [...gd.querySelectorAll('.annotation-text')].find(t => t.textContent === 'held out');
+  return {label: label && r(label), plots: [...gd.querySelectorAll('.nsewdrag')].map(r),
+          text: [...gd.querySelectorAll('g[class$="tick"] > text, g[class^="g-x"][class$="title"] text, ' +
+                                       'g[class^="g-y"][class$="title"] text')].map(t => [t.textContent, r(t)])}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize("view", ["forecast", "series"])
+def test_held_out_label_is_on_no_line_and_no_axis_text(open_page, size, view):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("forecast", fc_view=view)
+    page.wait_for_timeout(400)
+    t = page.evaluate(HELD_OUT_JS)
+    assert t["label"], "no 'held out' label"
+    assert not [p for p in t["plots"] if _meets(t["label"], p)], ("label inside a plot area", t["label"], t["plots"])
+    assert not [s for s, b in t["text"] if _meets(t["label"], b)], ("label on axis text", t["label"])
+
+
+# Each bar chart of the compare page names every bar under it (Plotly skips every other category name when they
+# do not fit, which left half the bars of the speed chart unnamed on a phone) and its y-axis title is whole.
+BAR_NAMES_JS = """(key) => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+  const title = gd.querySelector('g[class^="g-y"][class$="title"] text').getBoundingClientRect();
+  return {bars: gd._fullData.filter(t => t.type === 'bar').map(t => t.x.length)[0],
+          names: [...gd.querySelectorAll('g.xtick > text')].filter(t => t.getBoundingClientRect().width)
+                 .map(t => t.textContent),
+          title_inside: title.left >= svg.left && title.top >= svg.top && title.bottom <= svg.bottom}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_compare_bar_charts_name_every_bar(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("compare")
+    page.locator(".st-key-cmp_measure button").click()
+    page.locator(".st-key-cmp_speed_chart .main-svg").first.wait_for(timeout=180_000)
+    page.wait_for_timeout(400)
+    for key in ("cmp_params_chart", "cmp_speed_chart"):
+        t = page.evaluate(BAR_NAMES_JS, key)
+        assert len(t["names"]) == t["bars"], (key, f"{t['bars']} bars, names shown: {t['names']}")
+        assert t["title_inside"], (key, "y-axis title cut")
+
+
+# The step-through diagram's labels of several lines (both drawings, the page sends each): the font box of each line,
+# its subscripts included, against the next line's, drawn in the browser.
+LINE_GAPS_JS = """() => [...document.querySelectorAll('text')].filter(t => t.children.length > 1 &&
+      [...t.children].every(c => c.tagName === 'tspan' && c.hasAttribute('x'))).map(t => {
+    const box = el => [el, ...el.querySelectorAll('tspan')].map(e => e.getBoundingClientRect())
+      .reduce((a, r) => ({t: Math.min(a.t, r.top), b: Math.max(a.b, r.bottom)}), {t: 1e9, b: -1e9});
+    const lines = [...t.children].map(box);
+    return [t.textContent.slice(0, 40), Math.min(...lines.slice(1).map((r, i) => r.t - lines[i].b))]; })"""
+
+
+def test_step_through_diagram_label_lines_do_not_overlap(open_page, browser):
+    srcs = open_page("step_through").evaluate(
+        "() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stImage\"] img')]"
+        ".map(i => i.getAttribute('src'))")
+    assert len(srcs) == 2, f"{len(srcs)} drawings (wide and narrow expected)"
+    blank = browser.new_page()
+    try:
+        for src in srcs:
+            blank.set_content(base64.b64decode(src.removeprefix("data:image/svg+xml;base64,")).decode())
+            hits = [(text, round(gap, 1)) for text, gap in blank.evaluate(LINE_GAPS_JS) if gap < -1]
+            assert not hits, f"label lines overlap (px between font boxes): {hits}"
+    finally:
+        blank.close()
+
+
+# A markdown table on a phone: every column within its box (the box scrolls a wider table sideways, which hid the
+# last columns, "parameters", "MASE", "sees h", with no hint that they were there), its text still >= 13 px.
+TABLES_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
+  .filter(b => b.getBoundingClientRect().width).map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
+    width: [b.scrollWidth, b.clientWidth], px: Math.min(...[...b.querySelectorAll('td, th')]
+      .map(c => parseFloat(getComputedStyle(c).fontSize)))}))"""
+
+
+def test_tables_fit_a_phone_screen(open_page):
+    open_page("home").set_viewport_size({"width": 390, "height": 844})
+    problems, seen = [], 0
+    for stem in app_pages():
+        page = open_page(stem)
+        page.evaluate(OPEN_EXPANDERS_JS)
+        page.wait_for_timeout(400)
+        for t in page.evaluate(TABLES_JS):
+            seen += 1
+            if t["width"][0] > t["width"][1] + 1 or t["px"] < 13:
+                problems.append(f"{stem} table '{t['head']}': {t['width'][0]} px in a {t['width'][1]} px box, "
+                                f"text {t['px']} px")
+    assert seen, "no table found"
+    assert not problems, "\n".join(problems)
+
+
+# Value labels on bars (compare's parameter and speed charts, translate's accuracy by length): Plotly shrinks a
+# label to its bar's width, which on a phone painted them at 6-9 px. A label is shown at >= 12 px or not at all
+# (the axis and the hover still give the value); where the bars are wide enough every bar keeps its label.
+BAR_TEXT_JS = """(key) => { const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const scale = t => +(((t.getAttribute('transform') || '').match(/scale\\(([\\d.]+)/) || [0, 1])[1]);
+  return {bars: gd._fullData.filter(t => t.type === 'bar').map(t => t.x.length).reduce((a, b) => a + b, 0),
+          px: [...gd.querySelectorAll('.bartext')].filter(t => t.getBoundingClientRect().width)
+              .map(t => +(parseFloat(getComputedStyle(t).fontSize) * scale(t)).toFixed(1))}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_bar_value_labels_are_readable_or_left_out(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("compare")
+    page.locator(".st-key-cmp_measure button").click()
+    page.locator(".st-key-cmp_speed_chart .main-svg").first.wait_for(timeout=180_000)
+    charts = [page.evaluate(BAR_TEXT_JS, k) for k in ("cmp_params_chart", "cmp_speed_chart")]
+    page = open_page("translate")
+    charts.append(page.evaluate(BAR_TEXT_JS, "tl_lengths"))
+    for key, c in zip(("parameters", "speed", "translate lengths"), charts):
+        assert not [px for px in c["px"] if px < 12], (key, "bar labels below 12 px", c["px"])
+        if size[0] > 640:
+            assert len(c["px"]) == c["bars"], (key, f"{len(c['px'])} labels for {c['bars']} bars")
+
+
+SHARE_JS = """() => { const d = document.querySelector('[role="dialog"]'), r = d.getBoundingClientRect();
+  const img = [...d.querySelectorAll('img')].map(i => i.getBoundingClientRect())[0];
+  return {dialog: [r.left, r.right], img: img && [img.left, img.right, img.width, img.height]}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_share_dialogs_qr_code_is_whole_on_the_screen(open_page, size):
+    """A QR code with a part cut off does not scan: it fits the dialog (on a phone 560 px did not: its right third
+    was past the screen's edge), square, and keeps its projector size where there is room."""
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("vanishing", vg_len=300)
+    page.get_by_role("button", name="Share with the class").click()
+    page.locator('[role="dialog"] img').first.wait_for()
+    page.wait_for_timeout(400)
+    t = page.evaluate(SHARE_JS)
+    (d0, d1), (left, right, w, h) = t["dialog"], t["img"]
+    assert d0 - 1 <= left and right <= d1 + 1 and right <= size[0], (t, "QR code cut off")
+    assert abs(w - h) < 2 and w >= min(560, 0.6 * size[0]), (t, "QR code squashed or too small")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_step_through_equations_fit_their_box(open_page, app_server, size):
+    """The four equations tab: no display formula scrolls inside its box (on a phone r_t's and z_t's ended
+    '... + b' with the rest scrolled out of sight)."""
+    page = open_page("home")
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(page_url(app_server, "step_through", st_view="equations"))   # a tab with no chart
+    wait_for_app_idle(page)
+    page.locator(".katex-display").first.wait_for()
+    page.wait_for_timeout(400)
+    wide = page.evaluate("""() => [...document.querySelectorAll('.katex-display')].filter(k => k.clientWidth)
+      .map(k => [k.textContent.slice(0, 30), k.scrollWidth - k.clientWidth])""")
+    # 2 px over is KaTeX's last glyph's italic correction at every width, nothing visibly cut
+    assert not [w for w in wide if w[1] > 3], f"formulas wider than their box (px over): {wide}"

@@ -132,3 +132,10 @@ def test_shipped_table_is_drawn_as_stored_and_named_in_words():
 def test_loss_reasons_only_name_kinds_that_lost_as_measured():
     assert "GRU type 3 loses" in M.loss_reasons({"gru": 0.9, "gru_type3": 0.5})
     assert M.loss_reasons({"gru": 0.9, "gru_type3": 0.85}) == ""
+
+
+def test_speed_bar_labels_are_at_most_three_characters_so_a_phone_can_show_them():
+    ms = {"nn.GRU": 24.04, "gru": 8.72, "lstm": 9.96, "rnn": 3.2}
+    fig = validate_figure(FIG.speed_figure(ms, {}))
+    assert list(fig.data[0].text) == ["24", "8.7", "10", "3.2"]
+    assert fig.layout.uniformtext.minsize == 12 and fig.layout.uniformtext.mode == "hide"
