@@ -47,7 +47,7 @@ def speed_panel(I: int, H: int) -> None:
     def start() -> None:
         st.session_state[SPEED_KEY] = bg.RUNS.start(key, lambda: M.SpeedJob(I, H), session=bg.session_id())
 
-    present.controls().button("Measure the time per training step on this server", on_click=start, key="cmp_measure",
+    present.controls().button("Measure the time per training step", on_click=start, key="cmp_measure",
               icon=":material/timer:", disabled=run is not None and run.state != "finished")
     if run is not None:
         st.fragment(run_every=1.0 if run.state != "finished" else None)(speed_view)(run)
@@ -60,8 +60,8 @@ def speed_view(run) -> None:
     v = run.view()
     if not v.ms:
         return
-    st.caption(f"Times measured just now on the server that runs this page (median of {v.rounds} rounds, "
-               f"{M.SPEED_STEPS} steps, batch {M.SPEED_BATCH}, one thread): another machine gives other numbers.")
+    st.caption(f"Times measured just now (median of {v.rounds} rounds, {M.SPEED_STEPS} steps, batch "
+               f"{M.SPEED_BATCH}, one thread): another computer gives other times, and their ratios vary less.")
     ui.chart(FIG.speed_figure(v.ms, v.expected), key="cmp_speed_chart",
              how_to_read="Bars: measured milliseconds for one forward and backward pass (grey: PyTorch's own "
                          "modules). Diamonds: the time each would take if time followed its multiply-adds, scaled "

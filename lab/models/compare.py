@@ -203,7 +203,7 @@ def speed_words(view: SpeedView) -> str:
     ms = view.ms
     if not {"gru", "lstm", "nn.GRU", "nn.LSTM"} <= set(ms):
         return ""
-    return (f"On this server, one training step (forward and backward, {SPEED_STEPS} steps, batch {SPEED_BATCH}) "
+    return (f"Measured just now, one training step (forward and backward, {SPEED_STEPS} steps, batch {SPEED_BATCH}) "
             f"took {ms['gru']:.1f} ms with the lab's GRU and {ms['lstm']:.1f} ms with its LSTM "
             f"({ms['gru'] / ms['lstm']:.2f} of it; the arithmetic says 0.75). PyTorch's own nn.GRU took "
             f"{ms['nn.GRU']:.1f} ms and nn.LSTM {ms['nn.LSTM']:.1f} ms: its fused GRU is "
@@ -385,7 +385,7 @@ def accuracy_result(views: dict[str, TR.ModelView], chance: float) -> AccuracyRe
 
 def progress_words(run) -> str:
     if run.state == "queued":
-        return f"Waiting for a free training slot on this server (position {run.queue_position})..."
+        return f"Waiting for a free training slot (position {run.queue_position})..."
     return f"Training all seven side by side: {run.progress():.0%} ({run.seconds:.0f} s)"
 
 

@@ -345,7 +345,7 @@ def status_words(run, models: Models) -> str:
     """Where the run stands, in words."""
     if models.source == "pretrained":
         return ("Pretrained with these settings (the same run the **Train** button would make); "
-                f"{', '.join(f'{k.upper()} {models.seconds[k]:.0f} s' for k in models.ready)} of training here.")
+                f"{', '.join(f'{k.upper()} {models.seconds[k]:.0f} s' for k in models.ready)} of training.")
     if run.state == "queued":
         return f"Waiting for a free training slot: number {run.queue_position} in the queue."
     if run.state == "running":

@@ -476,7 +476,7 @@ def _progress(run: bg.Run, v: TrainView) -> list[tuple[str, object]]:
     """(streamlit function, text or (value, text) for st.progress)."""
     if run.state == "queued":
         return [("info", f"Waiting for a free training slot: number {run.queue_position} in the queue (other "
-                            "runs are training on this server). It starts by itself.")]
+                            "runs are training). It starts by itself.")]
     if run.state == "running":
         of = v.config.steps if v.config.time_budget is None else "?"
         return [("progress", (run.progress(), f"Training: step {v.step} of {of}, {run.seconds:.0f} s"))]
@@ -487,7 +487,7 @@ def _progress(run: bg.Run, v: TrainView) -> list[tuple[str, object]]:
 
 def _watchers(run: bg.Run) -> str:
     n = run.watchers()
-    return f" Followed live by {n} sessions on this server." if n > 1 else ""
+    return f" Followed live in {n} open pages." if n > 1 else ""
 
 
 def _cell_note(label: str, m: ModelView) -> list[tuple[str, str]]:
@@ -581,7 +581,7 @@ HELP = {
     "tr_chrono": "GRU update gate and LSTM forget gate (Tallec & Ollivier 2018): keep-gate bias ~ log U[1, T−1], so "
                  "units start out remembering for up to T steps. Off: PyTorch's default init.",
     "tr_bias": "Added to the GRU update-gate and the LSTM forget-gate bias.",
-    "tr_train_btn": "Train the chosen cells with these settings. Everyone on this server who asks for the same "
+    "tr_train_btn": "Train the chosen cells with these settings. Everyone in the class who asks for the same "
                     "settings follows one shared run.",
     "tr_stop_btn": "Stop following it; a run nobody follows any more stops and keeps what it learned.",
     "tr_pretrained_btn": "The shipped run, trained with the page's defaults, at once.",

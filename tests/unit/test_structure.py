@@ -109,3 +109,35 @@ def test_the_checks_see_what_they_look_for(tmp_path):
     assert long_functions([src]) == ["x.py:4 f (43 lines)"]
     assert "numpy" in imported_modules(src)
     assert private_streamlit_uses(src) == ["x.py:46 st.query_params._query_params"]
+
+
+def _docstrings(t: ast.Module) -> set[int]:
+    """ids of the docstring nodes of a module, its classes and functions."""
+    out = set()
+    for node in ast.walk(t):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                out.add(id(first.value))
+    return out
+
+
+def server_words(paths: list[Path]) -> list[str]:
+    """'file:line text' for every string a page can show (not a docstring, not a log line) that speaks of the
+    server or "here": the machine the lab runs on is not what a student is learning about."""
+    out = []
+    for path in paths:
+        t = tree(path)
+        skip = _docstrings(t) | {id(a) for n in ast.walk(t) if isinstance(n, ast.Call)
+                                 and getattr(n.func, "attr", "") in {"info", "debug", "warning", "error"}
+                                 and getattr(n.func.value, "id", "") == "_LOG" for a in ast.walk(n)}
+        for node in ast.walk(t):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+                low = node.value.lower()
+                if "server" in low or "training here" in low or "this machine" in low:
+                    out.append(f"{rel(path)}:{node.lineno} {node.value[:60]!r}")
+    return out
+
+
+def test_no_page_text_speaks_of_the_server_or_the_machine():
+    assert server_words(py_files("pages", "lab/models")) == []
