@@ -23,9 +23,10 @@ from lab.figures.common import (base_figure, finish_log_axis, log_axis, log_heat
                                 panel_axes, panel_figure, sci, steps_back)
 from lab.models.vanishing import CellCurves, Clipping, PhaseData, Result
 from lab.theme import (CELL_COLORS, CELL_LABELS, CHART_HEIGHT, DIVERGING_SCALE, GATE_COLORS, LEGEND_ROW,
-                       LEGEND_SIZE, LINE_WIDTH, MARGIN_COLORBAR, TICK_SIZE)
+                       LEGEND_SIZE, LINE_WIDTH, MARGIN, MARGIN_COLORBAR, TICK_SIZE)
 
 PHASE_DECADES = 16  # phase colours saturate at 1e-16 and 1e16 (float64 keeps about 16 digits)
+PHASE_BAR_PX = 96  # the phase chart's colour bar under its panels: bar, ticks and title
 HEATMAP_TEXT_CELLS = 60_000  # above this many heatmap cells per figure, hover text (true values) is left out
 BOUND_HEADROOM = 2  # decades the RNN's ceiling may widen the axis above the data (it is not data)
 SHARE_COLOR = "#CC79A7"  # Okabe-Ito reddish purple: not a cell colour, so the share is not read as a cell
@@ -204,10 +205,12 @@ def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, fl
     scale centred on 0 (= norm 1, the edge), with the level-0 contour; dashed: the page's sigma_max."""
     kinds = list(phases)
     current = current_sigma or {}
-    titles = [CELL_LABELS[k] + (f"<br><sup>dashed: this page's σ<sub>max</sub> = {current[k]:.2f}</sup>"
-                                if k in current else "") for k in kinds]
-    fig = panel_figure(len(kinds), titles=titles, legend=False, height=CHART_HEIGHT + 20,
-                       margin=dict(r=MARGIN_COLORBAR + 70))
+    titles = [CELL_LABELS[k] + (f"<br><sup>dashed: σ<sub>max</sub> = {current[k]:.2f}</sup>" if k in current else "")
+              for k in kinds]
+    # the colour bar lies under the panels, not beside them: beside them it took 210 px, and on a 390 px phone
+    # left each panel about 15 px wide
+    fig = panel_figure(len(kinds), titles=titles, legend=False, height=CHART_HEIGHT + 20 + PHASE_BAR_PX,
+                       margin=dict(b=MARGIN["b"] + PHASE_BAR_PX), spacing=0.08)
     traces, shapes = [], []
     for j, kind in enumerate(kinds, start=1):
         p = phases[kind]
@@ -216,6 +219,8 @@ def phase_figure(phases: Mapping[str, PhaseData], current_sigma: Mapping[str, fl
                          floor=10.0 ** -decades, ceil=10.0 ** decades, colorscale=DIVERGING_SCALE,
                          name=CELL_LABELS[kind], hover_x="σ<sub>max</sub>", hover_y="k")
         hm.update(showscale=(j == len(kinds)), zmid=0.0, meta={**hm.meta, "kind": kind}, **panel_axes(j))
+        hm.colorbar.update(orientation="h", x=0.5, xanchor="center", y=0.01, yanchor="bottom", yref="container",
+                           len=1.0, thickness=16, title_side="bottom")
         traces += [t for t in (hm, _edge(p, kk, z, j)) if t is not None]
         ax = panel_axes(j)
         if kind in current:

@@ -435,3 +435,20 @@ def test_step_through_equations_fit_their_box(open_page, app_server, size):
       .map(k => [k.textContent.slice(0, 30), k.scrollWidth - k.clientWidth])""")
     # 2 px over is KaTeX's last glyph's italic correction at every width, nothing visibly cut
     assert not [w for w in wide if w[1] > 3], f"formulas wider than their box (px over): {wide}"
+
+
+# The vanishing page's phase diagram: its colour bar lies under the two maps. Beside them it took 210 px of the
+# width, and on a 390 px phone each map was about 15 px wide.
+PHASE_PANELS_JS = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+  .find(g => (g._fullData || []).some(t => t.type === 'heatmap'));
+  return gd ? [gd._fullLayout.width, gd._fullLayout.xaxis._length, gd._fullLayout.xaxis2._length] : null; }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_phase_diagram_maps_are_wide_enough_to_read(open_page, size):
+    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
+    page = open_page("vanishing", vg_view="phase")
+    wait_for_charts(page, at_least=2)
+    page.wait_for_timeout(400)
+    width, *maps = page.evaluate(PHASE_PANELS_JS)
+    assert min(maps) >= 0.25 * width, (width, maps)   # two maps side by side, a quarter of the chart each at least
