@@ -313,12 +313,18 @@ BAR_NAMES_JS = """(key) => { const gd = document.querySelector(`.st-key-${key} .
           title_inside: title.left >= svg.left && title.top >= svg.top && title.bottom <= svg.bottom}; }"""
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_compare_bar_charts_name_every_bar(open_page, size):
+def _compare_with_speeds(open_page, size):
+    """The compare page at ``size`` with its speed chart measured and drawn."""
     open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
     page = open_page("compare")
     page.locator(".st-key-cmp_measure button").click()
     page.locator(".st-key-cmp_speed_chart .main-svg").first.wait_for(timeout=180_000)
+    return page
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_compare_bar_charts_name_every_bar(open_page, size):
+    page = _compare_with_speeds(open_page, size)
     page.wait_for_timeout(400)
     for key in ("cmp_params_chart", "cmp_speed_chart"):
         t = page.evaluate(BAR_NAMES_JS, key)
@@ -388,10 +394,7 @@ BAR_TEXT_JS = """(key) => { const gd = document.querySelector(`.st-key-${key} .j
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_bar_value_labels_are_readable_or_left_out(open_page, size):
-    open_page("home").set_viewport_size({"width": size[0], "height": size[1]})
-    page = open_page("compare")
-    page.locator(".st-key-cmp_measure button").click()
-    page.locator(".st-key-cmp_speed_chart .main-svg").first.wait_for(timeout=180_000)
+    page = _compare_with_speeds(open_page, size)
     charts = [page.evaluate(BAR_TEXT_JS, k) for k in ("cmp_params_chart", "cmp_speed_chart")]
     page = open_page("translate")
     charts.append(page.evaluate(BAR_TEXT_JS, "tl_lengths"))

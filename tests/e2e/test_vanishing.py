@@ -95,7 +95,7 @@ def test_choosing_a_view_draws_its_chart_and_puts_it_in_the_link(open_page):
     page.wait_for_function("() => location.search.includes('vg_view=')")
     assert "vg_view=phase" in location(page)   # option values in the link are short words
     phase = page.locator('[data-testid="stPlotlyChart"]').nth(1)
-    expect(phase.get_by_text("this page's σ", exact=False).first).to_be_visible(timeout=60_000)
+    expect(phase.get_by_text("dashed: σ", exact=False).first).to_be_visible(timeout=60_000)
     heat = [t for t in chart_data(page, 1) if t["type"] == "heatmap"]
     assert len(heat) == 2 and len(heat[0]["z"]) == 100  # RNN and GRU, k = 0 .. 99
     no_exception(page)
