@@ -25,16 +25,21 @@ def _bars(names, values, *, text, colors, name: str, hover: str) -> dict:
                 marker=dict(color=colors), name=name, cliponaxis=False, hovertemplate=hover + "<extra></extra>")
 
 
+def _bar_figure(y_title: str, data: list[dict], top: float, *, legend: bool = True, **y_axis) -> go.Figure:
+    """A chart of one bar per kind, y from 0 to ``top`` (``y_axis``: more y-axis keys): every bar named (x dtick 1:
+    Plotly skips every other name when they do not fit, on a phone 5 of 10), value labels at a readable size or
+    left out (BAR_TEXT). One layout dict: no validated updates afterwards."""
+    return base_figure(None, "", y_title, legend=legend, data=data, layout=dict(
+        xaxis=dict(dtick=1), yaxis=dict(range=[0, top], **y_axis), uniformtext=BAR_TEXT))
+
+
 def parameters_figure(rows) -> go.Figure:
     """Parameter count of every kind (one bar each), from ParamRow.count."""
     kinds = [r.kind for r in rows]
     counts = [r.count for r in rows]
-    fig = base_figure(None, "", "parameters", legend=False, data=[_bars(
+    fig = _bar_figure("parameters", [_bars(
         kinds, counts, text=[f"{c:,}" for c in counts], colors=[CELL_COLORS[k] for k in kinds], name="parameters",
-        hover="%{x}: %{y:,} parameters")])
-    fig.update_yaxes(range=[0, max(counts) * 1.18])
-    fig.update_xaxes(dtick=1)   # every bar's name (Plotly skips every other one when they do not fit)
-    fig.update_layout(uniformtext=BAR_TEXT)
+        hover="%{x}: %{y:,} parameters")], max(counts) * 1.18, legend=False)
     return style_figure(fig, annotations=False, t=30, b=BARS_BOTTOM)
 
 
@@ -55,11 +60,8 @@ def speed_figure(ms: dict[str, float], expected: dict[str, float]) -> go.Figure:
                          y=[expected.get(n) for n in names], name="if time followed the multiply-adds",
                          marker=dict(symbol="diamond", size=MARKER_SIZE + 5, color="#333333"),
                          hovertemplate="%{x}: %{y:.2f} ms expected from the arithmetic<extra></extra>"))
-    fig = base_figure(None, "", "ms per training step (forward + backward)", data=data)
     top = max(list(ms.values()) + [v for v in expected.values() if v is not None])
-    fig.update_yaxes(range=[0, top * 1.2])
-    fig.update_xaxes(dtick=1)   # every module's name: on a phone Plotly showed 5 of the 10
-    fig.update_layout(uniformtext=BAR_TEXT)
+    fig = _bar_figure("ms per training step (forward + backward)", data, top * 1.2)
     return style_figure(fig, annotations=False, b=BARS_BOTTOM)
 
 
@@ -97,14 +99,12 @@ def accuracy_figure(kinds, values: dict[str, float], *, chance: float | None, y_
     """One bar per kind (held-out accuracy or loss), with the chance level as a dotted line."""
     vals = [values.get(k, np.nan) for k in kinds]
     fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:.3g}")
-    fig = base_figure(None, "", y_title, legend=False, data=[_bars(
-        kinds, vals, text=["" if not np.isfinite(v) else fmt(v) for v in vals],
-        colors=[CELL_COLORS[k] for k in kinds], name=y_title, hover="%{x}: %{y:.3f}")])
     finite = [v for v in vals if np.isfinite(v)]
     top = 1.12 if percent else max(finite + [1e-9]) * 1.2
-    fig.update_yaxes(range=[0, top], tickformat=".0%" if percent else None)
-    fig.update_xaxes(dtick=1)
-    fig.update_layout(uniformtext=BAR_TEXT)
+    fig = _bar_figure(y_title, [_bars(
+        kinds, vals, text=["" if not np.isfinite(v) else fmt(v) for v in vals],
+        colors=[CELL_COLORS[k] for k in kinds], name=y_title, hover="%{x}: %{y:.3f}")], top, legend=False,
+        **({"tickformat": ".0%"} if percent else {}))
     if chance is not None:
         fig.update_layout(shapes=[dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=chance, y1=chance,
                                        line=dict(dash="dot", width=2, color="#666666"))],

@@ -184,9 +184,12 @@ def axis(title: str | None = None, **kw) -> dict:
 # chart costs ~70-100 ms of browser time each move; this picture a few ms). Data coordinates -> SVG px:
 _U, _X0, _Y1, _TOP = 52.0, -0.6, 7.9, 66.0          # px per unit, left and top data edges, title band (px)
 DIAGRAM_SIZE = (900, 510)                             # viewBox width, height (px at 100%)
+
+
 def _sub(size: str = "72%") -> str:
     """The opening tag of a subscript at ``size`` of the text (closed by ``</tspan>``)."""
     return f'<tspan baseline-shift="sub" font-size="{size}">'
+
 
 # plotly-style label positions -> (text-anchor, dx in radii, dy in radii)
 _ANCHOR = {"top center": ("middle", 0, -1), "bottom center": ("middle", 0, 1), "middle left": ("end", -1, 0),
