@@ -53,7 +53,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +243,123 @@ def _same(a: Any, b: Any) -> bool:
 
 
 # -----------------------------------------------------------------------------------------------------------------
+# Keyed reruns: controls drawn by the full run that rerun only the fragment they drive
+
+# What each widget returns when read back, from its arguments: the argument that holds its default.
+_DEFAULT_OF = {"slider": "value", "number_input": "value", "toggle": "value", "text_input": "value",
+               "select_slider": "value", "segmented_control": "default", "pills": "default",
+               "multiselect": "default", "selectbox": "index", "radio": "index"}
+_MODE = threading.local()      # the script thread's mode: None, ("drive", key, calls) or ("read", key, calls)
+_DRIVEN = "_lab_driven_"       # + fragment key: the control calls of the last full run, in session state
+# False: a driven control reruns the whole page, as any control outside a fragment does. AppTest sets it (in
+# tests/app/conftest.py): AppTest keeps only the elements of the last run, so a run of the driven fragment alone
+# would leave it without the rest of the page. The fragment reads its controls back the same way either way.
+KEYED_RERUNS = True
+
+
+def _mode() -> tuple | None:
+    return getattr(_MODE, "now", None)
+
+
+def _reading() -> bool:
+    return (_mode() or ("",))[0] == "read"
+
+
+class _Panel:
+    """A container seen through the current mode. Drive: draws into ``box`` and gives every widget an
+    ``on_change`` that reruns only the driven fragment. Read: draws nothing and returns each widget's value from
+    session state. Both record every call (name, arguments), so a fragment can tell when the controls themselves
+    would change."""
+
+    def __init__(self, box: Any):
+        self._box = box
+
+    def __getattr__(self, name: str) -> Callable:
+        return lambda *args, **kw: self._call(name, args, kw)
+
+    def __enter__(self) -> _Panel:                 # ``with column:`` as with Streamlit's own containers
+        if not _reading():
+            self._box.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if not _reading():
+            self._box.__exit__(*exc)
+
+    def _call(self, name: str, args: tuple, kw: dict) -> Any:
+        mode, target, calls = _mode()
+        calls.append((name, repr(args), repr({k: v for k, v in kw.items() if not callable(v)})))
+        if name in ("columns", "container", "expander", "popover"):     # a box in a box: seen the same way
+            if mode == "read":
+                return [self] * _count(args) if name == "columns" else self
+            out = getattr(self._box, name)(*args, **kw)
+            return [_Panel(b) for b in out] if isinstance(out, list) else _Panel(out)
+        if mode == "read":
+            return _read_back(name, args, kw) if name in _DEFAULT_OF else None
+        if name in _DEFAULT_OF:
+            kw["on_change"] = _redirect(target, kw.get("on_change"))
+        return getattr(self._box, name)(*args, **kw)
+
+
+def _count(args: tuple) -> int:
+    spec = args[0] if args else 1
+    return spec if isinstance(spec, int) else len(spec)
+
+
+def _read_back(name: str, args: tuple, kw: dict) -> Any:
+    """A widget's value as it stands (the driven fragment reruns after the move): its state, else its default."""
+    if kw["key"] in st.session_state:
+        return st.session_state[kw["key"]]
+    if name in ("selectbox", "radio"):
+        return list(args[1])[kw.get("index", 0)]
+    return kw.get(_DEFAULT_OF[name])
+
+
+def _redirect(target: str, own: Callable | None) -> Callable:
+    def on_change() -> None:
+        if own is not None:
+            own()
+        if KEYED_RERUNS:
+            st.rerun(target)        # only the driven fragment reruns: the control is already drawn at its new value
+    return on_change
+
+
+def panel(box: Any) -> Any:
+    """``box`` (``st``, ``st.sidebar``, a column) as the current mode sees it; ``box`` itself outside any mode.
+    Pages pass it to controls and draw the controls' own notes through it, inside ``driving`` / ``reading``."""
+    return box if _mode() is None or isinstance(box, _Panel) else _Panel(box)
+
+
+@contextmanager
+def driving(fragment_key: str) -> Iterator[None]:
+    """The controls drawn inside rerun only the fragment ``@st.fragment(key=fragment_key)`` when moved (not the
+    page, and not themselves), and that fragment reads them back with ``reading(fragment_key)``. Call it in the
+    full run, before the fragment. A control moved here costs the browser no redraw of its neighbours."""
+    calls: list = []
+    _MODE.now = ("drive", fragment_key, calls)
+    try:
+        yield
+    finally:
+        _MODE.now = None
+    st.session_state[_DRIVEN + fragment_key] = calls
+
+
+@contextmanager
+def reading(fragment_key: str) -> Iterator[None]:
+    """Inside the fragment: the same control code as in ``driving`` returns the controls' current values and draws
+    nothing. When the controls would look different now (one appears or goes, a label, range or note changes),
+    the whole page reruns, so they are redrawn."""
+    calls: list = []
+    _MODE.now = ("read", fragment_key, calls)
+    try:
+        yield
+    finally:
+        _MODE.now = None
+    if calls != st.session_state.get(_DRIVEN + fragment_key):
+        st.rerun()
+
+
+# -----------------------------------------------------------------------------------------------------------------
 # Bound widgets (bind="query-params"): numbers, switches, text
 
 
@@ -252,6 +371,8 @@ def _read_bound(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, str
     into the URL on a run that follows a browser event, never on a run started by ``st.rerun``). Where the key is
     bound already (the browser's back button to a bad link), Streamlit drops the value it rejects and the value
     assigned here is used; ``flush_url_fixes`` reruns once so that run's assignment wins."""
+    if _reading():
+        return
     _register(key, kind, parse)
     pending = _session(_PENDING)
     if key in pending:
@@ -305,6 +426,7 @@ def slider(label: str, key: str, min_value: int | float, max_value: int | float,
            step: int | float | None = None, *, help: str | None = None, format: str | None = None,
            container: Any = st, disabled: bool = False) -> int | float:
     """A URL-bound slider. Integer if min, max, default (and step) are ints, else float. Returns the value."""
+    container = panel(container)
     integer, lo, hi, default, step = _numeric(min_value, max_value, default, step,
                                               float_step=round((max_value - min_value) / 100, 6))
     _read_bound(key, "slider", lambda raw: nearest_number(raw[-1], lo, hi, step, default, integer))
@@ -321,6 +443,7 @@ def number(label: str, key: str, min_value: int | float, max_value: int | float,
 
     An integer input is held as a float shown without decimals: Streamlit's integer input raises OverflowError
     on ``?key=inf`` while it reads the link, its float input refuses non-finite values."""
+    container = panel(container)
     integer, lo, hi, default, step = _numeric(min_value, max_value, default, step, float_step=0.01)
     _read_bound(key, "number", lambda raw: nearest_number(raw[-1], lo, hi, step, default, integer))
 
@@ -336,6 +459,7 @@ def number(label: str, key: str, min_value: int | float, max_value: int | float,
 
 def toggle(label: str, key: str, default: bool = False, *, help: str | None = None, container: Any = st) -> bool:
     """A URL-bound on/off switch (URL: true/false; 1/0, yes/no, on/off are read with a note)."""
+    container = panel(container)
     _read_bound(key, "toggle", lambda raw: parse_bool(raw[-1], default))
     value = container.toggle(label, value=default, key=key, bind="query-params", help=help)
     _show_note(key, value, container)
@@ -346,6 +470,7 @@ def text(label: str, key: str, default: str = "", *, max_chars: int | None = Non
          validate: Callable[[str], str | None] | None = None, help: str | None = None, container: Any = st) -> str:
     """A URL-bound text input. ``validate(text) -> error message or None``: invalid URL text falls back to the
     default with a note; invalid typed text is returned as typed (the page decides; use ``validate`` there too)."""
+    container = panel(container)
     _read_bound(key, "text", lambda raw: nearest_text(raw[-1], max_chars, validate, default))
     value = container.text_input(label, value=default, max_chars=max_chars, key=key, bind="query-params", help=help)
     _show_note(key, value, container)
@@ -387,6 +512,8 @@ def _read_choice(key: str, kind: str, parse: Callable[[list[str]], tuple[Any, st
                  default: Any) -> None:
     """Before a choice widget: take the URL's value when the URL changed since this session last wrote it (a new
     link, or the browser's back button), as the nearest valid option."""
+    if _reading():
+        return
     _register(key, kind, parse)
     raw = st.query_params.get_all(key)
     written = _session(_WRITTEN).get(key)
@@ -414,7 +541,7 @@ def select(label: str, key: str, options: Sequence[Any], default: Any, *,
            style: str = "selectbox", help: str | None = None, container: Any = st) -> Any:
     """A URL-linked single choice. ``style``: "selectbox" (dropdown), "segmented" (buttons, 2-5 options) or
     "radio". The URL holds the option's short word (``values``, or the option itself); see the module rules."""
-    c = _choice(options, labels, values)
+    container, c = panel(container), _choice(options, labels, values)
     _read_choice(key, "choice", lambda raw: nearest_option(raw[-1], c.options, c.labels, default, c.words), default)
     common = dict(format_func=c.fmt, key=key, help=help)
     if style == "selectbox":
@@ -439,7 +566,7 @@ def multiselect(label: str, key: str, options: Sequence[Any], default: Sequence[
     """A URL-linked multiple choice, ``style`` "pills" (buttons) or "dropdown". Returns the chosen options in the
     options' order; with fewer than ``min_selections`` chosen the page gets the default back and a note, with more
     than ``max_selections`` the first ``max_selections`` and a note."""
-    c, default = _choice(options, labels, values), list(default)
+    container, c, default = panel(container), _choice(options, labels, values), list(default)
     _read_choice(key, "choices", lambda raw: nearest_options(raw, c.options, c.labels, default, min_selections,
                                                              c.words), default)
     if style == "pills":
@@ -560,12 +687,14 @@ class GateBias:
 
 
 def gate_bias_controls(prefix: str, default_bias: float = 0.0, *, chrono_tmax: int | None = None,
-                       bias_range: tuple[float, float] = (-4.0, 8.0), container: Any = st) -> GateBias:
-    """GRU update-gate bias slider, plus a chrono-init toggle when ``chrono_tmax`` is given.
+                       tmax_name: str | None = None, bias_range: tuple[float, float] = (-4.0, 8.0),
+                       container: Any = st) -> GateBias:
+    """GRU update-gate bias slider, plus a chrono-init toggle when ``chrono_tmax`` is given (its label names
+    ``tmax_name``, e.g. "T", when given, else the number: a label that follows another control redraws the page).
 
     Keys ``{prefix}_bias`` and ``{prefix}_chrono``. With chrono on, the bias slider is hidden (chrono sets it)."""
     if chrono_tmax is not None and toggle(
-            f"Chrono init (T_max = {chrono_tmax})", f"{prefix}_chrono", False, container=container,
+            f"Chrono init (T_max = {tmax_name or chrono_tmax})", f"{prefix}_chrono", False, container=container,
             help="Tallec & Ollivier 2018: keep-bias ~ log U[1, T_max-1], so units remember for up to T_max steps."):
         return GateBias(0.0, int(chrono_tmax))
     b = slider("Update-gate bias (keep memory +)", f"{prefix}_bias", bias_range[0], bias_range[1], default_bias, 0.25,

@@ -4,8 +4,7 @@ import streamlit as st
 from lab import controls as C
 from lab import present, routing, ui
 from lab.figures.common import sci
-from lab.figures.gates import (cobweb_figure, gate_heatmaps, intervention_effect, saturation_chart, scalar_lines,
-                               state_lines)
+from lab.figures import gates as FG
 from lab.models import gate_explorer as M
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
@@ -45,12 +44,8 @@ def read_model(mode: str) -> dict:
     return out
 
 
-def _make_rnn() -> None:
-    st.session_state.update(ge_clamp_z=True, ge_z_value=0.0, ge_clamp_r="1", ge_force="none")
-
-
-def _clear() -> None:
-    st.session_state.update(ge_clamp_z=False, ge_clamp_r="off", ge_force="none")
+MAKE_RNN = dict(ge_clamp_z=True, ge_z_value=0.0, ge_clamp_r="1", ge_force="none")   # what the two buttons set
+CLEAR = dict(ge_clamp_z=False, ge_clamp_r="off", ge_force="none")
 
 
 def read_interventions() -> dict:
@@ -72,9 +67,10 @@ def read_interventions() -> dict:
         out["force_t"] = int(C.slider("at step", "ge_force_t", 1, 200, D.force_t, container=f1))
         out["force_v"] = float(C.slider("to the value", "ge_force_v", 0.0, 1.0, D.force_v, 0.05, format="%.2f",
                                         container=f2))
-    i4.button("Make it an RNN", key="ge_rnn_preset", on_click=_make_rnn, width="stretch",
+    set_state = dict(on_click=st.session_state.update, width="stretch")
+    i4.button("Make it an RNN", key="ge_rnn_preset", kwargs=MAKE_RNN, **set_state,
               help="Clamp z = 0 and r = 1: the GRU becomes exactly a plain tanh RNN.")
-    i4.button("Clear", key="ge_clear", on_click=_clear, width="stretch", icon=":material/restart_alt:")
+    i4.button("Clear", key="ge_clear", kwargs=CLEAR, icon=":material/restart_alt:", **set_state)
     return out
 
 
@@ -87,7 +83,7 @@ def map_panel(s: M.Settings) -> None:
         box = present.controls()
         xc, h0 = (_slider(sl, M.MAP_DEFAULTS[sl.key], box) for sl in M.MAP_SLIDERS)
         m = M.fixed_point_map(s, xc, h0)
-    ui.chart(cobweb_figure(m.h_grid, m.f, m.fixed, m.cob_x, m.cob_y, x_const=m.x_const), key="ge_cobweb",
+    ui.chart(FG.cobweb_figure(m.h_grid, m.f, m.fixed, m.cob_x, m.cob_y, x_const=m.x_const), key="ge_cobweb",
              container=m1, predict=f"The staircase starts at h₀ = {h0:.2f} with the input held at x = {xc:g}: will "
                                    f"it climb to a point on the diagonal, or slide back towards 0?",
              how_to_read="The curve is h_t+1 as a function of h_t; where it crosses the dashed diagonal, h stays "
@@ -104,14 +100,14 @@ def time_view(res: M.Result) -> None:
     if s.mode == "scalar":
         question = ("With the default settings" if M.is_default(s) else "With these settings")
         base = c.base if s.intervention.active else None
-        ui.chart(scalar_lines(run.x[:, 0], run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0],
+        ui.chart(FG.scalar_lines(run.x[:, 0], run.r[:, 0], run.z[:, 0], run.n[:, 0], run.h[:, 0],
                               None if base is None else base.h[:, 0]), key="ge_scalar_lines",
                  predict=f"{question}, what will h do after the {s.signal if s.signal != 'sine' else 'input'} "
                          f"has passed: fall back to 0, or stay up?",
                  how_to_read="Top: the input. Bottom: the gates r and z (0 to 1), the candidate n and the state h "
                              "(−1 to 1) at each step; with an intervention on, the wide grey line is h without it.")
     else:
-        ui.chart(gate_heatmaps(run.r, run.z), key="ge_heatmaps",
+        ui.chart(FG.gate_heatmaps(run.r, run.z), key="ge_heatmaps",
                  predict="Raise the scale of W_iz: will the z map get more contrast (gates near 0 or 1) or less?",
                  how_to_read="Each row is one unit, each column one step; the colour is the gate's value, dark = 0 "
                              "(closed) to yellow = 1 (open). A yellow z row is a unit that keeps its state.")
@@ -128,7 +124,7 @@ def _story(res: M.Result) -> None:
 def states_view(res: M.Result) -> None:
     """Multi: one line per unit of h, with the untouched run in grey when an intervention is on."""
     base = res.comparison.base if res.settings.intervention.active else None
-    ui.chart(state_lines(res.shown.h, None if base is None else base.h), key="ge_state_lines",
+    ui.chart(FG.state_lines(res.shown.h, None if base is None else base.h), key="ge_state_lines",
              predict="Are the units' states still moving at the last step, or have they settled?",
              how_to_read="One line per unit: the hidden state h_t (hover names the unit). With an "
                          "intervention on, the wide grey lines are the untouched run.")
@@ -136,7 +132,7 @@ def states_view(res: M.Result) -> None:
 
 
 def saturation_view(res: M.Result) -> None:
-    ui.chart(saturation_chart(res.shares, M.EPS), key="ge_saturation",
+    ui.chart(FG.saturation_chart(res.shares, M.EPS), key="ge_saturation",
              predict="Scale all weights up: will more gate values pile up near 0 and 1?",
              how_to_read=f"For each gate, the share of all its values (every step and unit) near 0 (below "
                          f"{M.EPS:g}), near 1 (above {1 - M.EPS:g}) or in between. A saturated gate acts like a "
@@ -149,13 +145,13 @@ def effect_view(res: M.Result) -> None:
         st.markdown(M.INTERVENTION_HINT)
         return
     iv = s.intervention
-    ui.chart(intervention_effect(c.diff, iv.force_step if iv.force_gate else None), key="ge_effect",
+    ui.chart(FG.intervention_effect(c.diff, iv.force_step if iv.force_gate else None), key="ge_effect",
              predict="Force z to 0 at one step: does the difference die out afterwards, or persist to the end?",
              how_to_read="Distance between the state with and without the intervention at each step; a gate forced "
                          "at one step changes nothing before it, and the curve after it shows how long the change "
                          "lasts.")
-    st.info(f"Intervention on. Largest change of h against the untouched run: **{sci(float(c.diff.max()))}**; at "
-            f"the last step it is **{sci(float(c.diff[-1]))}**.", icon=":material/tune:")
+    st.info(f"Intervention on. Largest change of h against the untouched run: **{sci(float(c.diff.max()))}**; at the "
+            f"last step it is **{sci(float(c.diff[-1]))}**.", icon=":material/tune:")
 
 
 VIEW_BODIES = {"time": time_view, "states": states_view, "effect": effect_view, "gates": saturation_view}
@@ -180,10 +176,12 @@ def explorer(model: dict) -> None:
                        key="ge_download")
 
 
-@st.fragment
+@st.fragment(key="ge_body")
 def body(mode: str) -> None:
-    """The sidebar's model and signal and everything they drive: a sidebar move reruns this, not the page."""
-    explorer(dict(mode=mode, **read_model(mode)))
+    """Everything the sidebar drives: a sidebar move reruns this alone (the full run draws the sidebar)."""
+    with C.reading("ge_body"):
+        model = read_model(mode)
+    explorer(dict(mode=mode, **model))
 
 
 ui.page_header("Gate explorer", "Set the gate parameters yourself (sidebar) and watch what the reset gate **r** "
@@ -196,5 +194,7 @@ mode = C.select("Model", "ge_mode", list(M.MODES), "scalar", labels=M.MODES, sty
 if mode == "scalar":
     C.preset_menu("Presets: one choice sets the unit's parameters (and the link)", "ge_preset", M.PRESETS,
                   container=top, help="\n\n".join(f"**{k}**: {v}" for k, v in M.PRESET_BLURBS.items()))
-st.sidebar.markdown(M.MODEL_NOTES[mode])   # fixed text: written by the full run, not by every sidebar move
+st.sidebar.markdown(M.MODEL_NOTES[mode])
+with C.driving("ge_body"):                  # a sidebar move reruns body() alone, not the sidebar
+    read_model(mode)
 body(mode)

@@ -20,7 +20,7 @@ VIEWS = {"cell": "The cell at step t", "equations": "The four equations", "seque
 
 def read_settings() -> M.Settings:
     """The model and input controls (sidebar) as Settings."""
-    sb = st.sidebar
+    sb = C.panel(st.sidebar)
     sb.markdown("**The GRU and its input**")
     num = {k: C.slider(label, f"st_{k}", L[k].lo, L[k].hi, getattr(D, k), L[k].step, container=sb, help=help_,
                        format="%.1f" if k == "amp" else None)
@@ -152,13 +152,14 @@ ui.page_header("Step through a GRU", "Watch one GRU step happen with real number
                "and a unit (or press Play); the model and its input are in the sidebar.")
 
 
-@st.fragment
+@st.fragment(key="st_main")
 def main() -> None:
-    """The sidebar's controls and all they drive: a sidebar move reruns this, not the page (the step moves rerun
-    only the step panel inside it)."""
-    settings = read_settings()
+    """All the sidebar drives: a sidebar move reruns this alone (the full run draws the sidebar; a step move reruns
+    only the step panel inside)."""
+    with C.reading("st_main"):
+        settings = read_settings()
+        unit = unit_picker(settings.hidden)
     result = M.compute(settings)
-    unit = unit_picker(settings.hidden)
     if result.typed_error:
         st.error(f"{result.typed_error} Expected {M.typed_hint(settings.input)}. Showing the default sequence "
                  f"meanwhile.", icon=":material/error:")
@@ -168,5 +169,7 @@ def main() -> None:
                        f"gru_step_through_{settings.mix}_{settings.reset}.csv", key="st_download")
 
 
+with C.driving("st_main"):          # a sidebar move reruns main() alone, not the sidebar
+    unit_picker(read_settings().hidden)
 main()
 code_panel()

@@ -28,7 +28,7 @@ def slider(name: str):
 
 def read_settings() -> M.Settings:
     """The controls (bound to the URL as tr_*) -> Settings."""
-    c1, c2, c3 = st.columns(3, gap="large")
+    c1, c2, c3 = C.panel(st).columns(3, gap="large")
     with c1:
         task = C.select("Task", "tr_task", S.TASKS, S.task, labels=M.TASK_TITLES, help=H["tr_task"])
         delay = slider("delay")
@@ -53,40 +53,35 @@ def button(row, label: str, key: str, on_click, args: tuple, *, icon: str, disab
                       width="content", **kw)
 
 
-@st.fragment
-def settings_panel() -> None:
-    """The settings and the run buttons. Moving a setting reruns only this part (the charts show the run held, not
-    the settings); a press starts or switches a run, and the whole page then reruns to show it."""
-    with present.controls(border=True):
+@st.fragment(key="tr_buttons")
+def run_buttons() -> None:
+    """The run buttons for the settings as they stand; a press starts or switches a run, then the page reruns."""
+    with C.reading("tr_buttons"):
         settings = st.session_state[SETTINGS_KEY] = read_settings()
-        if bad := settings.error():
-            st.error(f"These settings cannot be trained: {bad}", icon=":material/error:")
-        pre = M.pretrained(settings.task)
-        st.session_state.setdefault(RUN_KEY, pre)
-        off = replace(settings, chrono=False, bias=0.0)
-        row = st.container(horizontal=True)        # one row of buttons that wraps on a narrow screen
-        pressed = [button(row, "Train", "tr_train_btn", bg.follow, (RUN_KEY, settings.key, settings.job),
-                          icon=":material/play_arrow:", disabled=bad is not None, type="primary"),
-                   button(row, "Stop", "tr_stop_btn", bg.leave, (RUN_KEY,), icon=":material/stop:",
-                          disabled=not bg.running(RUN_KEY)),
-                   button(row, "Pretrained results", "tr_pretrained_btn", bg.leave, (RUN_KEY, pre),
-                          icon=":material/inventory_2:"),
-                   button(row, "Same run without chrono init", "tr_nochrono_btn", bg.follow,
-                          (RUN_KEY, off.key, off.job, M.NO_CHRONO), icon=":material/compare_arrows:",
-                          disabled=bad is not None)]
-        C.preset_menu("Presets", "tr_preset", M.PRESETS, container=row)
-        bg.show_refusal(RUN_KEY)
+    if bad := settings.error():
+        st.error(f"These settings cannot be trained: {bad}", icon=":material/error:")
+    st.session_state.setdefault(RUN_KEY, pre := M.pretrained(settings.task))
+    off = replace(settings, chrono=False, bias=0.0)
+    row = st.container(horizontal=True)        # one row of buttons that wraps on a narrow screen
+    pressed = [button(row, "Train", "tr_train_btn", bg.follow, (RUN_KEY, settings.key, settings.job),
+                      icon=":material/play_arrow:", disabled=bad is not None, type="primary"),
+               button(row, "Stop", "tr_stop_btn", bg.leave, (RUN_KEY,), icon=":material/stop:",
+                      disabled=not bg.running(RUN_KEY)),
+               button(row, "Pretrained results", "tr_pretrained_btn", bg.leave, (RUN_KEY, pre),
+                      icon=":material/inventory_2:"),
+               button(row, "Same run without chrono init", "tr_nochrono_btn", bg.follow,
+                      (RUN_KEY, off.key, off.job, M.NO_CHRONO), icon=":material/compare_arrows:",
+                      disabled=bad is not None)]
+    C.preset_menu("Presets", "tr_preset", M.PRESETS, container=row)
+    bg.show_refusal(RUN_KEY)
     if any(pressed):
         st.rerun()
 
 
-def start_sweep(delays: tuple[int, ...]) -> None:
-    """``on_click`` of Compute: the sweep of the settings as they are now (the settings fragment reruns alone)."""
-    mine = replace(st.session_state[SETTINGS_KEY], sweep_delays=delays)
-    bg.follow(SWEEP_KEY, mine.sweep_key, mine.sweep_job)      # bad settings: the refusal lands in the _error slot
-
-
-settings_panel()
+with present.controls(border=True):
+    with C.driving("tr_buttons"):       # a setting's move reruns run_buttons() alone, not the settings
+        read_settings()
+    run_buttons()
 live = bg.running(RUN_KEY)
 
 
@@ -160,6 +155,11 @@ def inside_panel() -> None:
                        default="gates" if "tr_gates_cell" in st.query_params else None)   # older links
     with box:
         {"keep": keep_panel, "grad": grad_panel, "replay": replay_panel, "gates": gates_panel}[view](v, inside)
+
+
+def start_sweep(delays: tuple[int, ...]) -> None:     # on_click of Compute: the settings as they are at the press
+    mine = replace(st.session_state[SETTINGS_KEY], sweep_delays=delays)
+    bg.follow(SWEEP_KEY, mine.sweep_key, mine.sweep_job)      # bad settings: the refusal lands in the _error slot
 
 
 live_panel()

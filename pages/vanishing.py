@@ -19,13 +19,14 @@ D, LIM = M.Settings(), M.Settings.LIMITS
 
 def sidebar() -> dict:
     """Every control, in the sidebar; returns the widget values keyed by URL parameter."""
-    sb = st.sidebar
+    sb = C.panel(st.sidebar)
     T = C.slider("Sequence length T", "vg_len", *LIM["steps"][:2], D.steps, LIM["steps"][2], container=sb,
                  help="Number of steps; the loss is taken at the last step (or summed over all).")
     H = C.slider("Hidden size H", "vg_hidden", *LIM["hidden"][:2], D.hidden, container=sb, help="Units per cell.")
     cells = C.cell_kinds("vg", container=sb)
     init = C.init_controls("vg", D.init, D.SCALE_OFF, scale_range=LIM["scale"][:2], container=sb)
-    gate = C.gate_bias_controls("vg", D.update_bias, chrono_tmax=T, bias_range=LIM["update_bias"][:2], container=sb)
+    gate = C.gate_bias_controls("vg", D.update_bias, chrono_tmax=T, tmax_name="T", bias_range=LIM["update_bias"][:2],
+                                container=sb)
     sb.caption("The bias (or chrono init) also goes to the LSTM's forget gate, its 'keep' gate.")
     nonlin = C.select("RNN nonlinearity", "vg_nonlin", ["tanh", "relu"], D.nonlinearity, style="segmented",
                       labels={"tanh": "tanh", "relu": "ReLU"}, container=sb)
@@ -119,10 +120,11 @@ def look_closer(settings: M.Settings, res: M.Result) -> None:
         clipping_view(res.get("rnn"))
 
 
-@st.fragment
+@st.fragment(key="vg_body")
 def body() -> None:
-    """The sidebar's controls and everything they drive: a sidebar move reruns this, not the whole page."""
-    values = sidebar()
+    """Everything the sidebar drives: a sidebar move reruns this alone (the sidebar is drawn by the full run)."""
+    with C.reading("vg_body"):
+        values = sidebar()
     settings = M.Settings.from_values(values)
     preset = M.matching_preset(values)
     if preset is not None:
@@ -153,5 +155,7 @@ ui.page_header(
 C.preset_menu("Presets: one choice sets every control (and the link)", "vg_preset",
               {p.name: p.values for p in M.PRESETS}, container=present.controls(),
               help="\n\n".join(f"**{p.name}**: {p.blurb}" for p in M.PRESETS))
-st.sidebar.header("Settings")   # fixed text: written by the full run, not by every sidebar move
+st.sidebar.header("Settings")
+with C.driving("vg_body"):     # a sidebar move reruns body() alone, not the sidebar
+    sidebar()
 body()

@@ -13,8 +13,13 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from lab import controls
 from lab.figures.common import decode
 from scripts.serve import app_pages
+
+# AppTest keeps only the last run's elements: a run of one fragment alone would leave the tree without the rest of
+# the page, so here a control drawn under controls.driving reruns the page (the browser tests pin the keyed rerun).
+controls.KEYED_RERUNS = False
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
