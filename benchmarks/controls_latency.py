@@ -6,6 +6,7 @@ only the open tab (a click on another tab; the benchmark moves to the next tab a
 triggers (Train, presets) and are not moved. One "move" per kind: a slider's arrow key, a toggle click, a number
 input's arrow key, a click on another option (select box: open it first, the clock starts at the option's click),
 text typed + Enter. Moves alternate direction, so after the first two the values are ones seen before (cached).
+Closed expanders are opened first, so the controls inside them are measured too.
 
 The clock: the browser's performance.now() just before the move, and the time of the LAST change to the page
 (a MutationObserver on the whole document) once the run is over and nothing changed for QUIET_MS. That is "the page
@@ -143,8 +144,24 @@ def trivial_move(page, n: int) -> float | None:
     return settle_ms(page, lambda: _slider(page, page.locator(".st-key-freq").first, n))
 
 
+def open_expanders(page) -> int:
+    """Open every closed expander of the page (a student opens them too: the forecast's training settings live in
+    one), so their controls are measured as well. Returns how many were opened."""
+    opened = 0
+    for _ in range(20):
+        summary = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
+        if summary.count() == 0:
+            break
+        summary.first.click()
+        opened += 1
+        wait_for_app_idle(page)
+    page.wait_for_timeout(300)
+    return opened
+
+
 def discover(page) -> list[tuple[str, str]]:
     """(key, kind) of every visible keyed control, once two looks 0.5 s apart agree (the page has drawn)."""
+    open_expanders(page)
     seen = None
     for _ in range(10):
         wait_for_app_idle(page)

@@ -27,6 +27,26 @@ Usage guide (for page authors)
 
 Every helper takes ``container=`` (default ``st``; pass ``st.sidebar`` or a column) and ``help=``.
 
+Controls that rerun only what they drive (the sidebar of a page, a row of settings above a chart)::
+
+    def sidebar() -> dict:                       # ONE function draws the controls and returns their values
+        sb = C.panel(st.sidebar)                 # draw the controls' own notes through the panel too
+        return {"T": C.slider("Sequence length T", "vg_len", 10, 500, 100, container=sb), ...}
+
+    @st.fragment(key="vg_body")
+    def body() -> None:
+        with C.reading("vg_body"):               # the same code, drawing nothing: the values as they stand
+            values = sidebar()
+        ...                                      # compute and draw from the values
+
+    with C.driving("vg_body"):                   # the full run draws them; a move reruns body() alone
+        sidebar()
+    body()
+
+A move of a driven control reruns only the fragment (Streamlit's ``st.rerun(key)`` in its on_change), so the
+browser does not redraw the controls themselves; when the controls would look different (one appears or goes, a
+label or range follows another control, a link note goes away) the fragment reruns the whole page instead.
+
 Rules
 -----
 * ``key`` is the URL parameter name and is app-wide: prefix it with the page (``vg_len`` on pages/vanishing.py).
@@ -730,7 +750,7 @@ def select_slider(label: str, key: str, options: Sequence[Any], default: Any, *,
     shows something different. ``default`` (and a stale value kept from other options) snaps to the nearest
     option; for numeric options a URL number snaps to the nearest one with a note. When the options change (a run
     that is still training), a slider left at its default follows the new default."""
-    options = list(options)
+    container, options = panel(container), list(options)
     labs = _choice(options, labels, None).labels
     numeric = all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in options)
 

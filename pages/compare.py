@@ -22,11 +22,16 @@ ui.page_header(
 )
 
 
-@st.fragment
+def size_controls() -> tuple[int, int]:
+    c1, c2 = present.controls(C.panel(st)).columns(2)
+    return (int(C.slider("Input size I", "cmp_input", *LIM["input_size"], D.input_size, container=c1)),
+            int(C.slider("Hidden size H", "cmp_hidden", *LIM["hidden"], D.hidden, container=c2)))
+
+
+@st.fragment(key="cmp_sizes")
 def parameters_and_cost() -> None:
-    c1, c2 = present.controls().columns(2)
-    I = int(C.slider("Input size I", "cmp_input", *LIM["input_size"], D.input_size, container=c1))
-    H = int(C.slider("Hidden size H", "cmp_hidden", *LIM["hidden"], D.hidden, container=c2))
+    with C.reading("cmp_sizes"):
+        I, H = size_controls()
     rows = M.parameters(I, H)
     st.markdown(M.params_markdown(rows))
     ui.chart(FIG.parameters_figure(rows), key="cmp_params_chart",
@@ -78,14 +83,18 @@ def equations() -> None:
     st.markdown(M.state_markdown(M.KINDS))
 
 
-@st.fragment
+def flow_controls() -> tuple[int, float, bool, int]:
+    c1, c2, c3, c4 = present.controls(C.panel(st)).columns(4)
+    return (int(C.slider("Sequence length T", "cmp_len", *LIM["length"], D.length, container=c1)),
+            float(C.slider("Keep-gate bias", "cmp_bias", *LIM["bias"], D.bias, 0.5, container=c2,
+                           help="Added to the bias of the gate that keeps the old state (GRU z, LSTM f, MGU f).")),
+            C.toggle("Chrono init (T_max = T)", "cmp_chrono", D.chrono, container=c3), C.seed("cmp", container=c4))
+
+
+@st.fragment(key="cmp_flow")
 def gradient_flow() -> None:
-    c1, c2, c3, c4 = present.controls().columns(4)
-    T = int(C.slider("Sequence length T", "cmp_len", *LIM["length"], D.length, container=c1))
-    bias = float(C.slider("Keep-gate bias", "cmp_bias", *LIM["bias"], D.bias, 0.5, container=c2,
-                          help="Added to the bias of the gate that keeps the old state (GRU z, LSTM f, MGU f)."))
-    chrono = C.toggle("Chrono init (T_max = T)", "cmp_chrono", D.chrono, container=c3)
-    seed = C.seed("cmp", container=c4)
+    with C.reading("cmp_flow"):
+        T, bias, chrono, seed = flow_controls()
     H = min(int(st.session_state.get("cmp_hidden", D.hidden)), 128)
     res = M.flow(M.KINDS, H, T, bias, chrono, seed)
     ui.chart(FIG.flow_figure(res.k, res.share), key="cmp_flow_chart",
@@ -94,17 +103,22 @@ def gradient_flow() -> None:
     st.info(M.flow_words(res) + M.no_bias_words(res), icon=":material/trending_down:")
 
 
-@st.fragment
+def training_controls() -> M.Settings:
+    c1, c2, c3, c4, c5 = present.controls(C.panel(st)).columns(5)
+    return M.Settings(budget=int(C.slider("Parameter budget", "cmp_budget", *LIM["budget"], D.budget, 1000,
+                                          container=c1)),
+                      task=C.select("Task", "cmp_task", M.Settings.TASKS, D.task, labels=M.TASK_TITLES, container=c2),
+                      delay=int(C.slider("Delay D", "cmp_delay", *LIM["delay"], D.delay, container=c3)),
+                      steps=int(C.slider("Training steps", "cmp_steps", *LIM["steps"], D.steps, 20, container=c4)),
+                      train_chrono=C.toggle("Chrono init", "cmp_tchrono", D.train_chrono, container=c5),
+                      seed=int(st.session_state.get("cmp_seed", D.seed)))
+
+
+@st.fragment(key="cmp_accuracy")
 def accuracy() -> None:
-    c1, c2, c3, c4, c5 = present.controls().columns(5)
-    budget = int(C.slider("Parameter budget", "cmp_budget", *LIM["budget"], D.budget, 1000, container=c1))
-    task = C.select("Task", "cmp_task", M.Settings.TASKS, D.task, labels=M.TASK_TITLES, container=c2)
-    delay = int(C.slider("Delay D", "cmp_delay", *LIM["delay"], D.delay, container=c3))
-    steps = int(C.slider("Training steps", "cmp_steps", *LIM["steps"], D.steps, 20, container=c4))
-    chrono = C.toggle("Chrono init", "cmp_tchrono", D.train_chrono, container=c5)
-    seed = int(st.session_state.get("cmp_seed", D.seed))
-    s = M.Settings(budget=budget, task=task, delay=delay, steps=steps, train_chrono=chrono, seed=seed)
-    matches = M.matched_sizes(budget, M.train_config(s).spec.input_size)
+    with C.reading("cmp_accuracy"):
+        s = training_controls()
+    matches = M.matched_sizes(s.budget, M.train_config(s).spec.input_size)
     st.markdown(M.sizes_markdown(matches))
     if (problem := M.budget_problems(matches)):
         st.warning(problem, icon=":material/warning:")
@@ -161,15 +175,21 @@ def shipped_table() -> None:
     st.info(M.table_words(table), icon=":material/table_chart:")
 
 
-# Fixed text (headings, the formula) is written by the full run, outside the fragments, so a control's move redraws
-# only what it changes.
+# Fixed text (headings, the formula) and the controls are written by the full run, outside the fragments; a control
+# reruns only the fragment it drives (lab.controls.driving), so a move redraws only what it changes.
 st.subheader("1. Parameters")
 st.latex(r"P = G_x\,H I + G_h\,H^2 + 2\,G_b\,H")   # short enough for a phone's column; the G's in words:
 st.markdown("with $G = 3$ for a GRU, $4$ for an LSTM and $1$ for an RNN.")
+with C.driving("cmp_sizes"):
+    size_controls()
 parameters_and_cost()
 equations()
 st.subheader("4. Gradient flow at initialisation")
+with C.driving("cmp_flow"):
+    flow_controls()
 gradient_flow()
 st.subheader("5. Accuracy with the same number of parameters")
+with C.driving("cmp_accuracy"):
+    training_controls()
 accuracy()
 shipped_table()

@@ -11,6 +11,7 @@ from lab.models import forecast as M
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
 LIVE_REFRESH_S = 2.0
+DATA_KEY = "_fc_data"   # the series the controls above chose (the body fragment reads it)
 
 ui.page_header(
     "Forecast a real time series",
@@ -52,8 +53,7 @@ def upload_data():
 
 def training_settings(data, parent) -> M.Settings:
     """The URL-bound sliders, in a collapsed expander (the chart starts on a laptop's first screen)."""
-    d = M.defaults_for(data.key)
-    lim = M.limits_for(len(data.values))
+    d, lim = M.defaults_for(data.key), M.limits_for(len(data.values))
     box = parent.expander("Training settings: horizon, window, size, learning rate, steps, seed",
                           icon=":material/tune:", key="fc_settings")
     box.caption("The three networks train live on the same windows with the same number of weights.")
@@ -161,9 +161,8 @@ def networks(run, settings: M.Settings) -> dict:
 
 
 def views(data, settings: M.Settings, base: M.Baselines, run) -> None:
-    """Only the open tab runs (lab.controls.tabs): a move redraws one chart."""
     nets = networks(run, settings)
-    view, box = C.tabs("fc_view", {word: label for word, (label, _) in TABS.items()})
+    view, box = C.tabs("fc_view", {word: label for word, (label, _) in TABS.items()})   # only the open tab runs
     with box:
         if view not in ("forecast", "series") and "gru" not in nets:
             st.info("Train (or keep the default settings for the pretrained run) to see what the networks learned.",
@@ -172,24 +171,19 @@ def views(data, settings: M.Settings, base: M.Baselines, run) -> None:
             TABS[view][1](data, settings, base, nets)
 
 
-@st.fragment
-def page() -> None:
-    """Everything under the header: a control's move reruns this, not the whole app (and only the open tab)."""
-    left, right = st.columns(2, vertical_alignment="bottom")
-    series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls(left))
-    data = upload_data() if series == "upload" else M.load_series(series)
-    if data is None:
+@st.fragment(key="fc_body")
+def body() -> None:
+    """Everything the controls above drive: a move of one reruns this alone (the full run draws the controls)."""
+    if (data := st.session_state.get(DATA_KEY)) is None:
         return
-    settings = training_settings(data, right)
-    base = M.compute_baselines(data, settings.horizon)
-    run = M.shown_run(st.session_state, settings, data)
+    with C.reading("fc_body"):
+        settings = training_settings(data, C.panel(st))
+    base, run = M.compute_baselines(data, settings.horizon), M.shown_run(st.session_state, settings, data)
     train_buttons(settings, data, run)
-    live_now = run is not None and run.state != "finished"
 
-    @st.fragment(run_every=LIVE_REFRESH_S if live_now else None)
+    @st.fragment(run_every=LIVE_REFRESH_S if (live_now := run is not None and run.state != "finished") else None)
     def live() -> None:
-        r = M.shown_run(st.session_state, settings, data)
-        views(data, settings, base, r)
+        views(data, settings, base, r := M.shown_run(st.session_state, settings, data))
         if live_now and r is not None and r.state == "finished":
             st.rerun()      # training just ended: one full rerun so the page stops polling and Train is enabled
 
@@ -197,4 +191,10 @@ def page() -> None:
     st.caption(f"{data.notes} {LOOK_INSIDE}" if data.notes else LOOK_INSIDE)
 
 
-page()
+left, right = st.columns(2, vertical_alignment="bottom")
+series = C.select("Series", "fc_series", M.SERIES, "co2", labels=M.SERIES_LABELS, container=present.controls(left))
+data = st.session_state[DATA_KEY] = upload_data() if series == "upload" else M.load_series(series)
+if data is not None:
+    with C.driving("fc_body"):       # a training setting's move reruns body() alone, not the settings
+        training_settings(data, C.panel(right))
+body()

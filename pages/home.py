@@ -31,16 +31,23 @@ LINKS = [
 ]
 
 
-@st.fragment
-def live_chart() -> None:
-    """The slider and the chart it drives: a move reruns only this (the header and the cards stay)."""
+def bias_control() -> float:
+    """The slider and the note beside it."""
     D, (lo, hi, step) = M.Settings(), M.Settings.LIMITS["bias"]
-    col_slider, col_note = present.controls().columns([2, 3], gap="large", vertical_alignment="bottom")
+    col_slider, col_note = present.controls(C.panel(st)).columns([2, 3], gap="large", vertical_alignment="bottom")
     bias = C.slider("GRU update-gate bias", "home_bias", lo, hi, D.bias, step, format="%.1f", container=col_slider,
                     help="Added to the GRU's update gate: positive keeps more of the old state each step "
                          "(0 = PyTorch default).")
     col_note.markdown(f"Both cells: hidden size {M.Settings.HIDDEN}, PyTorch default weights (seed 0), "
                       f"{M.Settings.STEPS} steps of noise input, loss on the last step. Only the GRU's bias changes.")
+    return float(bias)
+
+
+@st.fragment(key="home_live")
+def live_chart() -> None:
+    """The chart the slider drives: a move reruns only this (the header, the slider and the cards stay)."""
+    with C.reading("home_live"):
+        bias = bias_control()
     res = M.compute(M.Settings(bias=float(bias)))
     ui.chart(gradient_over_distance(res.shares), key="home_chart", predict=M.question(),
              how_to_read="Each line is the size of the gradient k steps before the loss, as a share of its size at "
@@ -57,6 +64,8 @@ ui.page_header(
     "and see what saves it: an **update gate held near 'keep'**, which gives the gradient a direct path back in time.",
 )
 st.subheader("How much gradient reaches k steps back")
+with C.driving("home_live"):
+    bias_control()
 live_chart()
 
 st.subheader("Explore")

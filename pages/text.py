@@ -16,53 +16,43 @@ ui.page_header(
     "it in **bits per character** on text it never saw, against counting tables (n-grams) built from the same "
     "text, then let it write and look at what its gates do on a passage.",
 )
-
-side = st.sidebar
-corpus = C.select("Text to learn from", "tx_corpus", list(M.CORPUS_LABELS), "docs", labels=M.CORPUS_LABELS,
-                  container=side)
 D = M.TextSettings()
-settings = M.TextSettings(
-    hidden_size=C.slider("Hidden size H", "tx_hidden", *D.HIDDEN[:2], D.hidden_size, D.HIDDEN[2], container=side),
-    steps=C.slider("Training steps", "tx_steps", *D.STEPS[:2], D.steps, D.STEPS[2], container=side),
-    seed=C.number("Seed", "tx_seed", 0, 9999, D.seed, container=side),
-)
-smooth = C.select("n-gram smoothing", "tx_smooth", list(M.SMOOTHING_LABELS), "kn", labels=M.SMOOTHING_LABELS,
-                  container=side, help="Kneser-Ney is the standard; add-one is the simplest.")
-side.caption("Defaults: the models are pretrained with exactly these settings, so the page shows them at once.")
 
-text = None
-if corpus == "own":
+
+def sidebar() -> tuple[str, M.TextSettings, str]:
+    """The sidebar's controls: the corpus, the network's settings, the n-gram smoothing."""
+    side = C.panel(st.sidebar)
+    corpus = C.select("Text to learn from", "tx_corpus", list(M.CORPUS_LABELS), "docs", labels=M.CORPUS_LABELS,
+                      container=side)
+    settings = M.TextSettings(
+        hidden_size=C.slider("Hidden size H", "tx_hidden", *D.HIDDEN[:2], D.hidden_size, D.HIDDEN[2], container=side),
+        steps=C.slider("Training steps", "tx_steps", *D.STEPS[:2], D.steps, D.STEPS[2], container=side),
+        seed=C.number("Seed", "tx_seed", 0, 9999, D.seed, container=side),
+    )
+    smooth = C.select("n-gram smoothing", "tx_smooth", list(M.SMOOTHING_LABELS), "kn", labels=M.SMOOTHING_LABELS,
+                      container=side, help="Kneser-Ney is the standard; add-one is the simplest.")
+    side.caption("Defaults: the models are pretrained with exactly these settings, so the page shows them at once.")
+    return corpus, settings, smooth
+
+
+def own_text() -> str | None:
+    """The pasted or uploaded text once used (else None, with a note), and the box to give it."""
     with st.expander("Your text", expanded=M.OWN_TEXT not in st.session_state and not present.presenting(),
                      icon=":material/upload_file:"):
         st.text_area("Paste plain text", key="tx_paste", height=150,
-                              help=f"{T.MIN_CHARS:,} characters to 1 MB; the last tenth is held out.")
-        st.file_uploader("or upload a UTF-8 .txt file (up to 1 MB)", type=["txt", "md", "py", "csv"],
-                                  key="tx_upload")
+                     help=f"{T.MIN_CHARS:,} characters to 1 MB; the last tenth is held out.")
+        st.file_uploader("or upload a UTF-8 .txt file (up to 1 MB)", type=["txt", "md", "py", "csv"], key="tx_upload")
         st.button("Use this text", key="tx_use", icon=":material/check:", on_click=M.use_own,
                   args=(st.session_state, "tx_paste", "tx_upload"))
         if st.session_state.get(M.OWN_ERROR):
             st.error(st.session_state[M.OWN_ERROR], icon=":material/error:")
-    text = st.session_state.get(M.OWN_TEXT)
-    if text is None:
+    if (text := st.session_state.get(M.OWN_TEXT)) is None:
         st.info("Paste or upload a text and press **Use this text**; until then the page uses Python's "
                 "documentation.", icon=":material/info:")
-
-info = M.corpus_summary(text)
-st.caption(f"{info.name}: {info.chars:,} characters, {info.vocab} distinct symbols (the rarest share one), "
-           f"{info.train:,} to train on, the last {info.test:,} held out.")
-base = M.baselines(text, M.SMOOTHING_OPTIONS[smooth])
-session = bg.session_id()
-run = M.shown_run(st.session_state, text, settings)
-
-cols = present.controls().columns([1, 1, 3], vertical_alignment="center")
-cols[0].button("Train", key="tx_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
-               args=(st.session_state, text, settings, session), disabled=run is not None and run.state != "finished")
-if run is not None and run.state != "finished":
-    cols[1].button("Stop", key="tx_stop", icon=":material/stop:", on_click=bg.RUNS.leave, args=(run, session))
+    return text
 
 
-@st.fragment(run_every=2.0 if run is not None and run.state != "finished" else None)
-def results(view: str) -> None:
+def results(view: str, run, base: M.Baselines, session: str) -> None:
     """The scores (view "score") or the training curves ("curves"), redrawn every 2 s while the run trains."""
     if run is None:
         st.info("These settings have not been trained yet: press **Train** (about a minute at the defaults).",
@@ -75,7 +65,7 @@ def results(view: str) -> None:
         if run.state != "finished":
             st.progress(run.progress())
     if view == "score":
-        scores_view(models)
+        scores_view(models, base)
     elif models is not None:
         ui.chart(F.bpc_curves(models.curve_step, models.curve_bpc, base.trigram), key="tx_curves",
                  how_to_read="Held-out bits per character (first 4,000 held-out characters) as training goes on; "
@@ -86,7 +76,7 @@ def results(view: str) -> None:
             st.rerun()
 
 
-def scores_view(models) -> None:
+def scores_view(models, base: M.Baselines) -> None:
     guess = ui.predict("The trigram predicts each character from the two before it. Will the GRU, which can carry "
                        "information over many characters, need fewer bits per character?",
                        {"gru": "Yes, clearly fewer", "tie": "About the same", "tri": "No, the trigram wins"},
@@ -100,12 +90,9 @@ def scores_view(models) -> None:
         ui.reveal(M.score_words(scores, base), key="tx_answer", ready=guess is not None)
 
 
-models = run.view() if run is not None else None
-ready = models.ready if models is not None else ()
-
-
 @st.fragment
-def generation() -> None:
+def generation(models, text: str | None) -> None:
+    ready = models.ready
     c1, c2, c3 = present.controls().columns([1, 2, 2])
     kind = C.select("Model", "tx_gen_cell", list(ready), "gru" if "gru" in ready else ready[0],
                     labels=lambda k: k.upper(), container=c1)
@@ -122,7 +109,8 @@ def generation() -> None:
 
 
 @st.fragment
-def gates() -> None:
+def gates(models, text: str | None) -> None:
+    ready = models.ready
     c1, c2, c3 = present.controls().columns([2, 1, 2])
     which = C.select("Passage", "tx_passage", list(M.PASSAGES), "code", labels=M.PASSAGE_LABELS, container=c1)
     kind = C.select("Model", "tx_gate_cell", list(ready), "gru" if "gru" in ready else ready[0],
@@ -163,13 +151,39 @@ def gate_charts(g: M.GateView, kind: str, feature: str, shown: str) -> None:
 
 VIEWS = {"score": "Does a GRU beat counting?", "curves": "Training curves", "write": "Let it write",
          "gates": "What the gates do"}
-view, box = C.tabs("tx_view", VIEWS)   # only the open tab runs: a move redraws one chart
-with box:
-    if view in ("score", "curves"):
-        results(view)
-    elif not ready:
-        st.info("The models for these settings are not trained yet: press **Train** first.", icon=":material/info:")
-    elif view == "write":
-        generation()
-    else:
-        gates()
+
+
+@st.fragment(key="tx_body")
+def body() -> None:
+    """Everything the sidebar drives: a sidebar move reruns this alone (the full run draws the sidebar)."""
+    with C.reading("tx_body"):
+        corpus, settings, smooth = sidebar()
+    text = own_text() if corpus == "own" else None
+    info = M.corpus_summary(text)
+    st.caption(f"{info.name}: {info.chars:,} characters, {info.vocab} distinct symbols (the rarest share one), "
+               f"{info.train:,} to train on, the last {info.test:,} held out.")
+    base, session = M.baselines(text, M.SMOOTHING_OPTIONS[smooth]), bg.session_id()
+    run = M.shown_run(st.session_state, text, settings)
+    live = run is not None and run.state != "finished"
+    cols = present.controls().columns([1, 1, 3], vertical_alignment="center")
+    cols[0].button("Train", key="tx_train", type="primary", icon=":material/play_arrow:", on_click=M.press_train,
+                   args=(st.session_state, text, settings, session), disabled=live)
+    if live:
+        cols[1].button("Stop", key="tx_stop", icon=":material/stop:", on_click=bg.RUNS.leave, args=(run, session))
+    models = run.view() if run is not None else None
+    view, box = C.tabs("tx_view", VIEWS)   # only the open tab runs: a move redraws one chart
+    with box:
+        if view in ("score", "curves"):
+            st.fragment(run_every=2.0 if live else None)(results)(view, run, base, session)
+        elif models is None or not models.ready:
+            st.info("The models for these settings are not trained yet: press **Train** first.",
+                    icon=":material/info:")
+        elif view == "write":
+            generation(models, text)
+        else:
+            gates(models, text)
+
+
+with C.driving("tx_body"):                  # a sidebar move reruns body() alone, not the sidebar
+    sidebar()
+body()

@@ -25,22 +25,33 @@ def widget_keys(at) -> set[str]:
     return {w.key for kind in kinds for w in getattr(at, kind)}
 
 
-# page, control, new value, a control drawn by the full run (not resent), an element of the driven fragment
-MOVES = [("vanishing", "slider", "vg_hidden", 16, "vg_len", "vg_view"),
-         ("gate_explorer", "slider", "ge_wz", 2.5, "ge_uz", "ge_clamp_z"),
-         ("step_through", "slider", "st_len", 30, "st_input", "st_t"),
-         ("train", "slider", "tr_delay", 30, "tr_hidden", "tr_train_btn")]
+# page, slider moved one step, a control drawn by the full run (not resent), a widget or chart of the driven fragment
+MOVES = [("vanishing", "vg_hidden", "vg_len", "vg_view"),
+         ("gate_explorer", "ge_wz", "ge_uz", "ge_clamp_z"),
+         ("step_through", "st_len", "st_input", "st_t"),
+         ("train", "tr_delay", "tr_hidden", "tr_train_btn"),
+         ("compare", "cmp_input", "cmp_hidden", "cmp_params_chart"),
+         ("compare", "cmp_len", "cmp_bias", "cmp_flow_chart"),
+         ("compare", "cmp_delay", "cmp_budget", "cmp_train"),
+         ("forecast", "fc_window", "fc_h", "fc_train"),
+         ("text", "tx_hidden", "tx_steps", "tx_train"),
+         ("home", "home_bias", "home_bias", "home_chart")]
 
 
-@pytest.mark.parametrize("page,kind,key,value,control,inside", MOVES, ids=[m[2] for m in MOVES])
-def test_a_driven_control_reruns_only_its_fragment(keyed, page, kind, key, value, control, inside):
+def chart_keys(at) -> set[str]:
+    return {el.proto.id.rsplit("-", 1)[-1] for el in at.get("plotly_chart")}
+
+
+@pytest.mark.parametrize("page,key,control,inside", MOVES, ids=[m[1] for m in MOVES])
+def test_a_driven_control_reruns_only_its_fragment(keyed, page, key, control, inside):
     at = run_app(page)
     assert {key, control} <= widget_keys(at)
-    getattr(at, kind)(key=key).set_value(value).run()
+    slider = at.slider(key=key)
+    slider.set_value(slider.value + slider.step).run()
     assert not exceptions(at)
     sent = widget_keys(at)
     assert not ({key, control} & sent), "the controls were sent again: the page reran"
-    assert inside in sent, "the driven fragment did not run"
+    assert inside in sent | chart_keys(at), "the driven fragment did not run"
 
 
 def test_the_driven_fragment_reads_the_moved_value(keyed):
