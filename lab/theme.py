@@ -161,7 +161,12 @@ def _build_template() -> go.layout.Template:
 #   text's size (KaTeX's own is 1.21 em: the step-through's r_t, z_t and n_t were 23-29 px wider than their box);
 # * a button group (pills, a segmented control) wraps its choices onto more lines instead of scrolling them
 #   sideways inside its box, where the last ones were hidden with no hint (train's seven cells in a third of a
-#   laptop's width showed three).
+#   laptop's width showed three);
+# * on a phone, columns that Streamlit stacks are an ordinary block gap (1 rem) apart: it kept their sideways gap
+#   between them (gap="large": 72 px, a screen's worth of blank lines over train's settings);
+# * a table in a container whose key starts with WIDE_TABLE_KEY (compare's equations) keeps each cell on one line on a phone and
+#   scrolls sideways inside its own box: its formulas wrapped over 3-5 lines in 50 px columns (987 px tall). Its
+#   long formula column comes last, so a formula cut at the box's edge is the sign that there is more.
 WIDE_MIN_PX = 1600
 WIDE_ROOT_PX = 19
 NARROW_PICTURE_PX = 700
@@ -171,6 +176,7 @@ PHONE_TITLE_PX = 16
 PHONE_AXIS_TITLE_PX = 14
 PHONE_TICK_PX = 13
 PHONE_TABLE_PX = 14
+WIDE_TABLE_KEY = "wide_table_"   # key prefix of a container whose tables scroll sideways on a phone
 _PHONE_AXIS_TITLES = ", ".join(f'.js-plotly-plot g[class^="g-{a}"][class$="title"] text' for a in "xy")
 PAGE_CSS = f"""<style>
 @media (min-width: {WIDE_MIN_PX}px) {{ html {{ font-size: {WIDE_ROOT_PX}px; }} }}
@@ -182,6 +188,8 @@ PAGE_CSS = f"""<style>
     font-size: {PHONE_TICK_PX}px !important; }}
   [data-testid="stMarkdownContainer"] table :is(th, td) {{ font-size: {PHONE_TABLE_PX}px; padding: 4px 5px; }}
   .katex-display > .katex {{ font-size: 1em; }}
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]) {{ row-gap: 1rem; }}
+  [class*="st-key-{WIDE_TABLE_KEY}"] table :is(th, td) {{ white-space: nowrap; }}
 }}
 [class*="st-key-{PICTURE_KEYS[0]}"] {{ container-type: inline-size; }}
 @container (max-width: {NARROW_PICTURE_PX - 0.5}px) {{ [class*="st-key-{PICTURE_KEYS[1]}"] {{ display: none; }} }}

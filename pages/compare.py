@@ -8,6 +8,7 @@ from lab import controls as C
 from lab import present, routing, ui
 from lab.figures import compare as FIG
 from lab.models import compare as M
+from lab.theme import WIDE_TABLE_KEY
 
 routing.ensure_routed()   # first: a deep link to a fresh server must still run through app.py
 
@@ -77,10 +78,11 @@ def speed_view(run) -> None:
 def equations() -> None:
     st.subheader("3. The equations side by side")
     st.markdown("What each gate sees. A gate that sees neither the input nor the state is the same at every step.")
-    st.markdown(M.gates_markdown(M.gate_rows()))
-    st.markdown("How the new state is made, and the part of the step Jacobian that does not go through a "
-                "weight matrix (the direct path a gradient can take):")
-    st.markdown(M.state_markdown(M.KINDS))
+    with st.container(key=f"{WIDE_TABLE_KEY}cmp_equations"):     # on a phone: one line a row, scrolled sideways
+        st.markdown(M.gates_markdown(M.gate_rows()))
+        st.markdown("How the new state is made, and the part of the step Jacobian that does not go through a "
+                    "weight matrix (the direct path a gradient can take):")
+        st.markdown(M.state_markdown(M.KINDS))
 
 
 def flow_controls() -> tuple[int, float, bool, int]:

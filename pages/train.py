@@ -12,8 +12,7 @@ from lab.figures import training as FIG
 from lab.models import train as M
 from lab.theme import CELL_LABELS
 
-RUN_KEY, SWEEP_KEY = "_tr_run", "_tr_sweep"   # session_state slots of the Runs shown (lab.background)
-SETTINGS_KEY = "_tr_settings"                  # the Settings as the controls last stood
+RUN_KEY, SWEEP_KEY, SETTINGS_KEY = "_tr_run", "_tr_sweep", "_tr_settings"   # session_state: Runs shown, last Settings
 LIVE_REFRESH_S, ANALYSIS_REFRESH_S = 3.0, 9.0   # while training: curves / engine analysis redraw this often
 S, H = M.Settings(), M.HELP
 
@@ -95,9 +94,10 @@ def live_panel() -> None:
     if v.finished and v.final:
         ui.headline(M.headline(v))
         st.markdown(M.chrono_words(v.config, v.final) or "")
+    ui.question(M.PREDICT["curves"])   # one question over both charts: above each, a longer one set its chart lower
     for col, (name, metric) in zip(st.columns(2), (("acc", "accuracy"), ("loss", "loss"))):
         ui.chart(FIG.training_curves(**M.curve_args(v, metric)), key=f"tr_{name}_chart", container=col,
-                 how_to_read=M.READ[name], predict=M.PREDICT[name])
+                 how_to_read=M.READ[name])
     if v.finished:
         ui.download_arrays("Download the training curves (CSV)", M.curve_columns(v), "training_curves.csv",
                            key="tr_dl_curves")

@@ -445,15 +445,15 @@ def cost_markdown(mads: dict[str, int]) -> str:
 
 def gates_markdown(rows: tuple[GateRow, ...]) -> str:
     mark = lambda on: "**yes**" if on else "no"  # noqa: E731
-    head = "| cell | gate | equation | sees $x_t$ | sees $h_{t-1}$ | bias |\n|---|---|---|---|---|---|\n"
-    return head + "\n".join(f"| {LABELS[r.kind]} | {r.gate} ({GATE_NAMES[r.gate]}) | ${r.equation}$ | "
-                            f"{mark(r.sees[0])} | {mark(r.sees[1])} | {mark(r.sees[2])} |" for r in rows)
+    head = "| cell | gate | sees $x_t$ | sees $h_{t-1}$ | bias | equation |\n|---|---|---|---|---|---|\n"
+    return head + "\n".join(f"| {LABELS[r.kind]} | {r.gate} ({GATE_NAMES[r.gate]}) | {mark(r.sees[0])} | "
+                            f"{mark(r.sees[1])} | {mark(r.sees[2])} | ${r.equation}$ |" for r in rows)
 
 
 def state_markdown(kinds: tuple[str, ...]) -> str:
-    head = ("| cell | candidate and new state | direct path of $\\partial h_t / \\partial h_{t-1}$ |\n"
+    head = ("| cell | direct path of $\\partial h_t / \\partial h_{t-1}$ | candidate and new state |\n"
             "|---|---|---|\n")
-    return head + "\n".join(f"| {LABELS[k]} | ${state_tex(k)}$ | ${direct_path_tex(k)}$ |" for k in kinds)
+    return head + "\n".join(f"| {LABELS[k]} | ${direct_path_tex(k)}$ | ${state_tex(k)}$ |" for k in kinds)
 
 
 def sizes_markdown(matches: tuple[Match, ...]) -> str:

@@ -613,8 +613,8 @@ READ = {
              "takes a while; the dotted lines fill in as each delay finishes).",
 }
 PREDICT = {
-    "acc": "Before you press Train: which cell will leave the chance line first, and which never?",
-    "loss": "Which cells will get below the dashed line, and does a loss that falls mean the task is solved?",
+    "curves": "Before you press Train: which cell will leave the accuracy's chance line first, and which never? "
+              "Which cells will get below the loss's dashed line, and does a loss that falls mean the task is solved?",
     "grad": "Where will the RNN's line be at the token, compared with the GRU's?",
     "delay": "Before you look: at which delay does the plain RNN drop to chance?",
 }

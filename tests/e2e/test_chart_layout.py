@@ -359,9 +359,11 @@ def test_step_through_diagram_label_lines_do_not_overlap(open_page, browser):
 
 # A markdown table on a phone: every column within its box (the box scrolls a wider table sideways, which hid the
 # last columns, "parameters", "MASE", "sees h", with no hint that they were there), its text still >= 13 px.
+# Tables meant to scroll (in a container keyed lab.theme.WIDE_TABLE_KEY: compare's equations, one line a row, the
+# formula last so that its cut end shows there is more) are held by test_compare_equation_tables_are_compact_on_a_phone.
 TABLES_JS = """() => [...document.querySelectorAll(
     '[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
-  .filter(b => b.getBoundingClientRect().width).map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
+  .filter(b => b.getBoundingClientRect().width && !b.closest('[class*="st-key-wide_table_"]')).map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
     width: [b.scrollWidth, b.clientWidth], px: Math.min(...[...b.querySelectorAll('td, th')]
       .map(c => parseFloat(getComputedStyle(c).fontSize)))}))"""
 
@@ -455,3 +457,61 @@ def test_phase_diagram_maps_are_wide_enough_to_read(open_page, size):
     page.wait_for_timeout(400)
     width, *maps = page.evaluate(PHASE_PANELS_JS)
     assert min(maps) >= 0.25 * width, (width, maps)   # two maps side by side, a quarter of the chart each at least
+
+
+# Columns that Streamlit stacks on a phone (st.columns under 640 px): the gap between one stacked part and the next.
+# Streamlit keeps the row's sideways gap between them (gap="large": 72 px, train's settings and home's slider row),
+# where the blocks of one column are an ordinary block gap apart.
+STACKED_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stHorizontalBlock"]')]
+  .map(b => [...b.children].filter(c => c.matches('[data-testid="stColumn"]') && c.getBoundingClientRect().height))
+  .filter(cols => cols.length > 1).map(cols => {
+    const r = cols.map(c => c.getBoundingClientRect());
+    const block = cols[0].querySelector(':scope > [data-testid="stVerticalBlock"]');   // the blocks of a column
+    return {text: cols[0].textContent.slice(0, 30), ordinary: parseFloat(getComputedStyle(block).rowGap),
+            gaps: r.slice(1).map((q, i) => Math.round(q.top - r[i].bottom)),
+            side: r.slice(1).map((q, i) => Math.round(q.left - r[i].right))}; })"""
+
+
+def test_stacked_columns_are_a_block_gap_apart_on_a_phone(open_page):
+    open_page("home").set_viewport_size({"width": 390, "height": 844})
+    problems, seen = [], 0
+    for stem in app_pages():
+        for row in open_page(stem).evaluate(STACKED_JS):
+            seen += 1
+            if max(row["gaps"]) > row["ordinary"] + 1 or min(row["gaps"]) < 0:
+                problems.append(f"{stem} '{row['text']}': stacked {row['gaps']} px apart (blocks: {row['ordinary']})")
+    assert seen, "no stacked columns found"
+    assert not problems, "\n".join(problems)
+    open_page("home").set_viewport_size({"width": 1280, "height": 800})
+    side = open_page("train").evaluate(STACKED_JS)[0]["side"]      # the settings' gap="large" is kept side by side
+    assert min(side) >= 60, f"train's settings columns {side} px apart on a laptop"
+
+
+# The compare page's equations on a phone: each row of the two tables on one line (wrapped into narrow columns the
+# gate table was 987 px tall, a formula over 3-5 lines), the table scrolling sideways inside its own box.
+EQUATION_TABLES_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
+  .filter(b => /equation|candidate/.test(b.querySelector('tr').textContent)).map(b => {
+  const rows = [...b.querySelectorAll('tr')].map(r => r.getBoundingClientRect().height);
+  return {head: [...b.querySelectorAll('th')].map(c => c.textContent.slice(0, 12)).join('|'),
+          height: Math.round(b.getBoundingClientRect().height), tallest_row: Math.round(Math.max(...rows)),
+          right: b.getBoundingClientRect().right, px: Math.min(...[...b.querySelectorAll('td, th')]
+            .map(c => parseFloat(getComputedStyle(c).fontSize)))}; })"""
+
+
+def test_compare_equation_tables_are_compact_on_a_phone(open_page):
+    open_page("home").set_viewport_size({"width": 390, "height": 844})
+    tables = open_page("compare").evaluate(EQUATION_TABLES_JS)
+    assert len(tables) == 2, f"{len(tables)} equation tables found"
+    for t in tables:
+        assert t["tallest_row"] <= 45, (t["head"], f"a row {t['tallest_row']} px tall: its text wraps")
+        assert t["right"] <= 390 and t["px"] >= 13, t
+
+
+def test_side_by_side_training_charts_start_level(open_page):
+    """Train's accuracy and loss charts, side by side on a laptop: their plots start at the same height (a longer
+    question above one of them put it a line lower)."""
+    open_page("home").set_viewport_size({"width": 1280, "height": 800})
+    tops = open_page("train").evaluate("""() => ['tr_acc_chart', 'tr_loss_chart'].map(k =>
+      document.querySelector(`.st-key-${k} .nsewdrag`).getBoundingClientRect().top)""")
+    assert abs(tops[0] - tops[1]) <= 2, f"plot tops {tops} px"
