@@ -164,8 +164,8 @@ def _build_template() -> go.layout.Template:
 #   laptop's width showed three);
 # * on a phone, columns that Streamlit stacks are an ordinary block gap (1 rem) apart: it kept their sideways gap
 #   between them (gap="large": 72 px, a screen's worth of blank lines over train's settings);
-# * a table in a container whose key starts with WIDE_TABLE_KEY (compare's equations) keeps each cell on one line on a phone and
-#   scrolls sideways inside its own box: its formulas wrapped over 3-5 lines in 50 px columns (987 px tall). Its
+# * a table in a container whose key starts with WIDE_TABLE_KEY (compare's equations) keeps each cell on one line
+#   on a phone and scrolls sideways inside its own box: its formulas wrapped over 3-5 lines in 50 px columns (987 px tall). Its
 #   long formula column comes last, so a formula cut at the box's edge is the sign that there is more.
 WIDE_MIN_PX = 1600
 WIDE_ROOT_PX = 19

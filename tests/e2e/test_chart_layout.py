@@ -363,7 +363,8 @@ def test_step_through_diagram_label_lines_do_not_overlap(open_page, browser):
 # formula last so that its cut end shows there is more) are held by test_compare_equation_tables_are_compact_on_a_phone.
 TABLES_JS = """() => [...document.querySelectorAll(
     '[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(> table)')]
-  .filter(b => b.getBoundingClientRect().width && !b.closest('[class*="st-key-wide_table_"]')).map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
+  .filter(b => b.getBoundingClientRect().width && !b.closest('[class*="st-key-wide_table_"]'))
+  .map(b => ({head: b.querySelector('th').textContent.slice(0, 30),
     width: [b.scrollWidth, b.clientWidth], px: Math.min(...[...b.querySelectorAll('td, th')]
       .map(c => parseFloat(getComputedStyle(c).fontSize)))}))"""
 
