@@ -195,6 +195,39 @@ def measure_page(lab_page, triv_page, presses: int) -> list[dict]:
     return rows
 
 
+def measure_pair(labs: dict[str, object], triv_page, presses: int) -> list[dict]:
+    """Two trees at once: the same page open in one tab per tree (``labs``: tree name -> page). For every control
+    both trees have, each move of one tree's control is followed by a move of the trivial app's slider, and the
+    trees alternate move by move, so both see the same load and the same browser. Rows as ``measure_page``'s, with
+    the tree's name under "tree"."""
+    names = list(labs)
+    found = {n: dict(discover(labs[n])) for n in names}
+    rows = []
+    for key in [k for k in found[names[0]] if all(k in found[n] for n in names)]:
+        ctls = {n: Control(labs[n], key, found[n][key]) for n in names}
+        ms = {n: ([], []) for n in names}
+        note = ""
+        try:
+            first = {n: ctls[n].move_ms() for n in names}
+            for i in range(presses):
+                for n in names:
+                    ms[n][0].append(ctls[n].move_ms())
+                    ms[n][1].append(trivial_move(triv_page, i))
+                    time.sleep(0.1)
+            for n in names:
+                if ctls[n].n % 2:
+                    ctls[n].move_ms()
+                wait_for_app_idle(labs[n])
+        except Exception as e:  # noqa: BLE001  (a control that cannot be moved is reported, not fatal)
+            first, note = {n: None for n in names}, f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:60]}"
+            for n in names:
+                labs[n].keyboard.press("Escape")
+        for n in names:
+            rows.append(dict(tree=n, key=key, kind=found[n][key][2:], first=first[n], lab=_median(ms[n][0]),
+                             triv=_median(ms[n][1]), note=note))
+    return rows
+
+
 def _median(ms: list[float | None]) -> float | None:
     ok = [m for m in ms if m is not None]
     return statistics.median(ok) if ok else None
