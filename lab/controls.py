@@ -351,16 +351,23 @@ def panel(box: Any) -> Any:
 
 
 @contextmanager
-def driving(fragment_key: str) -> Iterator[None]:
-    """The controls drawn inside rerun only the fragment ``@st.fragment(key=fragment_key)`` when moved (not the
-    page, and not themselves), and that fragment reads them back with ``reading(fragment_key)``. Call it in the
-    full run, before the fragment. A control moved here costs the browser no redraw of its neighbours."""
+def _recording(mode: str, fragment_key: str) -> Iterator[list]:
+    """The script thread in ``mode`` for ``fragment_key``; yields the list the panels record the control calls in."""
     calls: list = []
-    _MODE.now = ("drive", fragment_key, calls)
+    _MODE.now = (mode, fragment_key, calls)
     try:
-        yield
+        yield calls
     finally:
         _MODE.now = None
+
+
+@contextmanager
+def driving(fragment_key: str) -> Iterator[None]:
+    """The controls drawn inside rerun only the fragment ``@st.fragment(key=fragment_key)`` when moved (not the
+    page, and not themselves: the server runs and sends only that fragment), and that fragment reads them back
+    with ``reading(fragment_key)``. Call it in the full run, before the fragment."""
+    with _recording("drive", fragment_key) as calls:
+        yield
     st.session_state[_DRIVEN + fragment_key] = calls
 
 
@@ -369,12 +376,8 @@ def reading(fragment_key: str) -> Iterator[None]:
     """Inside the fragment: the same control code as in ``driving`` returns the controls' current values and draws
     nothing. When the controls would look different now (one appears or goes, a label, range or note changes),
     the whole page reruns, so they are redrawn."""
-    calls: list = []
-    _MODE.now = ("read", fragment_key, calls)
-    try:
+    with _recording("read", fragment_key) as calls:
         yield
-    finally:
-        _MODE.now = None
     if calls != st.session_state.get(_DRIVEN + fragment_key):
         st.rerun()
 
