@@ -48,7 +48,8 @@ def test_an_uploaded_text_file_becomes_the_corpus(open_page, tmp_path):
     f.write_text("Roses are red, violets are blue; a GRU reads this, and so do you.\n" * 60, encoding="utf-8")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(f))
     page.wait_for_function("() => document.body.innerText.includes('%s')" % f.name)
-    page.get_by_role("button", name="Use this text").click()   # at once: the press reads the file as it stands
+    wait_for_app_idle(page)     # the upload's own rerun has ended (under load the press could overtake it)
+    page.get_by_role("button", name="Use this text").click()   # the press reads the file as it stands
     wait_for_app_idle(page)
     expect(page.get_by_text("your text:", exact=False)).to_be_visible()
     # the n-grams of the new text only: no model is trained on it yet (wait: the chart redraws after the caption)
@@ -63,7 +64,8 @@ def test_a_bad_upload_shows_what_is_wrong(open_page, tmp_path):
     f.write_bytes(b"\xff\xfe not utf-8 " * 10)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(f))
     page.wait_for_function("() => document.body.innerText.includes('%s')" % f.name)
-    page.get_by_role("button", name="Use this text").click()   # at once: the press reads the file as it stands
+    wait_for_app_idle(page)     # the upload's own rerun has ended (under load the press could overtake it)
+    page.get_by_role("button", name="Use this text").click()   # the press reads the file as it stands
     expect(page.get_by_text("is not UTF-8 text", exact=False)).to_be_visible()
     no_exception(page)
 
