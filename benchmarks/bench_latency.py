@@ -14,13 +14,14 @@ browser's performance.now(), read just before the key press and once the new dat
 alternate between them so both see the same machine load. Target: lab median
 <= 1.5 x trivial median. The ratio is the result; the absolute numbers depend on the machine and its load.
 ``--all-controls``: every keyed control of every page of app.py in turn, each against the trivial app's slider
-(benchmarks/controls_latency.py says how a control is moved and what is timed). With two trees both are served at
-once and each page is open in one tab per tree: every control is moved in one tree, then in the other, move by
-move, each followed by a move of the trivial app's slider, so the two trees see the same load.
+(benchmarks/controls_latency.py says how a control is moved and what is timed). With several trees all are served at
+once and each page is open in one tab per tree: every control is moved in one tree, then in the next, move by
+move, each followed by a move of the trivial app's slider, so the trees see the same load.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.controls_latency import compare, measure_page, measure_pair, table  # noqa: E402
+from benchmarks.controls_latency import compare, measure_tabs, table  # noqa: E402
 from scripts.serve import (app_pages, chromium, page_url, running_server, slider_input,  # noqa: E402
                            wait_for_app_idle, wait_for_charts)
 
@@ -82,21 +83,16 @@ def summary(name: str, ms: list[float]) -> str:
 
 
 def all_controls(args) -> int:
-    """Every control of every page (or of --pages) of each --root in turn, each interleaved with the trivial app's
-    slider in the same browser and run; prints one table per tree and, with two trees, the per-page comparison."""
+    """Every control of every page (or of --pages) of each --root, each interleaved with the trivial app's slider
+    in the same browser and run; prints one table per tree and, with two trees, the per-page comparison."""
     roots = [Path(r).resolve() for r in args.root]
     w, h = (int(v) for v in args.viewport.split("x"))
-    rows = []
     with chromium() as browser, running_server("benchmarks/trivial_app.py") as triv_base:
         ctx = browser.new_context(viewport={"width": w, "height": h})
         triv = ctx.new_page()
         triv.goto(triv_base + "/")
         wait_for_charts(triv)
-        if len(roots) == 2:
-            rows = _pair_rows(ctx, triv, roots, args)
-        for root in roots if len(roots) != 2 else []:
-            with running_server("app.py", cwd=root) as lab_base:
-                rows += [{"tree": root.name, **r} for r in _tree_rows(ctx.new_page(), triv, lab_base, root, args)]
+        rows = _tree_rows(ctx, triv, roots, args)
         ctx.close()
     for root in roots:
         print(f"\n== {root} ==")
@@ -106,46 +102,31 @@ def all_controls(args) -> int:
     return 0
 
 
-def _tree_rows(lab, triv, lab_base: str, root: Path, args) -> list[dict]:
-    """The rows of one tree: every control of each page that exists in it (a page that does not load is a row)."""
-    out, pages = [], app_pages(root / "app.py")
-    for stem in [s for s in (args.pages or pages) if s in pages]:
-        try:
-            lab.goto(f"{lab_base}/{'' if stem == pages[0] else stem}")
-            wait_for_app_idle(lab)
-            wait_for_charts(lab)
-            measured = measure_page(lab, triv, args.presses or 4)
-        except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
-            measured = [dict(key="(page)", kind="--", first=None, lab=None, triv=None, note=_why(e))]
-        for r in measured:
-            out.append({"page": stem, **r})
-            print(f"  {root.name} {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
-    lab.close()
-    return out
-
-
-def _pair_rows(ctx, triv, roots: list[Path], args) -> list[dict]:
-    """Two trees served at once, each page open in one tab per tree, their moves alternated (``measure_pair``)."""
-    out, names = [], [r.name for r in roots]
-    pages = [s for s in app_pages(roots[1] / "app.py") if s in app_pages(roots[0] / "app.py")]
-    with running_server("app.py", cwd=roots[0]) as base_a, running_server("app.py", cwd=roots[1]) as base_b:
-        for stem in [s for s in (args.pages or pages) if s in pages]:
+def _tree_rows(ctx, triv, roots: list[Path], args) -> list[dict]:
+    """Every tree served at once; each page open in one tab per tree that has it, and its controls' moves alternated
+    between those tabs (``measure_tabs``); a page that does not load is a row, the others still run."""
+    pages = {root.name: app_pages(root / "app.py") for root in roots}
+    stems = list(dict.fromkeys(s for root in reversed(roots) for s in pages[root.name]))
+    out = []
+    with contextlib.ExitStack() as stack:
+        bases = {root.name: stack.enter_context(running_server("app.py", cwd=root)) for root in roots}
+        for stem in [s for s in (args.pages or stems) if s in stems]:
             labs = {}
-            for name, base, root in zip(names, (base_a, base_b), roots):
-                labs[name] = ctx.new_page()
-                labs[name].goto(f"{base}/{'' if stem == app_pages(root / 'app.py')[0] else stem}")
-                wait_for_app_idle(labs[name])
-                wait_for_charts(labs[name])
             try:
-                measured = measure_pair(labs, triv, args.presses or 4)
+                for name in [n for n in bases if stem in pages[n]]:
+                    labs[name] = ctx.new_page()
+                    labs[name].goto(f"{bases[name]}/{'' if stem == pages[name][0] else stem}")
+                    wait_for_app_idle(labs[name])
+                    wait_for_charts(labs[name])
+                measured = measure_tabs(labs, triv, args.presses or 4)
             except Exception as e:  # noqa: BLE001  (a page that does not load is reported; the others still run)
                 measured = [dict(tree=n, key="(page)", kind="--", first=None, lab=None, triv=None, note=_why(e))
-                            for n in names]
+                            for n in labs]
             for r in measured:
                 out.append({"page": stem, **r})
                 print(f"  {r['tree']} {stem} {r['key']}: lab {r['lab']} trivial {r['triv']} {r['note']}", flush=True)
-            for p in labs.values():
-                p.close()
+            for tab in labs.values():
+                tab.close()
     return out
 
 

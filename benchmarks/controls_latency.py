@@ -173,33 +173,11 @@ def discover(page) -> list[tuple[str, str]]:
     return seen
 
 
-def measure_page(lab_page, triv_page, presses: int) -> list[dict]:
-    """Every control of the page already open in ``lab_page``, each moved 1 + presses times, interleaved with as
-    many presses of the trivial app's slider. Rows: key, kind, first (ms), lab / trivial medians (ms)."""
-    rows = []
-    for key, kind in discover(lab_page):
-        ctl, lab, triv, note = Control(lab_page, key, kind), [], [], ""
-        try:
-            first = ctl.move_ms()
-            for i in range(presses):
-                lab.append(ctl.move_ms())
-                triv.append(trivial_move(triv_page, i))
-                time.sleep(0.1)
-            if ctl.n % 2:                              # an odd number of moves: one more puts the control back
-                ctl.move_ms()
-            wait_for_app_idle(lab_page)
-        except Exception as e:  # noqa: BLE001  (a control that cannot be moved is reported, not fatal)
-            first, note = None, f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:60]}"
-            lab_page.keyboard.press("Escape")
-        rows.append(dict(key=key, kind=kind[2:], first=first, lab=_median(lab), triv=_median(triv), note=note))
-    return rows
-
-
-def measure_pair(labs: dict[str, object], triv_page, presses: int) -> list[dict]:
-    """Two trees at once: the same page open in one tab per tree (``labs``: tree name -> page). For every control
-    both trees have, each move of one tree's control is followed by a move of the trivial app's slider, and the
-    trees alternate move by move, so both see the same load and the same browser. Rows as ``measure_page``'s, with
-    the tree's name under "tree"."""
+def measure_tabs(labs: dict[str, object], triv_page, presses: int) -> list[dict]:
+    """The same page open in one tab per tree (``labs``: tree name -> page; one tree or more). Every control the
+    trees all have is moved 1 + presses times in each tree, the trees alternating move by move and each move
+    followed by one of the trivial app's slider, so all see the same load and the same browser. Rows: tree, key,
+    kind, first (ms), lab / trivial medians (ms), note."""
     names = list(labs)
     found = {n: dict(discover(labs[n])) for n in names}
     rows = []

@@ -48,7 +48,7 @@ def live_chart() -> None:
     """The chart the slider drives: a move reruns only this (the header, the slider and the cards stay)."""
     with C.reading("home_live"):
         bias = bias_control()
-    res = M.compute(M.Settings(bias=float(bias)))
+    res = M.compute(M.Settings(bias=bias))
     ui.chart(gradient_over_distance(res.shares), key="home_chart", predict=M.question(),
              how_to_read="Each line is the size of the gradient k steps before the loss, as a share of its size at "
                          "the loss (k = 0); the y-axis is logarithmic, so a straight falling line is exponential decay.")
